@@ -1,1 +1,30 @@
-//! placeholder
+//! Brigade's event store on PostgreSQL: the only source of truth.
+//!
+//! - append to one or several streams atomically, each with `Any | NoStream | Exact(n)`;
+//! - idempotent by command id (a repeat returns the first result and writes nothing);
+//! - every stream belongs to one tenant; [`TenantStore`] cannot see another tenant's events;
+//! - a per-stream hash chain, verified by [`EventStore::verify`];
+//! - upcasting of old schema versions on read (through the domain's `EventPayload`);
+//! - snapshots, and loading an aggregate now, at a version, or at a moment;
+//! - a gap-safe global log with prompt wake-up of tailing readers ([`Tail`]);
+//! - the command-handling loop with bounded retry on conflict ([`TenantStore::execute`]).
+
+mod append;
+mod command;
+mod error;
+mod global_log;
+mod hash_chain;
+mod load;
+mod read;
+mod snapshot;
+mod store;
+mod stream;
+
+pub use command::{CommandError, CommandOutcome, MAX_ATTEMPTS, SNAPSHOT_EVERY, retry_on_conflict};
+pub use error::StoreError;
+pub use global_log::{GlobalPosition, NOTIFY_CHANNEL, Tail};
+pub use hash_chain::{Fault, FaultKind, IntegrityReport};
+pub use load::Loaded;
+pub use snapshot::Snapshot;
+pub use store::{EventStore, TenantStore};
+pub use stream::{AppendOutcome, CommandMeta, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StreamAppend, StreamVersion};

@@ -1,0 +1,115 @@
+//! The global log: every event of every tenant in one total order that all readers agree on.
+//!
+//! Positions come from an identity column, assigned at insert but visible at commit, so position
+//! 11 can be visible before position 10 is. A reader that checkpoints "last seen = 11" would lose
+//! 10 forever. Instead each event carries its writing transaction's id (`xid8`), readers only read
+//! rows whose transaction is older than the oldest one still in flight
+//! (`pg_snapshot_xmin(pg_current_snapshot())`), and the order and the checkpoint are
+//! `(transaction_id, position)`. Everything below that bound is final: no later commit can land
+//! behind a checkpoint.
+
+use crate::error::StoreError;
+use crate::store::EventStore;
+use crate::stream::{EVENT_COLUMNS, EventRow, RecordedEvent};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgListener;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// The channel `brigade_append` notifies on commit.
+pub const NOTIFY_CHANNEL: &str = "brigade_events";
+
+/// A point in the global log: the last event a reader has seen. Order is lexicographic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GlobalPosition {
+    /// Writing transaction of the last event seen.
+    pub transaction_id: i64,
+    /// Its position.
+    pub position: i64,
+}
+
+impl GlobalPosition {
+    /// Before the first event.
+    pub const START: GlobalPosition = GlobalPosition { transaction_id: 0, position: 0 };
+
+    /// The position of an event (to checkpoint after it).
+    pub fn of(event: &RecordedEvent) -> Self {
+        Self { transaction_id: event.transaction_id, position: event.position }
+    }
+}
+
+static READ_GLOBAL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events \
+         WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY transaction_id, position LIMIT $3"
+    )
+});
+
+impl EventStore {
+    /// Up to `limit` events after `after`, in global order. Only events that can no longer be
+    /// preceded by a later commit are returned, so checkpointing the last one is safe.
+    pub async fn read_global(&self, after: GlobalPosition, limit: u32) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(&READ_GLOBAL)
+            .bind(after.transaction_id.to_string())
+            .bind(after.position)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+    }
+
+    /// A reader that follows the log from `from`, woken by commits.
+    pub async fn tail(&self, from: GlobalPosition) -> Result<Tail, StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(NOTIFY_CHANNEL).await?;
+        Ok(Tail { store: self.clone(), listener, position: from, poll: Duration::from_millis(250) })
+    }
+
+    /// The highest position written so far (0 for an empty store). For lag figures only: it is
+    /// not a safe checkpoint.
+    pub async fn head_position(&self) -> Result<i64, StoreError> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events").fetch_one(&self.pool).await?;
+        Ok(head.unwrap_or(0))
+    }
+}
+
+/// Follows the global log: each call to [`next_batch`](Tail::next_batch) returns the next events
+/// in order, waiting for a commit notification (or, should one be missed, the polling interval).
+pub struct Tail {
+    store: EventStore,
+    listener: PgListener,
+    position: GlobalPosition,
+    poll: Duration,
+}
+
+impl Tail {
+    /// Sets how long to wait between reads when no notification arrives.
+    pub fn with_poll_interval(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// The position after the last event returned.
+    pub fn position(&self) -> GlobalPosition {
+        self.position
+    }
+
+    /// The next events after the current position (at most `limit`), waiting until there are some.
+    pub async fn next_batch(&mut self, limit: u32) -> Result<Vec<RecordedEvent>, StoreError> {
+        loop {
+            let batch = self.store.read_global(self.position, limit).await?;
+            if let Some(last) = batch.last() {
+                self.position = GlobalPosition::of(last);
+                return Ok(batch);
+            }
+            // Nothing final yet: wait for a commit, or poll (a notification can be missed when the
+            // listener reconnects, and a commit may still be held back by an older transaction).
+            match tokio::time::timeout(self.poll, self.listener.try_recv()).await {
+                Ok(Err(e)) => return Err(e.into()),
+                Ok(Ok(_)) | Err(_) => {}
+            }
+        }
+    }
+}

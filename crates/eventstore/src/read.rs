@@ -1,0 +1,55 @@
+//! Reading one tenant's streams: forward from a version, up to a version, or up to a moment.
+
+use crate::error::StoreError;
+use crate::store::TenantStore;
+use crate::stream::{EVENT_COLUMNS, EventRow, RecordedEvent};
+use chrono::{DateTime, Utc};
+use std::sync::LazyLock;
+
+static READ_FORWARD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2 \
+         AND version > $3 AND version <= $4 ORDER BY version"
+    )
+});
+
+static READ_UNTIL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2 \
+         AND recorded_at <= $3 ORDER BY version"
+    )
+});
+
+impl TenantStore {
+    /// Events of a stream with `after < version <= up_to`, in order. Empty for an unknown stream
+    /// or another tenant's stream: the two are indistinguishable by design.
+    pub async fn read_stream(&self, stream_id: &str, after: u64, up_to: Option<u64>) -> Result<Vec<RecordedEvent>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let up_to = up_to.map_or(i64::MAX, |v| i64::try_from(v).unwrap_or(i64::MAX));
+        let rows: Vec<EventRow> = sqlx::query_as(&READ_FORWARD)
+            .bind(self.tenant.uuid())
+            .bind(stream_id)
+            .bind(after)
+            .bind(up_to)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+    }
+
+    /// Events of a stream recorded at or before `at`, in order.
+    pub async fn read_stream_until(&self, stream_id: &str, at: DateTime<Utc>) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows: Vec<EventRow> =
+            sqlx::query_as(&READ_UNTIL).bind(self.tenant.uuid()).bind(stream_id).bind(at).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(RecordedEvent::from).collect())
+    }
+
+    /// The stream's current version (0 when it does not exist).
+    pub async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM streams WHERE tenant_id = $1 AND stream_id = $2")
+            .bind(self.tenant.uuid())
+            .bind(stream_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(version.map_or(0, |v| u64::try_from(v).unwrap_or_default()))
+    }
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Local PostgreSQL and NATS JetStream for Brigade, with their data under the repo's .local/.
+#
+#   scripts/services.sh up      install what is missing, start both (reuses running ones), write .local/env
+#   scripts/services.sh down    stop both
+#   scripts/services.sh status  say what runs
+#
+# Ports come from BRIGADE_PG_PORT (default 55432) and BRIGADE_NATS_PORT (default 54222).
+# PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` user (created if missing).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+local_dir="$repo/.local"
+pg_port=${BRIGADE_PG_PORT:-55432}
+nats_port=${BRIGADE_NATS_PORT:-54222}
+nats_monitor_port=${BRIGADE_NATS_MONITOR_PORT:-58222}
+pg_user=brigade
+pg_password=${BRIGADE_PG_PASSWORD:-brigade}
+pg_db=${BRIGADE_PG_DB:-brigade}
+nats_dir="$local_dir/nats"
+
+say() { printf '[services] %s\n' "$*"; }
+die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+
+pg_bin() {
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/pg_ctl" ] && { echo "$dir"; return; }
+  done
+  command -v pg_ctl >/dev/null && { dirname "$(command -v pg_ctl)"; return; }
+  return 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi; }
+
+install_missing() {
+  local missing=()
+  pg_bin >/dev/null || missing+=(postgresql)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  command -v nats-server >/dev/null || missing+=(nats-server)
+  [ ${#missing[@]} -eq 0 ] && return
+  say "installing ${missing[*]} from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Debian starts an installed server as a system service; Brigade runs its own copies.
+  as_root systemctl disable --now nats-server >/dev/null 2>&1 || true
+}
+
+# The user the cluster runs as, and a command prefix to run as them.
+pg_owner() { if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_data_dir() {
+  local dir="$local_dir/pg"
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+    mkdir -p "$dir"
+    chown postgres "$dir"
+    # A repo under a private home (/root) is not reachable by the postgres user: keep the data beside it.
+    if ! runuser -u postgres -- test -w "$dir"; then
+      dir="/var/tmp/brigade-pg-$(printf '%s' "$repo" | sha1sum | cut -c1-12)"
+      mkdir -p "$dir" && chown postgres "$dir" && chmod 700 "$dir"
+    fi
+  fi
+  echo "$dir"
+}
+
+pg_up() {
+  local bin data
+  bin=$(pg_bin) || die "PostgreSQL binaries not found"
+  data=$(pg_data_dir)
+  mkdir -p "$data"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    say "initialising a PostgreSQL cluster in $data"
+    local pwfile; pwfile=$(mktemp); printf '%s\n' "$pg_password" > "$pwfile"; chmod 644 "$pwfile"
+    as_pg "$bin/initdb" -D "$data" -U "$pg_user" --pwfile="$pwfile" --auth-local=scram-sha-256 \
+      --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pwfile"
+    cat >> "$data/postgresql.conf" <<CONF
+# Brigade local settings
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+max_connections = 400
+shared_buffers = 512MB
+max_wal_size = 4GB
+# Durability stays on: an acknowledged command is on disk.
+fsync = on
+synchronous_commit = on
+CONF
+  fi
+  sed -i "s/^port = .*//" "$data/postgresql.conf"
+  echo "port = $pg_port" >> "$data/postgresql.conf"
+  if as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    say "PostgreSQL already running on port $pg_port"
+  else
+    say "starting PostgreSQL on 127.0.0.1:$pg_port"
+    as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null \
+      || { tail -20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  export PGPASSWORD="$pg_password"
+  if ! psql -h 127.0.0.1 -p "$pg_port" -U "$pg_user" -d postgres -tAc "select 1 from pg_database where datname = '$pg_db'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$pg_port" -U "$pg_user" -d postgres -qc "create database $pg_db" >/dev/null
+  fi
+}
+
+pg_down() {
+  local bin data; bin=$(pg_bin) || return 0; data=$(pg_data_dir)
+  [ -f "$data/PG_VERSION" ] || return 0
+  if as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    say "stopping PostgreSQL"
+    as_pg "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  fi
+}
+
+nats_pid() { [ -f "$nats_dir/nats.pid" ] && kill -0 "$(cat "$nats_dir/nats.pid")" 2>/dev/null && cat "$nats_dir/nats.pid"; }
+
+nats_up() {
+  mkdir -p "$nats_dir/store"
+  if nats_pid >/dev/null; then
+    say "NATS already running on port $nats_port"
+    return
+  fi
+  say "starting NATS JetStream on 127.0.0.1:$nats_port"
+  nohup nats-server -a 127.0.0.1 -p "$nats_port" -m "$nats_monitor_port" -js -sd "$nats_dir/store" \
+    -P "$nats_dir/nats.pid" -l "$nats_dir/nats.log" >/dev/null 2>&1 &
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$nats_monitor_port/healthz?js-enabled-only=true" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  tail -20 "$nats_dir/nats.log" >&2 || true
+  die "NATS did not become healthy"
+}
+
+nats_down() {
+  local pid; pid=$(nats_pid) || return 0
+  say "stopping NATS"
+  kill "$pid"
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+write_env() {
+  cat > "$local_dir/env" <<ENV
+export DATABASE_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_db
+export NATS_URL=nats://127.0.0.1:$nats_port
+ENV
+}
+
+case "${1:-}" in
+  up)
+    mkdir -p "$local_dir"
+    install_missing
+    pg_up
+    nats_up
+    write_env
+    ;;
+  down) nats_down; pg_down ;;
+  status)
+    bin=$(pg_bin) && as_pg "$bin/pg_ctl" -D "$(pg_data_dir)" status >/dev/null 2>&1 && say "PostgreSQL: running on $pg_port" || say "PostgreSQL: stopped"
+    nats_pid >/dev/null && say "NATS: running on $nats_port" || say "NATS: stopped"
+    ;;
+  *) die "usage: $0 up|down|status" ;;
+esac
