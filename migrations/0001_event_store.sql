@@ -35,6 +35,15 @@ CREATE TABLE events (
     CONSTRAINT events_stream_fk FOREIGN KEY (tenant_id, stream_id) REFERENCES streams (tenant_id, stream_id)
 );
 
+-- Stored events are never rewritten: schema changes are read through upcasters instead.
+CREATE FUNCTION brigade_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'events are immutable: % refused', TG_OP USING ERRCODE = 'BR403';
+END
+$$;
+CREATE TRIGGER events_immutable BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION brigade_events_immutable();
+
 -- The global log is read in (transaction_id, position) order from a checkpoint.
 CREATE INDEX events_global_order ON events (transaction_id, position);
 

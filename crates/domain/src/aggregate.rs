@@ -12,13 +12,13 @@ use serde_json::{Map, Value};
 use std::fmt::Debug;
 
 /// One aggregate: its stream category, its command, event and error types, and the pure pair.
-pub trait Aggregate: Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned {
+pub trait Aggregate: Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The stream category (`order`, `purchase_order`...): stream ids are `<category>-<id>`.
     const CATEGORY: &'static str;
     /// Bumped whenever the state's serialized shape changes, so older snapshots are ignored.
     const SNAPSHOT_VERSION: i32 = 1;
     /// What callers ask for.
-    type Command: Debug;
+    type Command: Debug + Send + Sync;
     /// What happened.
     type Event: EventPayload;
     /// Why a command was refused.

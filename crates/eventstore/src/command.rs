@@ -55,10 +55,12 @@ pub struct CommandOutcome<A: Aggregate> {
 /// Runs `attempt` until it does not end in a concurrency conflict, at most `max_attempts` times.
 /// For commands that span aggregates: the closure loads every state, decides with a `flow`
 /// function and makes one multi-stream append.
-pub async fn retry_on_conflict<T, E: std::error::Error>(
-    max_attempts: u32,
-    mut attempt: impl AsyncFnMut() -> Result<T, CommandError<E>>,
-) -> Result<T, CommandError<E>> {
+pub async fn retry_on_conflict<T, E, F, Fut>(max_attempts: u32, mut attempt: F) -> Result<T, CommandError<E>>
+where
+    E: std::error::Error,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CommandError<E>>>,
+{
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -84,7 +86,7 @@ impl TenantStore {
         ctx: &Context,
         meta: &CommandMeta,
     ) -> Result<CommandOutcome<A>, CommandError<A::Error>> {
-        retry_on_conflict(MAX_ATTEMPTS, async || self.attempt::<A>(stream_id, command, ctx, meta).await).await
+        retry_on_conflict(MAX_ATTEMPTS, || self.attempt::<A>(stream_id, command, ctx, meta)).await
     }
 
     async fn attempt<A: Aggregate>(

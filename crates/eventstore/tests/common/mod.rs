@@ -30,3 +30,27 @@ pub fn append(stream_id: &str, expected: ExpectedVersion, count: u64) -> StreamA
 pub fn stream(category: &str) -> String {
     format!("{category}-{}", Uuid::now_v7())
 }
+
+use brigade_domain::catalog::{MenuCategory, Station};
+use brigade_domain::ids::MenuItemId;
+use brigade_domain::menu_item::{MenuItemDetails, MenuItemSnapshot};
+use brigade_domain::{Actor, Context, Role};
+
+/// A context for a user with the given roles, now.
+pub fn ctx(roles: &[Role]) -> Context {
+    Context::new(Actor { user_id: UserId(Uuid::now_v7()), roles: roles.to_vec() }, chrono::Utc::now())
+}
+
+/// A menu item on offer at `price` (a decimal string).
+pub fn dish(price: &str) -> MenuItemSnapshot {
+    MenuItemSnapshot {
+        menu_item_id: MenuItemId(Uuid::now_v7()),
+        details: MenuItemDetails {
+            name: "Burger".into(),
+            category: MenuCategory::Food,
+            sell_price: serde_json::from_value(json!(price)).unwrap(),
+            station: Station::new("grill").unwrap(),
+            recipe: vec![],
+        },
+    }
+}
