@@ -31,7 +31,9 @@ pub enum AmountError {
     },
 }
 
-fn checked(value: Decimal, places: u32, max: Decimal, signed: bool) -> Result<Decimal, AmountError> {
+/// Parses `value` into the unit's canonical form: money keeps a fixed scale ("12.50"); quantities
+/// and percentages are normalized ("0.15", "8.25"), so one value has one spelling in events.
+fn checked(value: Decimal, places: u32, max: Decimal, signed: bool, fixed: bool) -> Result<Decimal, AmountError> {
     let normalized = value.normalize();
     if normalized.scale() > places {
         return Err(AmountError::TooPrecise { value, max: places });
@@ -42,9 +44,11 @@ fn checked(value: Decimal, places: u32, max: Decimal, signed: bool) -> Result<De
     if value.abs() > max {
         return Err(AmountError::TooLarge { value, max });
     }
-    let mut fixed = normalized;
-    fixed.rescale(places);
-    Ok(fixed)
+    let mut canonical = normalized;
+    if fixed {
+        canonical.rescale(places);
+    }
+    Ok(canonical)
 }
 
 /// Rounds a computed amount to cents, half away from zero, as every reported figure is.
@@ -53,7 +57,7 @@ pub fn round_money(value: Decimal) -> Decimal {
 }
 
 macro_rules! decimal_newtype {
-    ($(#[$doc:meta])* $name:ident, places = $places:expr, max = $max:expr, signed = $signed:expr) => {
+    ($(#[$doc:meta])* $name:ident, places = $places:expr, max = $max:expr, signed = $signed:expr, fixed = $fixed:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
         #[serde(try_from = "Decimal", into = "Decimal")]
@@ -61,11 +65,11 @@ macro_rules! decimal_newtype {
 
         impl $name {
             /// Zero, in this unit.
-            pub const ZERO: Self = Self(Decimal::ZERO);
+            pub const ZERO: Self = Self(Decimal::from_parts(0, 0, 0, false, if $fixed { $places } else { 0 }));
 
             /// Parses a decimal, refusing values this unit cannot hold.
             pub fn new(value: Decimal) -> Result<Self, AmountError> {
-                checked(value, $places, Decimal::from($max), $signed).map(Self)
+                checked(value, $places, Decimal::from($max), $signed, $fixed).map(Self)
             }
 
             /// The decimal value, at this unit's fixed scale.
@@ -102,19 +106,19 @@ macro_rules! decimal_newtype {
 
 decimal_newtype!(
     /// An amount of money in the organization's currency: two decimal places, never negative.
-    Money, places = 2, max = 1_000_000_000_i64, signed = false
+    Money, places = 2, max = 1_000_000_000_i64, signed = false, fixed = true
 );
 decimal_newtype!(
     /// A quantity of stock in the item's unit of measure: up to three decimal places, never negative.
-    Quantity, places = 3, max = 1_000_000_000_i64, signed = false
+    Quantity, places = 3, max = 1_000_000_000_i64, signed = false, fixed = false
 );
 decimal_newtype!(
     /// A stock change that may go either way (an audit finds more or less than the books say).
-    SignedQuantity, places = 3, max = 1_000_000_000_i64, signed = true
+    SignedQuantity, places = 3, max = 1_000_000_000_i64, signed = true, fixed = false
 );
 decimal_newtype!(
     /// A percentage such as a tax rate or a discount: 0 to 100, up to four decimal places.
-    Percent, places = 4, max = 100_i64, signed = false
+    Percent, places = 4, max = 100_i64, signed = false, fixed = false
 );
 
 impl Money {
@@ -164,7 +168,9 @@ mod tests {
     fn quantities_allow_three_places_and_signed_ones_go_negative() {
         assert!(Quantity::new(dec!(0.125)).is_ok());
         assert!(Quantity::new(dec!(0.1255)).is_err());
-        assert_eq!(SignedQuantity::new(dec!(-2.5)).map(SignedQuantity::value), Ok(dec!(-2.500)));
+        assert_eq!(SignedQuantity::new(dec!(-2.500)).map(|q| q.to_string()), Ok("-2.5".to_owned()));
+        assert_eq!(Quantity::ZERO.to_string(), Quantity::new(dec!(0.000)).unwrap().to_string());
+        assert_eq!(Money::ZERO.to_string(), "0.00");
     }
 
     #[test]

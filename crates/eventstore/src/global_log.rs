@@ -106,9 +106,8 @@ impl Tail {
             }
             // Nothing final yet: wait for a commit, or poll (a notification can be missed when the
             // listener reconnects, and a commit may still be held back by an older transaction).
-            match tokio::time::timeout(self.poll, self.listener.try_recv()).await {
-                Ok(Err(e)) => return Err(e.into()),
-                Ok(Ok(_)) | Err(_) => {}
+            if let Ok(Err(e)) = tokio::time::timeout(self.poll, self.listener.try_recv()).await {
+                return Err(e.into());
             }
         }
     }
