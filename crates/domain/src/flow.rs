@@ -61,13 +61,14 @@ pub fn consumption(order: &Order) -> BTreeMap<(InventoryItemId, Department), Vec
 /// department that serves its station. Consumption is never refused, so ledgers need no state.
 pub fn send_to_kitchen(order: &Order, order_id: OrderId, ctx: &Context) -> Result<(Vec<OrderEvent>, StockEvents), FlowError> {
     let order_events = order.decide(&OrderCommand::SendToKitchen, ctx)?;
-    let mut stock = Vec::new();
+    // One entry per item: an ingredient used by the bar and by the kitchen is one stream.
+    let mut stock: BTreeMap<InventoryItemId, Vec<StockEvent>> = BTreeMap::new();
     for ((item, department), allocations) in consumption(order) {
         let command = StockCommand::Consume { order_id, department, allocations };
         let events = StockLedger::default().decide(&command, ctx).map_err(|error| FlowError::Stock { item, error })?;
-        stock.push((item, events));
+        stock.entry(item).or_default().extend(events);
     }
-    Ok((order_events, stock))
+    Ok((order_events, stock.into_iter().collect()))
 }
 
 /// Receives goods against a purchase order; each line enters procurement stock at its cost.
@@ -82,6 +83,7 @@ pub fn receive_goods(
     let command = PoCommand::Receive { receipt_id, lines: lines.to_vec(), allow_over_receipt };
     let po_events = po.decide(&command, ctx)?;
     let mut stock = Vec::new();
+    // The purchase order refuses a delivery naming one item twice, so each item appears once.
     for line in lines {
         let command = StockCommand::Receive { purchase_order_id, receipt_id, quantity: line.quantity, unit_cost: line.unit_cost };
         let item = line.inventory_item_id;

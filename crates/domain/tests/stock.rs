@@ -61,7 +61,8 @@ fn kitchen_consumption_is_never_refused_and_may_go_below_zero() {
         lines: vec![
             NewLine { line_id: id("l1"), item: dish("Bread", MenuCategory::Food, "5.00", "pastry", &[("flour", "0.25")]), quantity: 3, modifications: vec![], notes: None },
             NewLine { line_id: id("l2"), item: dish("Pizza", MenuCategory::Food, "12.00", "grill", &[("flour", "0.3"), ("cheese", "0.1")]), quantity: 1, modifications: vec![], notes: None },
-            NewLine { line_id: id("l3"), item: dish("Spritz", MenuCategory::Beverage, "9.00", "bar", &[("aperol", "0.06")]), quantity: 2, modifications: vec![], notes: None },
+            NewLine { line_id: id("l3"), item: dish("Spritz", MenuCategory::Beverage, "9.00", "bar", &[("aperol", "0.06"), ("lemon", "0.25")]), quantity: 2, modifications: vec![], notes: None },
+            NewLine { line_id: id("l4"), item: dish("Sole", MenuCategory::Food, "25.00", "saute", &[("lemon", "0.5")]), quantity: 1, modifications: vec![], notes: None },
         ],
         tax_rate: pct("0"),
     }, &cashier()).events());
@@ -77,6 +78,13 @@ fn kitchen_consumption_is_never_refused_and_may_go_below_zero() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(&by_item[&id::<InventoryItemId>("aperol")][..], [StockEvent::Consumed { department: Department::Bar, .. }]));
+    // A lemon used at the bar and in the kitchen: one entry for its ledger, one event per department.
+    assert_eq!(stock.iter().filter(|(item, _)| *item == id::<InventoryItemId>("lemon")).count(), 1);
+    let lemon: Vec<Department> = by_item[&id::<InventoryItemId>("lemon")].iter().map(|e| match e {
+        StockEvent::Consumed { department, .. } => *department,
+        other => panic!("{other:?}"),
+    }).collect();
+    assert_eq!(lemon, vec![Department::Kitchen, Department::Bar]);
     // With nothing on hand, the kitchen goes negative rather than refusing to cook.
     let ledger = StockLedger::replay(flour);
     assert_eq!(ledger.in_department(Department::Kitchen), dec("-1.05"));

@@ -12,6 +12,7 @@
 mod append;
 mod command;
 mod error;
+mod flows;
 mod global_log;
 mod hash_chain;
 mod load;
@@ -22,6 +23,7 @@ mod stream;
 
 pub use command::{CommandError, CommandOutcome, MAX_ATTEMPTS, SNAPSHOT_EVERY, retry_on_conflict};
 pub use error::StoreError;
+pub use flows::RegistrationError;
 pub use global_log::{GlobalPosition, NOTIFY_CHANNEL, Tail};
 pub use hash_chain::{Fault, FaultKind, IntegrityReport};
 pub use load::Loaded;
