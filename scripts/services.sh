@@ -4,6 +4,7 @@
 #   scripts/services.sh up      install what is missing, start both (reuses running ones), write .local/env
 #   scripts/services.sh down    stop both
 #   scripts/services.sh status  say what runs
+#   scripts/services.sh running exit 0 when both run (for scripts that stop only what they started)
 #
 # Ports come from BRIGADE_PG_PORT (default 55432) and BRIGADE_NATS_PORT (default 54222).
 # PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` user (created if missing).
@@ -158,5 +159,8 @@ case "${1:-}" in
     bin=$(pg_bin) && as_pg "$bin/pg_ctl" -D "$(pg_data_dir)" status >/dev/null 2>&1 && say "PostgreSQL: running on $pg_port" || say "PostgreSQL: stopped"
     nats_pid >/dev/null && say "NATS: running on $nats_port" || say "NATS: stopped"
     ;;
-  *) die "usage: $0 up|down|status" ;;
+  running)
+    bin=$(pg_bin) && as_pg "$bin/pg_ctl" -D "$(pg_data_dir)" status >/dev/null 2>&1 && nats_pid >/dev/null
+    ;;
+  *) die "usage: $0 up|down|status|running" ;;
 esac

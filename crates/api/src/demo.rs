@@ -7,7 +7,10 @@ use anyhow::{Context as _, anyhow};
 use brigade_domain::amount::{Money, Percent, Quantity, SignedQuantity};
 use brigade_domain::catalog::{Department, Station, UnitOfMeasure};
 use brigade_domain::expense::{Expense, ExpenseCategory, RecordExpense};
-use brigade_domain::ids::{ExpenseId, InventoryItemId, LineId, MenuItemId, OrderId, PaymentId, PurchaseOrderId, ReceiptId, RefundId, SupplierId, TenantId, TransferId, UserId};
+use brigade_domain::ids::{
+    ExpenseId, InventoryItemId, LineId, MenuItemId, OrderId, PaymentId, PurchaseOrderId, ReceiptId, RefundId,
+    SupplierId, TenantId, TransferId, UserId,
+};
 use brigade_domain::inventory_item::{InventoryItemCommand, ItemDetails};
 use brigade_domain::menu_item::{MenuItem, MenuItemCommand, MenuItemDetails, RecipeLine};
 use brigade_domain::order::{NewLine, Order, OrderCommand, OrderType, PaymentMethod};
@@ -70,22 +73,43 @@ impl Loader {
     /// The next moment of the demo day, and a context for `who` at it.
     fn ctx(&mut self, who: &str) -> Context {
         self.clock += Duration::minutes(3);
-        let role = STAFF.iter().find(|(name, _)| *name == who).map_or(Role::Manager, |(_, r)| *r);
-        Context::new(Actor { user_id: UserId(named(&format!("user:{who}"))), roles: vec![role] }, self.clock)
+        let role = STAFF
+            .iter()
+            .find(|(name, _)| *name == who)
+            .map_or(Role::Manager, |(_, r)| *r);
+        Context::new(
+            Actor {
+                user_id: UserId(named(&format!("user:{who}"))),
+                roles: vec![role],
+            },
+            self.clock,
+        )
     }
 
     /// Command ids follow the loader's script, so a load that stopped half-way resumes: the
     /// commands already recorded are answered from the store and write nothing again.
     fn meta(&mut self, ctx: &Context) -> CommandMeta {
         self.commands += 1;
-        CommandMeta::direct(named(&format!("command:{}", self.commands)), self.correlation, Some(ctx.actor.user_id))
+        CommandMeta::direct(
+            named(&format!("command:{}", self.commands)),
+            self.correlation,
+            Some(ctx.actor.user_id),
+        )
     }
 
-    async fn run<A: Aggregate>(&mut self, id: impl std::fmt::Display, command: A::Command, who: &str) -> anyhow::Result<()> {
+    async fn run<A: Aggregate>(
+        &mut self,
+        id: impl std::fmt::Display,
+        command: A::Command,
+        who: &str,
+    ) -> anyhow::Result<()> {
         let ctx = self.ctx(who);
         let meta = self.meta(&ctx);
         let stream = stream_id::<A>(id);
-        self.store.execute::<A>(&stream, &command, &ctx, &meta).await.map_err(|e| anyhow!("{stream}: {e}"))?;
+        self.store
+            .execute::<A>(&stream, &command, &ctx, &meta)
+            .await
+            .map_err(|e| anyhow!("{stream}: {e}"))?;
         Ok(())
     }
 }
@@ -99,42 +123,107 @@ pub async fn load(store: &EventStore, now: DateTime<Utc>) -> anyhow::Result<Summ
     let tenant = store.tenant(demo_tenant());
     let last = stream_id::<Expense>(ExpenseId(named("expense:utilities")));
     if tenant.stream_version(&last).await? > 0 {
-        return Ok(Summary { loaded: false, commands: 0, events: count(store).await? });
+        return Ok(Summary {
+            loaded: false,
+            commands: 0,
+            events: count(store).await?,
+        });
     }
-    let mut l = Loader { store: tenant, clock: now - Duration::hours(20), correlation: named("correlation"), commands: 0 };
-    let settings = Settings { tax_rate: Percent::new(dec("8.875"))?, timezone: "America/New_York".into(), ..Settings::default() };
-    l.run::<Organization>(demo_tenant(), OrganizationCommand::Establish { name: "Brigade Bistro".into(), settings }, "root").await?;
+    let mut l = Loader {
+        store: tenant,
+        clock: now - Duration::hours(20),
+        correlation: named("correlation"),
+        commands: 0,
+    };
+    let settings = Settings {
+        tax_rate: Percent::new(dec("8.875"))?,
+        timezone: "America/New_York".into(),
+        ..Settings::default()
+    };
+    l.run::<Organization>(
+        demo_tenant(),
+        OrganizationCommand::Establish {
+            name: "Brigade Bistro".into(),
+            settings,
+        },
+        "root",
+    )
+    .await?;
     catalog(&mut l).await.context("catalog")?;
     procurement(&mut l).await.context("procurement")?;
     transfers(&mut l).await.context("transfers")?;
     service(&mut l).await.context("service")?;
     books(&mut l).await.context("books")?;
-    Ok(Summary { loaded: true, commands: l.commands, events: count(store).await? })
+    Ok(Summary {
+        loaded: true,
+        commands: l.commands,
+        events: count(store).await?,
+    })
 }
 
 async fn count(store: &EventStore) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM events WHERE tenant_id = $1").bind(demo_tenant().uuid()).fetch_one(store.pool()).await?)
+    Ok(sqlx::query_scalar("SELECT count(*) FROM events WHERE tenant_id = $1")
+        .bind(demo_tenant().uuid())
+        .fetch_one(store.pool())
+        .await?)
 }
 
 async fn catalog(l: &mut Loader) -> anyhow::Result<()> {
     for (i, (name, contact, terms)) in SUPPLIERS.iter().enumerate() {
-        let profile = SupplierProfile { name: (*name).into(), contact: Some((*contact).into()), payment_terms: Some((*terms).into()) };
-        l.run::<Supplier>(SupplierId(named(&format!("supplier:{i}"))), SupplierCommand::Register(profile), "paula").await?;
+        let profile = SupplierProfile {
+            name: (*name).into(),
+            contact: Some((*contact).into()),
+            payment_terms: Some((*terms).into()),
+        };
+        l.run::<Supplier>(
+            SupplierId(named(&format!("supplier:{i}"))),
+            SupplierCommand::Register(profile),
+            "paula",
+        )
+        .await?;
     }
     for (sku, name, unit, category, minimum, _, _) in INVENTORY {
-        let details = ItemDetails { name: (*name).into(), category: *category, minimum_stock: Quantity::new(dec(minimum))?, maximum_stock: None };
-        let command = InventoryItemCommand::Register { sku: (*sku).into(), unit: UnitOfMeasure::new(unit)?, details };
+        let details = ItemDetails {
+            name: (*name).into(),
+            category: *category,
+            minimum_stock: Quantity::new(dec(minimum))?,
+            maximum_stock: None,
+        };
+        let command = InventoryItemCommand::Register {
+            sku: (*sku).into(),
+            unit: UnitOfMeasure::new(unit)?,
+            details,
+        };
         let ctx = l.ctx("sam");
         let meta = l.meta(&ctx);
-        l.store.register_inventory_item(item_id(sku), &command, &ctx, &meta).await.map_err(|e| anyhow!("{sku}: {e}"))?;
+        l.store
+            .register_inventory_item(item_id(sku), &command, &ctx, &meta)
+            .await
+            .map_err(|e| anyhow!("{sku}: {e}"))?;
     }
     for (name, category, price, station, recipe) in MENU {
         let recipe = recipe
             .iter()
-            .map(|(sku, q)| Ok(RecipeLine { inventory_item_id: item_id(sku), quantity: Quantity::new(dec(q))? }))
+            .map(|(sku, q)| {
+                Ok(RecipeLine {
+                    inventory_item_id: item_id(sku),
+                    quantity: Quantity::new(dec(q))?,
+                })
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let details = MenuItemDetails { name: (*name).into(), category: *category, sell_price: Money::new(dec(price))?, station: Station::new(station)?, recipe };
-        l.run::<MenuItem>(MenuItemId(named(&format!("menu:{name}"))), MenuItemCommand::Add(details), "maria").await?;
+        let details = MenuItemDetails {
+            name: (*name).into(),
+            category: *category,
+            sell_price: Money::new(dec(price))?,
+            station: Station::new(station)?,
+            recipe,
+        };
+        l.run::<MenuItem>(
+            MenuItemId(named(&format!("menu:{name}"))),
+            MenuItemCommand::Add(details),
+            "maria",
+        )
+        .await?;
     }
     Ok(())
 }
@@ -150,9 +239,19 @@ async fn procurement(l: &mut Loader) -> anyhow::Result<()> {
         let items: Vec<_> = INVENTORY.iter().filter(|i| i.5 == supplier).collect();
         let lines = items
             .iter()
-            .map(|(sku, _, _, _, min, _, cost)| Ok(PoLine { inventory_item_id: item_id(sku), quantity: Quantity::new(bought(min))?, unit_price: Money::new(dec(cost))? }))
+            .map(|(sku, _, _, _, min, _, cost)| {
+                Ok(PoLine {
+                    inventory_item_id: item_id(sku),
+                    quantity: Quantity::new(bought(min))?,
+                    unit_price: Money::new(dec(cost))?,
+                })
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let draft = PoCommand::Draft { supplier_id: SupplierId(named(&format!("supplier:{supplier}"))), lines, expected_on: NaiveDate::from_ymd_opt(2026, 11, 20) };
+        let draft = PoCommand::Draft {
+            supplier_id: SupplierId(named(&format!("supplier:{supplier}"))),
+            lines,
+            expected_on: NaiveDate::from_ymd_opt(2026, 11, 20),
+        };
         l.run::<PurchaseOrder>(po, draft, "paula").await?;
         l.run::<PurchaseOrder>(po, PoCommand::Submit, "paula").await?;
         l.run::<PurchaseOrder>(po, PoCommand::Approve, "maria").await?;
@@ -160,36 +259,99 @@ async fn procurement(l: &mut Loader) -> anyhow::Result<()> {
         let received = items
             .iter()
             .map(|(sku, _, _, _, min, _, cost)| {
-                Ok(ReceivedLine { inventory_item_id: item_id(sku), quantity: Quantity::new(bought(min))?, unit_cost: Money::from_computed(dec(cost) * dec("1.02")) })
+                Ok(ReceivedLine {
+                    inventory_item_id: item_id(sku),
+                    quantity: Quantity::new(bought(min))?,
+                    unit_cost: Money::from_computed(dec(cost) * dec("1.02")),
+                })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let ctx = l.ctx("sam");
         let meta = l.meta(&ctx);
         let receipt = ReceiptId(named(&format!("receipt:{supplier}")));
-        l.store.receive_goods(po, receipt, &received, false, &ctx, &meta).await.map_err(|e| anyhow!("receive {supplier}: {e}"))?;
+        l.store
+            .receive_goods(po, receipt, &received, false, &ctx, &meta)
+            .await
+            .map_err(|e| anyhow!("receive {supplier}: {e}"))?;
         l.run::<PurchaseOrder>(po, PoCommand::Close, "paula").await?;
     }
     Ok(())
 }
 
-async fn transfer(l: &mut Loader, name: &str, from: Department, to: Department, lines: Vec<(InventoryItemId, Quantity)>, requester: &str, receiver: &str) -> anyhow::Result<()> {
+async fn transfer(
+    l: &mut Loader,
+    name: &str,
+    from: Department,
+    to: Department,
+    lines: Vec<(InventoryItemId, Quantity)>,
+    requester: &str,
+    receiver: &str,
+) -> anyhow::Result<()> {
     let id = TransferId(named(&format!("transfer:{name}")));
-    let requested = lines.iter().map(|(item, q)| TransferLine { inventory_item_id: *item, requested: *q }).collect();
-    l.run::<Transfer>(id, TransferCommand::Request { from, to, lines: requested, notes: None }, requester).await?;
+    let requested = lines
+        .iter()
+        .map(|(item, q)| TransferLine {
+            inventory_item_id: *item,
+            requested: *q,
+        })
+        .collect();
+    l.run::<Transfer>(
+        id,
+        TransferCommand::Request {
+            from,
+            to,
+            lines: requested,
+            notes: None,
+        },
+        requester,
+    )
+    .await?;
     let ctx = l.ctx(receiver);
     let meta = l.meta(&ctx);
-    l.store.validate_transfer(id, &lines, &ctx, &meta).await.map_err(|e| anyhow!("transfer {name}: {e}"))?;
+    l.store
+        .validate_transfer(id, &lines, &ctx, &meta)
+        .await
+        .map_err(|e| anyhow!("transfer {name}: {e}"))?;
     Ok(())
 }
 
 async fn transfers(l: &mut Loader) -> anyhow::Result<()> {
-    let all: Vec<_> = INVENTORY.iter().map(|(sku, _, _, _, min, _, _)| Ok((item_id(sku), Quantity::new(bought(min))?))).collect::<anyhow::Result<_>>()?;
-    transfer(l, "to-stock", Department::Procurement, Department::Stock, all, "paula", "sam").await?;
+    let all: Vec<_> = INVENTORY
+        .iter()
+        .map(|(sku, _, _, _, min, _, _)| Ok((item_id(sku), Quantity::new(bought(min))?)))
+        .collect::<anyhow::Result<_>>()?;
+    transfer(
+        l,
+        "to-stock",
+        Department::Procurement,
+        Department::Stock,
+        all,
+        "paula",
+        "sam",
+    )
+    .await?;
     let bar_skus = ["LAGER", "GIN", "TONIC", "COFFEE"];
     let share = |sku: &str, min: &str, part: &str| Quantity::new(bought(min) * dec(part)).map(|q| (item_id(sku), q));
-    let kitchen = INVENTORY.iter().filter(|i| !bar_skus.contains(&i.0)).map(|i| share(i.0, i.4, "0.6")).collect::<Result<Vec<_>, _>>()?;
-    transfer(l, "to-kitchen", Department::Stock, Department::Kitchen, kitchen, "kim", "kim").await?;
-    let bar = INVENTORY.iter().filter(|i| bar_skus.contains(&i.0) || i.0 == "LEMON" || i.0 == "SUGAR").map(|i| share(i.0, i.4, "0.3")).collect::<Result<Vec<_>, _>>()?;
+    let kitchen = INVENTORY
+        .iter()
+        .filter(|i| !bar_skus.contains(&i.0))
+        .map(|i| share(i.0, i.4, "0.6"))
+        .collect::<Result<Vec<_>, _>>()?;
+    transfer(
+        l,
+        "to-kitchen",
+        Department::Stock,
+        Department::Kitchen,
+        kitchen,
+        "kim",
+        "kim",
+    )
+    .await?;
+    let bar = INVENTORY
+        .iter()
+        .filter(|i| bar_skus.contains(&i.0) || i.0 == "LEMON" || i.0 == "SUGAR")
+        .map(|i| share(i.0, i.4, "0.3"))
+        .collect::<Result<Vec<_>, _>>()?;
     transfer(l, "to-bar", Department::Stock, Department::Bar, bar, "sam", "kim").await?;
     Ok(())
 }
@@ -199,36 +361,90 @@ async fn service(l: &mut Loader) -> anyhow::Result<()> {
         let order = OrderId(named(&format!("order:{n}")));
         let mut new_lines = vec![];
         for (i, (dish, portions)) in lines.iter().enumerate() {
-            let item = l.store.offer(MenuItemId(named(&format!("menu:{}", MENU[*dish].0)))).await.map_err(|e| anyhow!("{e}"))?;
-            new_lines.push(NewLine { line_id: LineId(named(&format!("order:{n}:line:{i}"))), item, quantity: *portions, modifications: vec![], notes: None });
+            let item = l
+                .store
+                .offer(MenuItemId(named(&format!("menu:{}", MENU[*dish].0))))
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            new_lines.push(NewLine {
+                line_id: LineId(named(&format!("order:{n}:line:{i}"))),
+                item,
+                quantity: *portions,
+                modifications: vec![],
+                notes: None,
+            });
         }
-        let (order_type, table) = if *table == 0 { (OrderType::Takeout, None) } else { (OrderType::DineIn, Some(*table)) };
-        let place = OrderCommand::Place { number: u32::try_from(n + 101)?, order_type, table, covers: table.map(|_| 2), customer_id: None, lines: new_lines, tax_rate: Percent::new(dec("8.875"))? };
+        let (order_type, table) = if *table == 0 {
+            (OrderType::Takeout, None)
+        } else {
+            (OrderType::DineIn, Some(*table))
+        };
+        let place = OrderCommand::Place {
+            number: u32::try_from(n + 101)?,
+            order_type,
+            table,
+            covers: table.map(|_| 2),
+            customer_id: None,
+            lines: new_lines,
+            tax_rate: Percent::new(dec("8.875"))?,
+        };
         l.run::<Order>(order, place, "carl").await?;
         let ctx = l.ctx("carl");
         let meta = l.meta(&ctx);
-        l.store.send_to_kitchen(order, &ctx, &meta).await.map_err(|e| anyhow!("send {n}: {e}"))?;
+        l.store
+            .send_to_kitchen(order, &ctx, &meta)
+            .await
+            .map_err(|e| anyhow!("send {n}: {e}"))?;
         if n == 8 {
             // The table left before the food came: the manager cancels, what was used is wastage.
-            l.run::<Order>(order, OrderCommand::Cancel { reason: Some("guests left".into()) }, "maria").await?;
+            l.run::<Order>(
+                order,
+                OrderCommand::Cancel {
+                    reason: Some("guests left".into()),
+                },
+                "maria",
+            )
+            .await?;
             continue;
         }
         l.run::<Order>(order, OrderCommand::StartTicket, "kim").await?;
         l.run::<Order>(order, OrderCommand::CompleteTicket, "kim").await?;
         l.run::<Order>(order, OrderCommand::Serve, "carl").await?;
-        let total = l.store.load::<Order>(&stream_id::<Order>(order)).await?.state.totals().total;
-        let halves = if n == 1 { vec![(total / Decimal::TWO).round_dp(2), total - (total / Decimal::TWO).round_dp(2)] } else { vec![total] };
+        let total = l
+            .store
+            .load::<Order>(&stream_id::<Order>(order))
+            .await?
+            .state
+            .totals()
+            .total;
+        let halves = if n == 1 {
+            vec![
+                (total / Decimal::TWO).round_dp(2),
+                total - (total / Decimal::TWO).round_dp(2),
+            ]
+        } else {
+            vec![total]
+        };
         for (p, amount) in halves.into_iter().enumerate() {
             let payment = OrderCommand::TakePayment {
                 payment_id: PaymentId(named(&format!("order:{n}:payment:{p}"))),
-                method: if p == 0 { PaymentMethod::Card } else { PaymentMethod::Cash },
+                method: if p == 0 {
+                    PaymentMethod::Card
+                } else {
+                    PaymentMethod::Cash
+                },
                 amount: Money::new(amount)?,
                 tip: Money::new((amount * dec("0.15")).round_dp(2))?,
             };
             l.run::<Order>(order, payment, "carl").await?;
         }
         if n == 2 {
-            let refund = OrderCommand::Refund { refund_id: RefundId(named("refund:2")), payment_id: PaymentId(named("order:2:payment:0")), amount: Money::new(dec("5.50"))?, reason: "fries arrived cold".into() };
+            let refund = OrderCommand::Refund {
+                refund_id: RefundId(named("refund:2")),
+                payment_id: PaymentId(named("order:2:payment:0")),
+                amount: Money::new(dec("5.50"))?,
+                reason: "fries arrived cold".into(),
+            };
             l.run::<Order>(order, refund, "maria").await?;
         }
     }
@@ -245,9 +461,19 @@ async fn books(l: &mut Loader) -> anyhow::Result<()> {
     };
     l.run::<StockLedger>(item_id("TOMATO"), spoiled, "sam").await?;
     let day = NaiveDate::from_ymd_opt(2026, 11, 20).ok_or_else(|| anyhow!("date"))?;
-    for (name, category, amount) in [("labor", ExpenseCategory::Labor, "1850.00"), ("rent", ExpenseCategory::Rent, "3200.00"), ("utilities", ExpenseCategory::Utilities, "410.00")] {
-        let expense = RecordExpense { category, amount: Money::new(dec(amount))?, date: day, note: Some(format!("demo {name}")) };
-        l.run::<Expense>(ExpenseId(named(&format!("expense:{name}"))), expense, "alex").await?;
+    for (name, category, amount) in [
+        ("labor", ExpenseCategory::Labor, "1850.00"),
+        ("rent", ExpenseCategory::Rent, "3200.00"),
+        ("utilities", ExpenseCategory::Utilities, "410.00"),
+    ] {
+        let expense = RecordExpense {
+            category,
+            amount: Money::new(dec(amount))?,
+            date: day,
+            note: Some(format!("demo {name}")),
+        };
+        l.run::<Expense>(ExpenseId(named(&format!("expense:{name}"))), expense, "alex")
+            .await?;
     }
     Ok(())
 }

@@ -26,7 +26,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     match run(Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -37,17 +39,30 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let url = cli.database_url.context("DATABASE_URL is not set (scripts/services.sh up writes it to .local/env)")?;
-    let store = EventStore::connect(&url, 8).await.context("cannot connect to PostgreSQL")?;
+    let url = cli
+        .database_url
+        .context("DATABASE_URL is not set (scripts/services.sh up writes it to .local/env)")?;
+    let store = EventStore::connect(&url, 8)
+        .await
+        .context("cannot connect to PostgreSQL")?;
     store.migrate().await.context("migration failed")?;
     match cli.command {
         Command::Migrate => println!("schema is up to date"),
         Command::Demo => {
             let summary = demo::load(&store, chrono::Utc::now()).await?;
             if summary.loaded {
-                println!("demo restaurant loaded: {} commands, {} events (tenant {})", summary.commands, summary.events, demo::demo_tenant());
+                println!(
+                    "demo restaurant loaded: {} commands, {} events (tenant {})",
+                    summary.commands,
+                    summary.events,
+                    demo::demo_tenant()
+                );
             } else {
-                println!("demo restaurant already loaded: {} events (tenant {})", summary.events, demo::demo_tenant());
+                println!(
+                    "demo restaurant already loaded: {} events (tenant {})",
+                    summary.events,
+                    demo::demo_tenant()
+                );
             }
         }
     }

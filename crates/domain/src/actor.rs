@@ -38,9 +38,7 @@ pub struct Actor {
 impl Actor {
     /// True when the actor holds one of `roles`; a super admin holds them all.
     pub fn has_any(&self, roles: &[Role]) -> bool {
-        self.roles
-            .iter()
-            .any(|r| *r == Role::SuperAdmin || roles.contains(r))
+        self.roles.iter().any(|r| *r == Role::SuperAdmin || roles.contains(r))
     }
 
     /// True for managers (and super admins), who may override the limits staff work within.

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use std::fmt::Debug;
 
 /// One aggregate: its stream category, its command, event and error types, and the pure pair.
-pub trait Aggregate: Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static {
+pub trait Aggregate:
+    Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+{
     /// The stream category (`order`, `purchase_order`...): stream ids are `<category>-<id>`.
     const CATEGORY: &'static str;
     /// Bumped whenever the state's serialized shape changes, so older snapshots are ignored.
@@ -80,7 +82,10 @@ pub trait EventPayload: Clone + Debug + PartialEq + Serialize + DeserializeOwned
     /// Lifts a payload stored at an older schema version one step up. Stored events are never
     /// rewritten; old shapes are read through this.
     fn upcast_step(event_type: &str, from_version: i32, _payload: Value) -> Result<Value, DecodeError> {
-        Err(DecodeError::UnsupportedVersion { event_type: event_type.to_owned(), version: from_version })
+        Err(DecodeError::UnsupportedVersion {
+            event_type: event_type.to_owned(),
+            version: from_version,
+        })
     }
 
     /// Splits the event into its stored type name, schema version and payload.
@@ -104,7 +109,10 @@ pub trait EventPayload: Clone + Debug + PartialEq + Serialize + DeserializeOwned
     fn decode(event_type: &str, schema_version: i32, payload: Value) -> Result<Self, DecodeError> {
         let current = Self::schema_version(event_type);
         if schema_version > current || schema_version < 1 {
-            return Err(DecodeError::UnsupportedVersion { event_type: event_type.to_owned(), version: schema_version });
+            return Err(DecodeError::UnsupportedVersion {
+                event_type: event_type.to_owned(),
+                version: schema_version,
+            });
         }
         let mut payload = payload;
         for from in schema_version..current {
@@ -118,7 +126,10 @@ pub trait EventPayload: Clone + Debug + PartialEq + Serialize + DeserializeOwned
             if reason.starts_with("unknown variant") {
                 DecodeError::UnknownType(event_type.to_owned())
             } else {
-                DecodeError::Malformed { event_type: event_type.to_owned(), reason }
+                DecodeError::Malformed {
+                    event_type: event_type.to_owned(),
+                    reason,
+                }
             }
         })
     }

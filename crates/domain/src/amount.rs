@@ -151,7 +151,13 @@ mod tests {
 
     #[test]
     fn money_refuses_fractions_of_a_cent_and_negatives() {
-        assert_eq!(Money::new(dec!(1.234)), Err(AmountError::TooPrecise { value: dec!(1.234), max: 2 }));
+        assert_eq!(
+            Money::new(dec!(1.234)),
+            Err(AmountError::TooPrecise {
+                value: dec!(1.234),
+                max: 2
+            })
+        );
         assert_eq!(Money::new(dec!(-1)), Err(AmountError::Negative(dec!(-1))));
         assert!(matches!(Money::new(dec!(1e10)), Err(AmountError::TooLarge { .. })));
         assert_eq!(Money::new(dec!(12.500)).map(Money::value), Ok(dec!(12.50)));
@@ -168,8 +174,14 @@ mod tests {
     fn quantities_allow_three_places_and_signed_ones_go_negative() {
         assert!(Quantity::new(dec!(0.125)).is_ok());
         assert!(Quantity::new(dec!(0.1255)).is_err());
-        assert_eq!(SignedQuantity::new(dec!(-2.500)).map(|q| q.to_string()), Ok("-2.5".to_owned()));
-        assert_eq!(Quantity::ZERO.to_string(), Quantity::new(dec!(0.000)).unwrap().to_string());
+        assert_eq!(
+            SignedQuantity::new(dec!(-2.500)).map(|q| q.to_string()),
+            Ok("-2.5".to_owned())
+        );
+        assert_eq!(
+            Quantity::ZERO.to_string(),
+            Quantity::new(dec!(0.000)).unwrap().to_string()
+        );
         assert_eq!(Money::ZERO.to_string(), "0.00");
     }
 

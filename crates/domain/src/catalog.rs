@@ -101,7 +101,10 @@ fn slug(value: &str, max: usize) -> Result<String, TextError> {
     if v.len() > max {
         return Err(TextError::TooLong(max));
     }
-    if !v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         return Err(TextError::BadCharacters("letters, digits and underscores"));
     }
     Ok(v)
@@ -160,7 +163,11 @@ slug_type!(
 impl Station {
     /// The department whose stock a line on this station consumes: the bar's own, else the kitchen's.
     pub fn department(&self) -> Department {
-        if self.0 == "bar" { Department::Bar } else { Department::Kitchen }
+        if self.0 == "bar" {
+            Department::Bar
+        } else {
+            Department::Kitchen
+        }
     }
 }
 

@@ -24,7 +24,9 @@ impl CustomerProfile {
     fn checked(&self) -> Result<Self, CustomerError> {
         let email = optional_text(self.email.as_deref(), 254).map_err(CustomerError::BadProfile)?;
         if let Some(e) = &email {
-            let valid = e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+            let valid = e
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
             if !valid {
                 return Err(CustomerError::BadEmail);
             }
@@ -103,7 +105,10 @@ impl Aggregate for Customer {
 
     fn decide(&self, command: &CustomerCommand, ctx: &Context) -> Result<Vec<CustomerEvent>, CustomerError> {
         match (command, &self.profile) {
-            (CustomerCommand::Register(p), None) => Ok(vec![CustomerEvent::Registered { profile: p.checked()?, at: ctx.at }]),
+            (CustomerCommand::Register(p), None) => Ok(vec![CustomerEvent::Registered {
+                profile: p.checked()?,
+                at: ctx.at,
+            }]),
             (CustomerCommand::Register(_), Some(_)) => Err(CustomerError::AlreadyRegistered),
             (CustomerCommand::UpdateProfile(_), None) => Err(CustomerError::NotFound),
             (CustomerCommand::UpdateProfile(p), Some(current)) => {

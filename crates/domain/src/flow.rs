@@ -46,12 +46,14 @@ pub fn consumption(order: &Order) -> BTreeMap<(InventoryItemId, Department), Vec
         for ingredient in &line.recipe {
             let used = ingredient.quantity.value() * Decimal::from(line.quantity);
             let Ok(quantity) = Quantity::new(used) else { continue };
-            out.entry((ingredient.inventory_item_id, line.station.department())).or_default().push(Allocation {
-                line_id: line.line_id,
-                menu_item_id: line.menu_item_id,
-                category: line.category,
-                quantity,
-            });
+            out.entry((ingredient.inventory_item_id, line.station.department()))
+                .or_default()
+                .push(Allocation {
+                    line_id: line.line_id,
+                    menu_item_id: line.menu_item_id,
+                    category: line.category,
+                    quantity,
+                });
         }
     }
     out
@@ -59,13 +61,23 @@ pub fn consumption(order: &Order) -> BTreeMap<(InventoryItemId, Department), Vec
 
 /// Sends an order to the kitchen and records the recipe consumption of every line out of the
 /// department that serves its station. Consumption is never refused, so ledgers need no state.
-pub fn send_to_kitchen(order: &Order, order_id: OrderId, ctx: &Context) -> Result<(Vec<OrderEvent>, StockEvents), FlowError> {
+pub fn send_to_kitchen(
+    order: &Order,
+    order_id: OrderId,
+    ctx: &Context,
+) -> Result<(Vec<OrderEvent>, StockEvents), FlowError> {
     let order_events = order.decide(&OrderCommand::SendToKitchen, ctx)?;
     // One entry per item: an ingredient used by the bar and by the kitchen is one stream.
     let mut stock: BTreeMap<InventoryItemId, Vec<StockEvent>> = BTreeMap::new();
     for ((item, department), allocations) in consumption(order) {
-        let command = StockCommand::Consume { order_id, department, allocations };
-        let events = StockLedger::default().decide(&command, ctx).map_err(|error| FlowError::Stock { item, error })?;
+        let command = StockCommand::Consume {
+            order_id,
+            department,
+            allocations,
+        };
+        let events = StockLedger::default()
+            .decide(&command, ctx)
+            .map_err(|error| FlowError::Stock { item, error })?;
         stock.entry(item).or_default().extend(events);
     }
     Ok((order_events, stock.into_iter().collect()))
@@ -80,14 +92,25 @@ pub fn receive_goods(
     allow_over_receipt: bool,
     ctx: &Context,
 ) -> Result<(Vec<PoEvent>, StockEvents), FlowError> {
-    let command = PoCommand::Receive { receipt_id, lines: lines.to_vec(), allow_over_receipt };
+    let command = PoCommand::Receive {
+        receipt_id,
+        lines: lines.to_vec(),
+        allow_over_receipt,
+    };
     let po_events = po.decide(&command, ctx)?;
     let mut stock = Vec::new();
     // The purchase order refuses a delivery naming one item twice, so each item appears once.
     for line in lines {
-        let command = StockCommand::Receive { purchase_order_id, receipt_id, quantity: line.quantity, unit_cost: line.unit_cost };
+        let command = StockCommand::Receive {
+            purchase_order_id,
+            receipt_id,
+            quantity: line.quantity,
+            unit_cost: line.unit_cost,
+        };
         let item = line.inventory_item_id;
-        let events = StockLedger::default().decide(&command, ctx).map_err(|error| FlowError::Stock { item, error })?;
+        let events = StockLedger::default()
+            .decide(&command, ctx)
+            .map_err(|error| FlowError::Stock { item, error })?;
         stock.push((item, events));
     }
     Ok((po_events, stock))
@@ -110,8 +133,15 @@ pub fn validate_transfer(
     let mut stock = Vec::new();
     for (item, quantity) in lines.iter().filter(|(_, q)| q.is_positive()) {
         let ledger = ledgers.get(item).unwrap_or(&empty);
-        let command = StockCommand::Transfer { transfer_id, from, to, quantity: *quantity };
-        let events = ledger.decide(&command, ctx).map_err(|error| FlowError::Stock { item: *item, error })?;
+        let command = StockCommand::Transfer {
+            transfer_id,
+            from,
+            to,
+            quantity: *quantity,
+        };
+        let events = ledger
+            .decide(&command, ctx)
+            .map_err(|error| FlowError::Stock { item: *item, error })?;
         stock.push((*item, events));
     }
     Ok((events, stock))

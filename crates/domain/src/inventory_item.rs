@@ -105,7 +105,10 @@ fn checked_details(details: &ItemDetails) -> Result<ItemDetails, InventoryItemEr
     if details.maximum_stock.is_some_and(|max| max < details.minimum_stock) {
         return Err(InventoryItemError::MaximumBelowMinimum);
     }
-    Ok(ItemDetails { name, ..details.clone() })
+    Ok(ItemDetails {
+        name,
+        ..details.clone()
+    })
 }
 
 /// An inventory item's catalog state.
@@ -127,7 +130,11 @@ impl Aggregate for InventoryItem {
     type Event = InventoryItemEvent;
     type Error = InventoryItemError;
 
-    fn decide(&self, command: &InventoryItemCommand, ctx: &Context) -> Result<Vec<InventoryItemEvent>, InventoryItemError> {
+    fn decide(
+        &self,
+        command: &InventoryItemCommand,
+        ctx: &Context,
+    ) -> Result<Vec<InventoryItemEvent>, InventoryItemError> {
         if !ctx.actor.has_any(CATALOG_ROLES) {
             return Err(InventoryItemError::NotAllowed);
         }
@@ -138,7 +145,12 @@ impl Aggregate for InventoryItem {
                 }
                 let sku = normalize_sku(sku)?;
                 let details = checked_details(details)?;
-                Ok(vec![InventoryItemEvent::Registered { sku, unit: unit.clone(), details, at: ctx.at }])
+                Ok(vec![InventoryItemEvent::Registered {
+                    sku,
+                    unit: unit.clone(),
+                    details,
+                    at: ctx.at,
+                }])
             }
             InventoryItemCommand::Update { details } => {
                 if self.sku.is_none() {
@@ -214,7 +226,10 @@ impl Aggregate for SkuClaim {
     fn decide(&self, command: &ClaimSku, ctx: &Context) -> Result<Vec<SkuClaimEvent>, SkuTaken> {
         match self.holder {
             Some(holder) => Err(SkuTaken { holder }),
-            None => Ok(vec![SkuClaimEvent::Claimed { inventory_item_id: command.item, at: ctx.at }]),
+            None => Ok(vec![SkuClaimEvent::Claimed {
+                inventory_item_id: command.item,
+                at: ctx.at,
+            }]),
         }
     }
 

@@ -140,7 +140,11 @@ pub fn analyse(items: &[ItemSales]) -> MenuAnalysis {
         .map(|i| per_portion(i.revenue, i.sold, i.list_price) - per_portion(i.food_cost, i.sold, i.list_cost))
         .collect();
     let total_cm: Decimal = items.iter().zip(&cms).map(|(i, cm)| cm * i.sold).sum();
-    let average_cm = if n.is_zero() { cms.iter().sum::<Decimal>() / count } else { total_cm / n };
+    let average_cm = if n.is_zero() {
+        cms.iter().sum::<Decimal>() / count
+    } else {
+        total_cm / n
+    };
     let revenue: Decimal = items.iter().map(|i| i.revenue).sum();
     let food_cost: Decimal = items.iter().map(|i| i.food_cost).sum();
     let analysed = items
@@ -148,7 +152,11 @@ pub fn analyse(items: &[ItemSales]) -> MenuAnalysis {
         .zip(&cms)
         .map(|(i, cm)| {
             let mix = if n.is_zero() { Decimal::ZERO } else { i.sold / n };
-            let popularity = if !i.sold.is_zero() && mix >= threshold { Level::High } else { Level::Low };
+            let popularity = if !i.sold.is_zero() && mix >= threshold {
+                Level::High
+            } else {
+                Level::Low
+            };
             let profitability = if *cm >= average_cm { Level::High } else { Level::Low };
             let class = MenuClass::of(popularity, profitability);
             EngineeredItem {

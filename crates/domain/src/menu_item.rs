@@ -131,7 +131,10 @@ impl EventPayload for MenuItemEvent {
                 }
                 Ok(Value::Object(map))
             }
-            (t, v, _) => Err(DecodeError::UnsupportedVersion { event_type: t.to_owned(), version: v }),
+            (t, v, _) => Err(DecodeError::UnsupportedVersion {
+                event_type: t.to_owned(),
+                version: v,
+            }),
         }
     }
 }
@@ -176,7 +179,10 @@ fn checked(details: &MenuItemDetails) -> Result<MenuItemDetails, MenuItemError> 
             return Err(MenuItemError::DuplicateIngredient(line.inventory_item_id));
         }
     }
-    Ok(MenuItemDetails { name, ..details.clone() })
+    Ok(MenuItemDetails {
+        name,
+        ..details.clone()
+    })
 }
 
 /// A menu item's state.
@@ -194,7 +200,10 @@ impl MenuItem {
         match &self.details {
             None => Err(MenuItemError::NotFound),
             Some(_) if self.withdrawn => Err(MenuItemError::Withdrawn),
-            Some(details) => Ok(MenuItemSnapshot { menu_item_id, details: details.clone() }),
+            Some(details) => Ok(MenuItemSnapshot {
+                menu_item_id,
+                details: details.clone(),
+            }),
         }
     }
 }
@@ -211,7 +220,12 @@ impl Aggregate for MenuItem {
         }
         let at = ctx.at;
         let current = match (command, &self.details) {
-            (MenuItemCommand::Add(d), None) => return Ok(vec![MenuItemEvent::Added { details: checked(d)?, at }]),
+            (MenuItemCommand::Add(d), None) => {
+                return Ok(vec![MenuItemEvent::Added {
+                    details: checked(d)?,
+                    at,
+                }]);
+            }
             (MenuItemCommand::Add(_), Some(_)) => return Err(MenuItemError::AlreadyAdded),
             (_, None) => return Err(MenuItemError::NotFound),
             (_, Some(current)) => current,
@@ -227,13 +241,23 @@ impl Aggregate for MenuItem {
                 let new = checked(d)?;
                 let mut events = vec![];
                 if new.name != current.name || new.category != current.category {
-                    events.push(MenuItemEvent::Renamed { name: new.name, category: new.category, at });
+                    events.push(MenuItemEvent::Renamed {
+                        name: new.name,
+                        category: new.category,
+                        at,
+                    });
                 }
                 if new.sell_price != current.sell_price {
-                    events.push(MenuItemEvent::Repriced { sell_price: new.sell_price, at });
+                    events.push(MenuItemEvent::Repriced {
+                        sell_price: new.sell_price,
+                        at,
+                    });
                 }
                 if new.station != current.station {
-                    events.push(MenuItemEvent::StationChanged { station: new.station, at });
+                    events.push(MenuItemEvent::StationChanged {
+                        station: new.station,
+                        at,
+                    });
                 }
                 if new.recipe != current.recipe {
                     events.push(MenuItemEvent::RecipeChanged { recipe: new.recipe, at });

@@ -153,7 +153,11 @@ impl Aggregate for Organization {
     type Event = OrganizationEvent;
     type Error = OrganizationError;
 
-    fn decide(&self, command: &OrganizationCommand, ctx: &Context) -> Result<Vec<OrganizationEvent>, OrganizationError> {
+    fn decide(
+        &self,
+        command: &OrganizationCommand,
+        ctx: &Context,
+    ) -> Result<Vec<OrganizationEvent>, OrganizationError> {
         match command {
             OrganizationCommand::Establish { name, settings } => {
                 if self.name.is_some() {
@@ -161,7 +165,11 @@ impl Aggregate for Organization {
                 }
                 let name = text(name, 120).map_err(OrganizationError::BadName)?;
                 settings.validate()?;
-                Ok(vec![OrganizationEvent::Established { name, settings: settings.clone(), at: ctx.at }])
+                Ok(vec![OrganizationEvent::Established {
+                    name,
+                    settings: settings.clone(),
+                    at: ctx.at,
+                }])
             }
             OrganizationCommand::ChangeSettings { settings } => {
                 if self.name.is_none() {
@@ -174,7 +182,10 @@ impl Aggregate for Organization {
                 if *settings == self.settings {
                     return Ok(vec![]);
                 }
-                Ok(vec![OrganizationEvent::SettingsChanged { settings: settings.clone(), at: ctx.at }])
+                Ok(vec![OrganizationEvent::SettingsChanged {
+                    settings: settings.clone(),
+                    at: ctx.at,
+                }])
             }
         }
     }

@@ -121,8 +121,12 @@ impl PlFigures {
         let cost_of_sales = self.food_cost + self.beverage_cost;
         let gross_profit = net_sales - cost_of_sales;
         let labor = self.expenses.get(&ExpenseCategory::Labor).copied().unwrap_or_default();
-        let other: BTreeMap<ExpenseCategory, Decimal> =
-            self.expenses.iter().filter(|(c, _)| **c != ExpenseCategory::Labor).map(|(c, v)| (*c, *v)).collect();
+        let other: BTreeMap<ExpenseCategory, Decimal> = self
+            .expenses
+            .iter()
+            .filter(|(c, _)| **c != ExpenseCategory::Labor)
+            .map(|(c, v)| (*c, *v))
+            .collect();
         let other_total: Decimal = other.values().sum();
         let prime_cost = cost_of_sales + labor;
         let net_profit = gross_profit - self.wastage - labor - other_total;
@@ -151,7 +155,8 @@ impl PlFigures {
             },
             closed_orders: self.closed_orders,
             covers: self.covers,
-            average_ticket: (self.closed_orders > 0).then(|| round_money(net_sales / Decimal::from(self.closed_orders))),
+            average_ticket: (self.closed_orders > 0)
+                .then(|| round_money(net_sales / Decimal::from(self.closed_orders))),
         }
     }
 }

@@ -288,10 +288,20 @@ fn checked_lines(lines: &[PoLine]) -> Result<(), PoError> {
 impl PurchaseOrder {
     fn require(&self, action: &'static str, allowed: &[PoStatus]) -> Result<(), PoError> {
         let status = self.status.ok_or(PoError::NotFound)?;
-        if allowed.contains(&status) { Ok(()) } else { Err(PoError::WrongStatus { action, status }) }
+        if allowed.contains(&status) {
+            Ok(())
+        } else {
+            Err(PoError::WrongStatus { action, status })
+        }
     }
 
-    fn decide_receive(&self, receipt_id: ReceiptId, lines: &[ReceivedLine], allow_over: bool, ctx: &Context) -> Result<Vec<PoEvent>, PoError> {
+    fn decide_receive(
+        &self,
+        receipt_id: ReceiptId,
+        lines: &[ReceivedLine],
+        allow_over: bool,
+        ctx: &Context,
+    ) -> Result<Vec<PoEvent>, PoError> {
         self.require("receive goods on", &[PoStatus::Approved, PoStatus::PartiallyReceived])?;
         if self.receipts.contains(&receipt_id) {
             return Err(PoError::DuplicateReceipt(receipt_id));
@@ -302,7 +312,10 @@ impl PurchaseOrder {
         let mut seen = std::collections::BTreeSet::new();
         for l in lines {
             let ordered = self.lines.iter().find(|o| o.inventory_item_id == l.inventory_item_id);
-            let ordered = ordered.ok_or(PoError::NotOrdered(l.inventory_item_id))?.quantity.value();
+            let ordered = ordered
+                .ok_or(PoError::NotOrdered(l.inventory_item_id))?
+                .quantity
+                .value();
             if !l.quantity.is_positive() {
                 return Err(PoError::ZeroQuantity);
             }
@@ -311,14 +324,25 @@ impl PurchaseOrder {
             }
             let received = self.received.get(&l.inventory_item_id).copied().unwrap_or_default() + l.quantity.value();
             if received > ordered && !allow_over {
-                return Err(PoError::OverReceipt { item: l.inventory_item_id, ordered, received });
+                return Err(PoError::OverReceipt {
+                    item: l.inventory_item_id,
+                    ordered,
+                    received,
+                });
             }
         }
-        Ok(vec![PoEvent::GoodsReceived { receipt_id, lines: lines.to_vec(), by: ctx.by(), at: ctx.at }])
+        Ok(vec![PoEvent::GoodsReceived {
+            receipt_id,
+            lines: lines.to_vec(),
+            by: ctx.by(),
+            at: ctx.at,
+        }])
     }
 
     fn fully_received(&self) -> bool {
-        self.lines.iter().all(|l| self.received.get(&l.inventory_item_id).copied().unwrap_or_default() >= l.quantity.value())
+        self.lines
+            .iter()
+            .all(|l| self.received.get(&l.inventory_item_id).copied().unwrap_or_default() >= l.quantity.value())
     }
 }
 
@@ -330,21 +354,42 @@ impl Aggregate for PurchaseOrder {
 
     fn decide(&self, command: &PoCommand, ctx: &Context) -> Result<Vec<PoEvent>, PoError> {
         let (by, at) = (ctx.by(), ctx.at);
-        let buyer = || if ctx.actor.has_any(BUYERS) { Ok(()) } else { Err(PoError::NotAllowed("manage")) };
+        let buyer = || {
+            if ctx.actor.has_any(BUYERS) {
+                Ok(())
+            } else {
+                Err(PoError::NotAllowed("manage"))
+            }
+        };
         match command {
-            PoCommand::Draft { supplier_id, lines, expected_on } => {
+            PoCommand::Draft {
+                supplier_id,
+                lines,
+                expected_on,
+            } => {
                 buyer()?;
                 if self.status.is_some() {
                     return Err(PoError::AlreadyDrafted);
                 }
                 checked_lines(lines)?;
-                Ok(vec![PoEvent::Drafted { supplier_id: *supplier_id, lines: lines.clone(), expected_on: *expected_on, by, at }])
+                Ok(vec![PoEvent::Drafted {
+                    supplier_id: *supplier_id,
+                    lines: lines.clone(),
+                    expected_on: *expected_on,
+                    by,
+                    at,
+                }])
             }
             PoCommand::Revise { lines, expected_on } => {
                 buyer()?;
                 self.require("revise", &[PoStatus::Draft])?;
                 checked_lines(lines)?;
-                Ok(vec![PoEvent::Revised { lines: lines.clone(), expected_on: *expected_on, by, at }])
+                Ok(vec![PoEvent::Revised {
+                    lines: lines.clone(),
+                    expected_on: *expected_on,
+                    by,
+                    at,
+                }])
             }
             PoCommand::Submit => {
                 buyer()?;
@@ -367,8 +412,15 @@ impl Aggregate for PurchaseOrder {
                     _ => Ok(vec![PoEvent::Approved { by, at }]),
                 }
             }
-            PoCommand::Receive { receipt_id, lines, allow_over_receipt } => {
-                if !ctx.actor.has_any(&[Role::Manager, Role::ProcurementManager, Role::StockController]) {
+            PoCommand::Receive {
+                receipt_id,
+                lines,
+                allow_over_receipt,
+            } => {
+                if !ctx
+                    .actor
+                    .has_any(&[Role::Manager, Role::ProcurementManager, Role::StockController])
+                {
                     return Err(PoError::NotAllowed("receive goods on"));
                 }
                 self.decide_receive(*receipt_id, lines, *allow_over_receipt, ctx)
@@ -389,7 +441,9 @@ impl Aggregate for PurchaseOrder {
 
     fn evolve(&mut self, event: &PoEvent) {
         match event {
-            PoEvent::Drafted { supplier_id, lines, by, .. } => {
+            PoEvent::Drafted {
+                supplier_id, lines, by, ..
+            } => {
                 self.status = Some(PoStatus::Draft);
                 self.supplier_id = Some(*supplier_id);
                 self.raised_by = Some(*by);
@@ -405,7 +459,11 @@ impl Aggregate for PurchaseOrder {
                     *self.received.entry(l.inventory_item_id).or_default() += l.quantity.value();
                 }
                 let full = self.fully_received();
-                self.status = Some(if full { PoStatus::Received } else { PoStatus::PartiallyReceived });
+                self.status = Some(if full {
+                    PoStatus::Received
+                } else {
+                    PoStatus::PartiallyReceived
+                });
             }
             PoEvent::Closed { .. } => self.status = Some(PoStatus::Closed),
             PoEvent::Cancelled { .. } => self.status = Some(PoStatus::Cancelled),

@@ -212,7 +212,11 @@ impl StockLedger {
 
     fn ensure_holds(&self, department: Department, quantity: Decimal) -> Result<(), StockError> {
         let on_hand = self.in_department(department);
-        if on_hand < quantity { Err(StockError::Insufficient { department, on_hand }) } else { Ok(()) }
+        if on_hand < quantity {
+            Err(StockError::Insufficient { department, on_hand })
+        } else {
+            Ok(())
+        }
     }
 
     fn add(&mut self, department: Department, delta: Decimal) {
@@ -229,7 +233,12 @@ impl Aggregate for StockLedger {
     fn decide(&self, command: &StockCommand, ctx: &Context) -> Result<Vec<StockEvent>, StockError> {
         let at = ctx.at;
         match command {
-            StockCommand::Receive { purchase_order_id, receipt_id, quantity, unit_cost } => {
+            StockCommand::Receive {
+                purchase_order_id,
+                receipt_id,
+                quantity,
+                unit_cost,
+            } => {
                 if !quantity.is_positive() {
                     return Err(StockError::ZeroQuantity);
                 }
@@ -242,16 +251,30 @@ impl Aggregate for StockLedger {
                     at,
                 }])
             }
-            StockCommand::Consume { order_id, department, allocations } => {
+            StockCommand::Consume {
+                order_id,
+                department,
+                allocations,
+            } => {
                 if allocations.is_empty() {
                     return Err(StockError::NothingConsumed);
                 }
                 if allocations.iter().any(|a| !a.quantity.is_positive()) {
                     return Err(StockError::ZeroQuantity);
                 }
-                Ok(vec![StockEvent::Consumed { department: *department, order_id: *order_id, allocations: allocations.clone(), at }])
+                Ok(vec![StockEvent::Consumed {
+                    department: *department,
+                    order_id: *order_id,
+                    allocations: allocations.clone(),
+                    at,
+                }])
             }
-            StockCommand::Transfer { transfer_id, from, to, quantity } => {
+            StockCommand::Transfer {
+                transfer_id,
+                from,
+                to,
+                quantity,
+            } => {
                 if from == to {
                     return Err(StockError::SameDepartment);
                 }
@@ -259,9 +282,21 @@ impl Aggregate for StockLedger {
                     return Err(StockError::ZeroQuantity);
                 }
                 self.ensure_holds(*from, quantity.value())?;
-                Ok(vec![StockEvent::Transferred { transfer_id: *transfer_id, from: *from, to: *to, quantity: *quantity, at }])
+                Ok(vec![StockEvent::Transferred {
+                    transfer_id: *transfer_id,
+                    from: *from,
+                    to: *to,
+                    quantity: *quantity,
+                    at,
+                }])
             }
-            StockCommand::Adjust { adjustment_id, department, quantity, reason, note } => {
+            StockCommand::Adjust {
+                adjustment_id,
+                department,
+                quantity,
+                reason,
+                note,
+            } => {
                 if !ctx.actor.has_any(&[Role::Manager, Role::StockController]) {
                     return Err(StockError::NotAllowed);
                 }
@@ -289,8 +324,14 @@ impl Aggregate for StockLedger {
 
     fn evolve(&mut self, event: &StockEvent) {
         match event {
-            StockEvent::Received { department, quantity, .. } => self.add(*department, quantity.value()),
-            StockEvent::Consumed { department, allocations, .. } => {
+            StockEvent::Received {
+                department, quantity, ..
+            } => self.add(*department, quantity.value()),
+            StockEvent::Consumed {
+                department,
+                allocations,
+                ..
+            } => {
                 let used: Decimal = allocations.iter().map(|a| a.quantity.value()).sum();
                 self.add(*department, -used);
             }
@@ -298,7 +339,12 @@ impl Aggregate for StockLedger {
                 self.add(*from, -quantity.value());
                 self.add(*to, quantity.value());
             }
-            StockEvent::Adjusted { adjustment_id, department, quantity, .. } => {
+            StockEvent::Adjusted {
+                adjustment_id,
+                department,
+                quantity,
+                ..
+            } => {
                 self.adjustments.push(*adjustment_id);
                 self.add(*department, quantity.value());
             }

@@ -204,7 +204,10 @@ impl Transfer {
     }
 
     fn validated_lines(&self, given: &[(InventoryItemId, Quantity)]) -> Result<Vec<ValidatedLine>, TransferError> {
-        if let Some((extra, _)) = given.iter().find(|(id, _)| !self.lines.iter().any(|l| l.inventory_item_id == *id)) {
+        if let Some((extra, _)) = given
+            .iter()
+            .find(|(id, _)| !self.lines.iter().any(|l| l.inventory_item_id == *id))
+        {
             return Err(TransferError::LinesMismatch(*extra));
         }
         self.lines
@@ -217,7 +220,11 @@ impl Transfer {
                 if *validated > l.requested {
                     return Err(TransferError::OverValidated(l.inventory_item_id));
                 }
-                Ok(ValidatedLine { inventory_item_id: l.inventory_item_id, requested: l.requested, validated: *validated })
+                Ok(ValidatedLine {
+                    inventory_item_id: l.inventory_item_id,
+                    requested: l.requested,
+                    validated: *validated,
+                })
             })
             .collect()
     }
@@ -252,14 +259,25 @@ impl Aggregate for Transfer {
                     }
                 }
                 let notes = optional_text(notes.as_deref(), 500).map_err(TransferError::BadText)?;
-                Ok(vec![TransferEvent::Requested { from: *from, to: *to, lines: lines.clone(), notes, by, at }])
+                Ok(vec![TransferEvent::Requested {
+                    from: *from,
+                    to: *to,
+                    lines: lines.clone(),
+                    notes,
+                    by,
+                    at,
+                }])
             }
             TransferCommand::Validate { lines } => {
                 let (_, to) = self.pending()?;
                 if !ctx.actor.has_any(to.receiving_roles()) {
                     return Err(TransferError::NotReceivingSide(to));
                 }
-                Ok(vec![TransferEvent::Validated { lines: self.validated_lines(lines)?, by, at }])
+                Ok(vec![TransferEvent::Validated {
+                    lines: self.validated_lines(lines)?,
+                    by,
+                    at,
+                }])
             }
             TransferCommand::Reject { reason } => {
                 let (_, to) = self.pending()?;
@@ -281,7 +299,9 @@ impl Aggregate for Transfer {
 
     fn evolve(&mut self, event: &TransferEvent) {
         match event {
-            TransferEvent::Requested { from, to, lines, by, .. } => {
+            TransferEvent::Requested {
+                from, to, lines, by, ..
+            } => {
                 self.status = Some(TransferStatus::Requested);
                 self.from = Some(*from);
                 self.to = Some(*to);

@@ -16,14 +16,23 @@ use support::{dec, id};
 fn flour_fifo_and_weighted_average_match_the_public_example() {
     let mut v = ItemValuation::default();
     v.receive(dec("100"), dec("1.20"));
-    assert_eq!((v.quantity(), round_money(v.value(Method::WeightedAverage))), (dec("100"), dec("120.00")));
+    assert_eq!(
+        (v.quantity(), round_money(v.value(Method::WeightedAverage))),
+        (dec("100"), dec("120.00"))
+    );
     v.receive(dec("50"), dec("1.50"));
     assert_eq!(round_money(v.value(Method::WeightedAverage)), dec("195.00"));
 
     let consume_120 = v.issue(dec("120"));
     assert_eq!(round_money(consume_120.fifo), dec("150.00"));
     assert_eq!(round_money(consume_120.weighted_average), dec("156.00"));
-    assert_eq!(v.fifo.layers().copied().collect::<Vec<_>>(), vec![Layer { quantity: dec("30"), unit_cost: dec("1.50") }]);
+    assert_eq!(
+        v.fifo.layers().copied().collect::<Vec<_>>(),
+        vec![Layer {
+            quantity: dec("30"),
+            unit_cost: dec("1.50")
+        }]
+    );
     assert_eq!(round_money(v.value(Method::WeightedAverage)), dec("39.00"));
 
     v.receive(dec("80"), dec("1.40"));
@@ -33,7 +42,13 @@ fn flour_fifo_and_weighted_average_match_the_public_example() {
     let consume_70 = v.issue(dec("70"));
     assert_eq!(round_money(consume_70.fifo), dec("101.00"));
     assert_eq!(round_money(consume_70.weighted_average), dec("96.09"));
-    assert_eq!(v.fifo.layers().copied().collect::<Vec<_>>(), vec![Layer { quantity: dec("40"), unit_cost: dec("1.40") }]);
+    assert_eq!(
+        v.fifo.layers().copied().collect::<Vec<_>>(),
+        vec![Layer {
+            quantity: dec("40"),
+            unit_cost: dec("1.40")
+        }]
+    );
     assert_eq!(round_money(v.value(Method::WeightedAverage)), dec("54.91"));
 
     let wastage_5 = v.issue(dec("5"));
@@ -43,7 +58,10 @@ fn flour_fifo_and_weighted_average_match_the_public_example() {
     assert_eq!(round_money(v.value(Method::Fifo)), dec("49.00"));
     assert_eq!(round_money(v.value(Method::WeightedAverage)), dec("48.05"));
     assert_eq!(round_money(consume_120.fifo + consume_70.fifo), dec("251.00"));
-    assert_eq!(round_money(consume_120.weighted_average + consume_70.weighted_average), dec("252.09"));
+    assert_eq!(
+        round_money(consume_120.weighted_average + consume_70.weighted_average),
+        dec("252.09")
+    );
 }
 
 #[test]
@@ -69,8 +87,17 @@ fn a_shortfall_is_costed_at_the_last_receipt_and_filled_by_the_next() {
     assert_eq!(v.value(Method::Fifo), dec("-4.00"));
     v.receive(dec("5"), dec("3.00"));
     assert_eq!(v.quantity(), dec("3"));
-    assert_eq!(v.fifo.layers().copied().collect::<Vec<_>>(), vec![Layer { quantity: dec("3"), unit_cost: dec("3.00") }]);
-    assert_eq!((v.value(Method::Fifo), v.value(Method::WeightedAverage)), (dec("9.00"), dec("9.00")));
+    assert_eq!(
+        v.fifo.layers().copied().collect::<Vec<_>>(),
+        vec![Layer {
+            quantity: dec("3"),
+            unit_cost: dec("3.00")
+        }]
+    );
+    assert_eq!(
+        (v.value(Method::Fifo), v.value(Method::WeightedAverage)),
+        (dec("9.00"), dec("9.00"))
+    );
 }
 
 fn sales(name: &str, sold: &str, price: &str, cost: &str) -> ItemSales {
@@ -95,13 +122,62 @@ fn the_four_item_menu_matches_the_public_example() {
         sales("Salad", "90", "9.00", "2.50"),
         sales("Risotto", "10", "12.00", "6.50"),
     ]);
-    let rows: Vec<_> = report.items.iter().map(|i| (i.name.as_str(), i.cm, i.menu_mix_pct, i.popularity, i.profitability, i.class, i.bcg.as_str())).collect();
-    assert_eq!(rows, vec![
-        ("Burger", dec("10.00"), dec("46.15"), Level::High, Level::High, MenuClass::Star, "star"),
-        ("Salmon", dec("15.00"), dec("15.38"), Level::Low, Level::High, MenuClass::Puzzle, "question_mark"),
-        ("Salad", dec("6.50"), dec("34.62"), Level::High, Level::Low, MenuClass::Plowhorse, "cash_cow"),
-        ("Risotto", dec("5.50"), dec("3.85"), Level::Low, Level::Low, MenuClass::Dog, "dog"),
-    ]);
+    let rows: Vec<_> = report
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.cm,
+                i.menu_mix_pct,
+                i.popularity,
+                i.profitability,
+                i.class,
+                i.bcg.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "Burger",
+                dec("10.00"),
+                dec("46.15"),
+                Level::High,
+                Level::High,
+                MenuClass::Star,
+                "star"
+            ),
+            (
+                "Salmon",
+                dec("15.00"),
+                dec("15.38"),
+                Level::Low,
+                Level::High,
+                MenuClass::Puzzle,
+                "question_mark"
+            ),
+            (
+                "Salad",
+                dec("6.50"),
+                dec("34.62"),
+                Level::High,
+                Level::Low,
+                MenuClass::Plowhorse,
+                "cash_cow"
+            ),
+            (
+                "Risotto",
+                dec("5.50"),
+                dec("3.85"),
+                Level::Low,
+                Level::Low,
+                MenuClass::Dog,
+                "dog"
+            ),
+        ]
+    );
     assert_eq!(report.total_sold, dec("260"));
     assert_eq!(report.popularity_threshold_pct, dec("17.50"));
     assert_eq!(report.average_cm, dec("9.38"));
@@ -113,10 +189,16 @@ fn the_four_item_menu_matches_the_public_example() {
 
 #[test]
 fn an_item_that_did_not_sell_still_counts_and_is_low() {
-    let report = analyse(&[sales("Burger", "10", "14.00", "4.00"), sales("Lobster", "0", "60.00", "20.00")]);
+    let report = analyse(&[
+        sales("Burger", "10", "14.00", "4.00"),
+        sales("Lobster", "0", "60.00", "20.00"),
+    ]);
     assert_eq!(report.popularity_threshold_pct, dec("35.00"), "two items on offer");
     let lobster = &report.items[1];
-    assert_eq!((lobster.popularity, lobster.cm, lobster.class), (Level::Low, dec("40.00"), MenuClass::Puzzle));
+    assert_eq!(
+        (lobster.popularity, lobster.cm, lobster.class),
+        (Level::Low, dec("40.00"), MenuClass::Puzzle)
+    );
 }
 
 #[test]
@@ -124,7 +206,10 @@ fn a_menu_with_no_sales_is_analysed_without_dividing_by_zero() {
     let report = analyse(&[sales("A", "0", "10", "4"), sales("B", "0", "10", "8")]);
     assert_eq!(report.food_cost_pct, None);
     assert_eq!(report.average_cm, dec("4.00"));
-    assert_eq!(report.items.iter().map(|i| i.class).collect::<Vec<_>>(), vec![MenuClass::Puzzle, MenuClass::Dog]);
+    assert_eq!(
+        report.items.iter().map(|i| i.class).collect::<Vec<_>>(),
+        vec![MenuClass::Puzzle, MenuClass::Dog]
+    );
 }
 
 #[test]
@@ -137,7 +222,13 @@ fn the_pl_statement_follows_the_uniform_system() {
         food_cost: dec("1130.00"),
         beverage_cost: dec("300.00"),
         wastage: dec("7.00"),
-        expenses: [(ExpenseCategory::Labor, dec("1500.00")), (ExpenseCategory::Rent, dec("900.00")), (ExpenseCategory::Utilities, dec("100.005"))].into_iter().collect(),
+        expenses: [
+            (ExpenseCategory::Labor, dec("1500.00")),
+            (ExpenseCategory::Rent, dec("900.00")),
+            (ExpenseCategory::Utilities, dec("100.005")),
+        ]
+        .into_iter()
+        .collect(),
         closed_orders: 200,
         covers: 320,
     };
@@ -146,8 +237,16 @@ fn the_pl_statement_follows_the_uniform_system() {
     assert_eq!(s.cost_of_sales, dec("1430.00"));
     assert_eq!(s.gross_profit, dec("3170.00"));
     assert_eq!(s.prime_cost, dec("2930.00"));
-    assert_eq!(s.other_expenses[&ExpenseCategory::Utilities], dec("100.01"), "rounded half away from zero");
-    assert_eq!(s.net_profit, dec("663.00"), "3170 - 7 - 1500 - 900 - 100.005 = 662.995, rounded once, half away from zero");
+    assert_eq!(
+        s.other_expenses[&ExpenseCategory::Utilities],
+        dec("100.01"),
+        "rounded half away from zero"
+    );
+    assert_eq!(
+        s.net_profit,
+        dec("663.00"),
+        "3170 - 7 - 1500 - 900 - 100.005 = 662.995, rounded once, half away from zero"
+    );
     assert_eq!(s.ratios.food_cost_pct, Some(dec("31.65")));
     assert_eq!(s.ratios.beverage_cost_pct, Some(dec("25.00")));
     assert_eq!(s.ratios.labor_pct, Some(dec("32.61")));
@@ -158,9 +257,21 @@ fn the_pl_statement_follows_the_uniform_system() {
 
 #[test]
 fn ratios_over_zero_sales_are_null_not_errors() {
-    let s = PlFigures { expenses: [(ExpenseCategory::Rent, dec("900"))].into_iter().collect(), ..PlFigures::default() }.statement();
+    let s = PlFigures {
+        expenses: [(ExpenseCategory::Rent, dec("900"))].into_iter().collect(),
+        ..PlFigures::default()
+    }
+    .statement();
     assert_eq!(s.net_profit, dec("-900.00"));
-    assert_eq!((s.ratios.food_cost_pct, s.ratios.labor_pct, s.ratios.net_margin_pct, s.average_ticket), (None, None, None, None));
+    assert_eq!(
+        (
+            s.ratios.food_cost_pct,
+            s.ratios.labor_pct,
+            s.ratios.net_margin_pct,
+            s.average_ticket
+        ),
+        (None, None, None, None)
+    );
 }
 
 #[test]
@@ -170,7 +281,16 @@ fn periods_are_days_iso_weeks_and_months_in_the_organizations_timezone() {
     let local = local_date(at, chrono_tz::America::New_York);
     assert_eq!(local, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
     assert_eq!(period_start(local, Grouping::Day), local);
-    assert_eq!(period_start(local, Grouping::Week), NaiveDate::from_ymd_opt(2026, 2, 23).unwrap());
-    assert_eq!(period_start(local, Grouping::Month), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
-    assert_eq!(period_start(NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(), Grouping::Month), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+    assert_eq!(
+        period_start(local, Grouping::Week),
+        NaiveDate::from_ymd_opt(2026, 2, 23).unwrap()
+    );
+    assert_eq!(
+        period_start(local, Grouping::Month),
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    );
+    assert_eq!(
+        period_start(NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(), Grouping::Month),
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    );
 }

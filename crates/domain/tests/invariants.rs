@@ -27,7 +27,17 @@ fn actor() -> impl Strategy<Value = Context> {
 fn order_command() -> impl Strategy<Value = OrderCommand> {
     let line = (0_u8..4, 1_u32..4).prop_map(|(n, quantity)| NewLine {
         line_id: id(&format!("line-{n}")),
-        item: dish(&format!("dish-{n}"), if n % 2 == 0 { MenuCategory::Food } else { MenuCategory::Beverage }, &format!("{}.50", 5 + n), "grill", &[]),
+        item: dish(
+            &format!("dish-{n}"),
+            if n % 2 == 0 {
+                MenuCategory::Food
+            } else {
+                MenuCategory::Beverage
+            },
+            &format!("{}.50", 5 + n),
+            "grill",
+            &[],
+        ),
         quantity,
         modifications: vec![],
         notes: None,
@@ -45,7 +55,11 @@ fn order_command() -> impl Strategy<Value = OrderCommand> {
         }),
         line.clone().prop_map(OrderCommand::AddLine),
         (0_u8..4).prop_map(|n| OrderCommand::RemoveLine(id::<LineId>(&format!("line-{n}")))),
-        cents(2000).prop_map(|m| OrderCommand::ApplyDiscount { discount: Discount::Amount(m), reason: None, limit: pct("10") }),
+        cents(2000).prop_map(|m| OrderCommand::ApplyDiscount {
+            discount: Discount::Amount(m),
+            reason: None,
+            limit: pct("10")
+        }),
         Just(OrderCommand::SendToKitchen),
         Just(OrderCommand::StartTicket),
         (0_u8..4).prop_map(|n| OrderCommand::MarkLineReady(id(&format!("line-{n}")))),
@@ -71,7 +85,10 @@ fn order_command() -> impl Strategy<Value = OrderCommand> {
 
 /// Decides every command against the state so far, applying accepted events; checks `each`
 /// after every step, and that the state equals a replay of all accepted events at the end.
-fn run<A: Aggregate>(commands: &[(A::Command, Context)], mut each: impl FnMut(&A, &A, &A::Command, &Result<Vec<A::Event>, A::Error>)) -> (A, Vec<A::Event>) {
+fn run<A: Aggregate>(
+    commands: &[(A::Command, Context)],
+    mut each: impl FnMut(&A, &A, &A::Command, &Result<Vec<A::Event>, A::Error>),
+) -> (A, Vec<A::Event>) {
     let mut state = A::default();
     let mut history = vec![];
     for (command, ctx) in commands {
@@ -133,13 +150,28 @@ fn department() -> impl Strategy<Value = Department> {
 fn stock_command() -> impl Strategy<Value = StockCommand> {
     let q = (1_i64..20_000).prop_map(|n| Decimal::new(n, 3));
     prop_oneof![
-        (q.clone(), cents(900)).prop_map(|(q, c)| StockCommand::Receive { purchase_order_id: id("po"), receipt_id: id("r"), quantity: Quantity::new(q).unwrap(), unit_cost: c }),
+        (q.clone(), cents(900)).prop_map(|(q, c)| StockCommand::Receive {
+            purchase_order_id: id("po"),
+            receipt_id: id("r"),
+            quantity: Quantity::new(q).unwrap(),
+            unit_cost: c
+        }),
         (department(), q.clone()).prop_map(|(department, q)| StockCommand::Consume {
             order_id: id("o"),
             department,
-            allocations: vec![brigade_domain::stock::Allocation { line_id: id("l"), menu_item_id: id("m"), category: MenuCategory::Food, quantity: Quantity::new(q).unwrap() }],
+            allocations: vec![brigade_domain::stock::Allocation {
+                line_id: id("l"),
+                menu_item_id: id("m"),
+                category: MenuCategory::Food,
+                quantity: Quantity::new(q).unwrap()
+            }],
         }),
-        (department(), department(), q.clone()).prop_map(|(from, to, q)| StockCommand::Transfer { transfer_id: id::<TransferId>("t"), from, to, quantity: Quantity::new(q).unwrap() }),
+        (department(), department(), q.clone()).prop_map(|(from, to, q)| StockCommand::Transfer {
+            transfer_id: id::<TransferId>("t"),
+            from,
+            to,
+            quantity: Quantity::new(q).unwrap()
+        }),
         (0_u32..1_000_000, department(), q, any::<bool>()).prop_map(|(n, department, q, up)| StockCommand::Adjust {
             adjustment_id: id::<AdjustmentId>(&n.to_string()),
             department,
@@ -205,15 +237,30 @@ proptest! {
 }
 
 fn po_command() -> impl Strategy<Value = (PoCommand, Context)> {
-    let lines = vec![PoLine { inventory_item_id: id("flour"), quantity: qty("10"), unit_price: money("1.00") }];
+    let lines = vec![PoLine {
+        inventory_item_id: id("flour"),
+        quantity: qty("10"),
+        unit_price: money("1.00"),
+    }];
     let receive = (1_i64..800, any::<bool>(), 0_u16..100).prop_map(|(q, over, r)| PoCommand::Receive {
         receipt_id: id(&format!("r{r}")),
-        lines: vec![ReceivedLine { inventory_item_id: id("flour"), quantity: Quantity::new(Decimal::new(q, 2)).unwrap(), unit_cost: money("1.10") }],
+        lines: vec![ReceivedLine {
+            inventory_item_id: id("flour"),
+            quantity: Quantity::new(Decimal::new(q, 2)).unwrap(),
+            unit_cost: money("1.10"),
+        }],
         allow_over_receipt: over,
     });
     let command = prop_oneof![
-        Just(PoCommand::Draft { supplier_id: id("mill"), lines: lines.clone(), expected_on: None }),
-        Just(PoCommand::Revise { lines, expected_on: None }),
+        Just(PoCommand::Draft {
+            supplier_id: id("mill"),
+            lines: lines.clone(),
+            expected_on: None
+        }),
+        Just(PoCommand::Revise {
+            lines,
+            expected_on: None
+        }),
         Just(PoCommand::Submit),
         Just(PoCommand::Approve),
         Just(PoCommand::Reject { reason: "no".into() }),
@@ -226,8 +273,18 @@ fn po_command() -> impl Strategy<Value = (PoCommand, Context)> {
 
 fn transfer_command() -> impl Strategy<Value = (TransferCommand, Context)> {
     let command = prop_oneof![
-        Just(TransferCommand::Request { from: Department::Stock, to: Department::Bar, lines: vec![TransferLine { inventory_item_id: id("gin"), requested: qty("2") }], notes: None }),
-        (0_i64..300).prop_map(|q| TransferCommand::Validate { lines: vec![(id("gin"), Quantity::new(Decimal::new(q, 2)).unwrap())] }),
+        Just(TransferCommand::Request {
+            from: Department::Stock,
+            to: Department::Bar,
+            lines: vec![TransferLine {
+                inventory_item_id: id("gin"),
+                requested: qty("2")
+            }],
+            notes: None
+        }),
+        (0_i64..300).prop_map(|q| TransferCommand::Validate {
+            lines: vec![(id("gin"), Quantity::new(Decimal::new(q, 2)).unwrap())]
+        }),
         Just(TransferCommand::Reject { reason: None }),
         Just(TransferCommand::Cancel),
     ];

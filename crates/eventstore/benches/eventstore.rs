@@ -1,1 +1,403 @@
-fn main() {}
+//! Event store benchmark: throughput of appends and of the global log, each printed beside the
+//! raw rate of the equivalent plain SQL on the same database in the same run, and the ratio.
+//! Run with `make bench` (see BENCHMARKS.md). Seconds per scenario: BENCH_SECS (default 5).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use brigade_domain::ids::TenantId;
+use brigade_eventstore::{
+    CommandMeta, EventStore, ExpectedVersion, GlobalPosition, NewEvent, StoreError, StreamAppend, TenantStore,
+};
+use serde_json::{Value, json};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const GLOBAL_EVENTS: i64 = 1_000_000;
+
+fn payload(i: u64) -> Value {
+    json!({
+        "number": i, "order_type": "dine_in", "table": 12, "covers": 2, "customer_id": null,
+        "lines": [{"line_id": Uuid::now_v7(), "menu_item_id": Uuid::now_v7(), "name": "Bistro Burger", "category": "food",
+                   "station": "grill", "unit_price": "16.00", "quantity": 2, "modifications": ["no onions"], "notes": null,
+                   "recipe": [{"inventory_item_id": Uuid::now_v7(), "quantity": "1"}], "status": "pending"}],
+        "tax_rate": "8.875", "by": Uuid::now_v7(), "at": "2026-11-21T12:00:00Z"
+    })
+}
+
+fn event(i: u64) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "order.placed".into(),
+        schema_version: 1,
+        payload: payload(i),
+    }
+}
+
+fn meta() -> CommandMeta {
+    CommandMeta::direct(Uuid::now_v7(), Uuid::now_v7(), Some(Uuid::now_v7().into()))
+}
+
+/// Runs `workers` tasks for `secs`, each calling `op` in a loop; returns (ok ops, failed ops, seconds).
+async fn measure<F, Fut>(workers: usize, secs: f64, op: F) -> (u64, u64, f64)
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let (ok, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let op = Arc::new(op);
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(secs);
+    let tasks: Vec<_> = (0..workers)
+        .map(|w| {
+            let (ok, failed, op) = (ok.clone(), failed.clone(), op.clone());
+            tokio::spawn(async move {
+                let mut i = 0;
+                while Instant::now() < deadline {
+                    if op(w, i).await {
+                        ok.fetch_add(1, Ordering::Relaxed)
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed)
+                    };
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (
+        ok.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+        start.elapsed().as_secs_f64(),
+    )
+}
+
+async fn raw_insert(pool: &PgPool, rows: u64) -> bool {
+    let mut q = String::from(
+        "INSERT INTO raw_events (event_id, tenant_id, stream_id, version, event_type, schema_version, payload, metadata, recorded_at, hash) VALUES ",
+    );
+    for r in 0..rows {
+        let b = r * 10;
+        q.push_str(&format!(
+            "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            if r == 0 { "" } else { "," },
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9,
+            b + 10
+        ));
+    }
+    let mut query = sqlx::query(&q);
+    for r in 0..rows {
+        query = query
+            .bind(Uuid::now_v7())
+            .bind(Uuid::nil())
+            .bind(format!("order-{}", Uuid::now_v7()))
+            .bind(1_i64)
+            .bind("order.placed")
+            .bind(1_i32)
+            .bind(payload(r))
+            .bind(serde_json::to_value(meta()).unwrap())
+            .bind(chrono::Utc::now())
+            .bind(vec![0_u8; 32]);
+    }
+    query.execute(pool).await.is_ok()
+}
+
+struct Row {
+    label: String,
+    ours: f64,
+    raw: Option<f64>,
+    note: String,
+}
+
+fn print(rows: &[Row]) {
+    println!(
+        "\n{:<58} {:>12} {:>12} {:>7}  note",
+        "scenario", "brigade/s", "raw/s", "ratio"
+    );
+    for r in rows {
+        let (raw, ratio) = match r.raw {
+            Some(raw) => (format!("{raw:>12.0}"), format!("{:>7.2}", r.ours / raw)),
+            None => (format!("{:>12}", "-"), format!("{:>7}", "-")),
+        };
+        println!("{:<58} {:>12.0} {raw} {ratio}  {}", r.label, r.ours, r.note);
+    }
+}
+
+async fn single_appends(store: &EventStore, writers: usize, secs: f64) -> f64 {
+    let tenant = store.tenant(TenantId(Uuid::now_v7()));
+    // Each writer owns its streams and knows their versions, as a command handler does after a load.
+    let versions: Arc<Vec<std::sync::Mutex<(String, u64)>>> = Arc::new(
+        (0..writers)
+            .map(|_| std::sync::Mutex::new((format!("order-{}", Uuid::now_v7()), 0)))
+            .collect(),
+    );
+    let (ok, _, elapsed) = measure(writers, secs, move |w, i| {
+        let (tenant, versions) = (tenant.clone(), versions.clone());
+        async move {
+            let (stream, version) = versions[w].lock().unwrap().clone();
+            let expected = if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            };
+            let appended = tenant
+                .append(
+                    &meta(),
+                    &[StreamAppend {
+                        stream_id: stream,
+                        expected,
+                        events: vec![event(i)],
+                    }],
+                )
+                .await;
+            let done = appended.is_ok();
+            versions[w].lock().unwrap().1 += u64::from(done);
+            done
+        }
+    })
+    .await;
+    ok as f64 / elapsed
+}
+
+async fn hot_streams(store: &EventStore, secs: f64) -> (f64, f64) {
+    let tenant: TenantStore = store.tenant(TenantId(Uuid::now_v7()));
+    let streams: Arc<Vec<String>> = Arc::new((0..100).map(|_| format!("order-{}", Uuid::now_v7())).collect());
+    let conflicts = Arc::new(AtomicU64::new(0));
+    let counted = conflicts.clone();
+    let (ok, failed, elapsed) = measure(32, secs, move |w, i| {
+        let (tenant, streams, conflicts) = (tenant.clone(), streams.clone(), counted.clone());
+        async move {
+            // Load the version, then append expecting it: the command loop's shape.
+            let stream = &streams[(w * 7919 + i as usize * 104_729) % 100];
+            let version = tenant.stream_version(stream).await.unwrap_or(0);
+            let expected = if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            };
+            match tenant
+                .append(
+                    &meta(),
+                    &[StreamAppend {
+                        stream_id: stream.clone(),
+                        expected,
+                        events: vec![event(i)],
+                    }],
+                )
+                .await
+            {
+                Ok(_) => true,
+                Err(StoreError::Conflict { .. }) => {
+                    conflicts.fetch_add(1, Ordering::Relaxed);
+                    false
+                }
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    (
+        ok as f64 / elapsed,
+        conflicts.load(Ordering::Relaxed) as f64 / (ok + failed).max(1) as f64,
+    )
+}
+
+async fn batch_appends(store: &EventStore, secs: f64) -> f64 {
+    let tenant = store.tenant(TenantId(Uuid::now_v7()));
+    let (ok, _, elapsed) = measure(32, secs, move |_, i| {
+        let tenant = tenant.clone();
+        async move {
+            let events = (0..10).map(|k| event(i * 10 + k)).collect();
+            let append = StreamAppend {
+                stream_id: format!("order-{}", Uuid::now_v7()),
+                expected: ExpectedVersion::NoStream,
+                events,
+            };
+            tenant.append(&meta(), &[append]).await.is_ok()
+        }
+    })
+    .await;
+    ok as f64 * 10.0 / elapsed
+}
+
+async fn raw_rate(pool: &PgPool, writers: usize, rows: u64, secs: f64) -> f64 {
+    let pool = pool.clone();
+    let (ok, _, elapsed) = measure(writers, secs, move |_, _| {
+        let pool = pool.clone();
+        async move { raw_insert(&pool, rows).await }
+    })
+    .await;
+    ok as f64 * rows as f64 / elapsed
+}
+
+async fn fill_global_log(pool: &PgPool) {
+    let tenant = Uuid::now_v7();
+    let sample = payload(0);
+    sqlx::query(
+        "INSERT INTO events (event_id, tenant_id, stream_id, version, event_type, schema_version, payload, metadata, recorded_at, hash) \
+         SELECT gen_random_uuid(), $1, 'order-' || ((g - 1) / 10 + 1), (g - 1) % 10 + 1, 'order.placed', 1, $2, $3, now(), sha256(g::text::bytea) \
+         FROM generate_series(1, $4) g",
+    )
+    .bind(tenant)
+    .bind(&sample)
+    .bind(serde_json::to_value(meta()).unwrap())
+    .bind(GLOBAL_EVENTS)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+async fn global_read(store: &EventStore) -> (f64, u64) {
+    let start = Instant::now();
+    let (mut after, mut n) = (GlobalPosition::START, 0_u64);
+    loop {
+        let batch = store.read_global(after, 5_000).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = GlobalPosition::of(last);
+        n += batch.len() as u64;
+    }
+    (n as f64 / start.elapsed().as_secs_f64(), n)
+}
+
+async fn raw_read(pool: &PgPool) -> f64 {
+    let start = Instant::now();
+    let (mut after, mut n) = (0_i64, 0_u64);
+    loop {
+        let rows: Vec<(i64, Uuid, String, i64, String, Value, Value)> = sqlx::query_as(
+            "SELECT position, event_id, stream_id, version, event_type, payload, metadata FROM events WHERE position > $1 ORDER BY position LIMIT 5000",
+        )
+        .bind(after)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        n += rows.len() as u64;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0) / 1024 / 1024)
+        })
+        .unwrap_or(0);
+    format!("{cpus} cpus, {mem} GiB")
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run `make bench`");
+    let secs: f64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5.0);
+    let name = "brigade_bench";
+    let mut admin = PgConnection::connect(&url).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(40)
+        .connect(&format!("{base}/{name}"))
+        .await
+        .unwrap();
+    let store = EventStore::new(pool.clone());
+    store.migrate().await.unwrap();
+    // The raw baseline: the same columns and rows, a plain durable INSERT, a primary key and nothing else.
+    sqlx::query(
+        "CREATE TABLE raw_events (position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id uuid NOT NULL, tenant_id uuid NOT NULL, \
+         stream_id text NOT NULL, version bigint NOT NULL, event_type text NOT NULL, schema_version integer NOT NULL, payload jsonb NOT NULL, \
+         metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL, hash bytea NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let version: String = sqlx::query_scalar("SHOW server_version")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let sync: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!(
+        "machine: {}; PostgreSQL {version}; synchronous_commit={sync}; {secs} s per scenario",
+        machine()
+    );
+
+    let mut rows = vec![];
+    for writers in [1, 8, 32] {
+        let raw = raw_rate(&pool, writers, 1, secs).await;
+        let ours = single_appends(&store, writers, secs).await;
+        rows.push(Row {
+            label: format!("single-event append, {writers} writer(s), distinct streams"),
+            ours,
+            raw: Some(raw),
+            note: String::new(),
+        });
+    }
+    let raw32 = rows.last().and_then(|r| r.raw);
+    let (hot, conflict_rate) = hot_streams(&store, secs).await;
+    rows.push(Row {
+        label: "single-event append, 32 writers, 100 hot streams".into(),
+        ours: hot,
+        raw: raw32,
+        note: format!("conflict rate {:.1}%", conflict_rate * 100.0),
+    });
+    let raw_batch = raw_rate(&pool, 32, 10, secs).await;
+    let batch = batch_appends(&store, secs).await;
+    rows.push(Row {
+        label: "10-event batch append, 32 writers (events/s)".into(),
+        ours: batch,
+        raw: Some(raw_batch),
+        note: format!("{:.0} batches/s", batch / 10.0),
+    });
+
+    sqlx::query("TRUNCATE events, commands, snapshots")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let fill = Instant::now();
+    fill_global_log(&pool).await;
+    sqlx::query("VACUUM ANALYZE events").execute(&pool).await.unwrap();
+    let fill_secs = fill.elapsed().as_secs_f64();
+    let raw = raw_read(&pool).await;
+    let (ours, n) = global_read(&store).await;
+    rows.push(Row {
+        label: format!("global log read, {n} events, batches of 5000"),
+        ours,
+        raw: Some(raw),
+        note: format!("(filled in {fill_secs:.0} s)"),
+    });
+    print(&rows);
+
+    pool.close().await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}

@@ -2,17 +2,28 @@
 //! single round trip to `brigade_append` (see migrations/0001_event_store.sql).
 
 use crate::error::StoreError;
+use crate::hash_chain::content_digest;
 use crate::store::TenantStore;
-use crate::stream::{AppendOutcome, CommandMeta, ExpectedVersion, Metadata, StreamAppend, valid_stream_id};
-use serde_json::Value;
+use crate::stream::{
+    AppendOutcome, CommandMeta, ExpectedVersion, Metadata, StreamAppend, StreamVersion, valid_stream_id,
+};
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgDatabaseError;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// SQLSTATE raised by `brigade_append` when an expectation fails.
-const CONFLICT_SQLSTATE: &str = "BR409";
+const CONFLICT: &str = "BR409";
+/// SQLSTATE raised when a concurrent duplicate of the command was recorded first.
+const RECORDED_MEANWHILE: &str = "BR208";
+/// Two events at one version of a stream. The stream lock prevents it; should a writer ever get
+/// past the lock (a caller's transaction in REPEATABLE READ reads a stale head), the key does.
+const VERSION_KEY: &str = "events_stream_version_key";
+/// Two copies of one append (same event ids) racing: the second fails on this key.
+const EVENT_ID_KEY: &str = "events_event_id_key";
 
-/// The columnar arguments of `brigade_append`.
+/// The columnar arguments of `brigade_append`. Payloads and metadata travel as the exact JSON
+/// text that is stored and hashed.
 struct AppendArgs {
     streams: Vec<String>,
     expected: Vec<i64>,
@@ -20,61 +31,118 @@ struct AppendArgs {
     event_ids: Vec<Uuid>,
     types: Vec<String>,
     schemas: Vec<i32>,
-    payloads: Vec<Value>,
-    metadata: Vec<Value>,
+    payloads: Vec<String>,
+    metadata: Vec<String>,
+    digests: Vec<Vec<u8>>,
 }
 
-fn columns(appends: &[StreamAppend], meta: &Value) -> Result<AppendArgs, StoreError> {
-    if appends.iter().all(|a| a.events.is_empty()) {
+fn columns(tenant: Uuid, appends: &[StreamAppend], meta: &str) -> Result<AppendArgs, StoreError> {
+    let events: usize = appends.iter().map(|a| a.events.len()).sum();
+    if events == 0 {
         return Err(StoreError::InvalidAppend("nothing to append".into()));
     }
     let mut args = AppendArgs {
         streams: Vec::with_capacity(appends.len()),
         expected: Vec::with_capacity(appends.len()),
-        stream_idx: vec![],
-        event_ids: vec![],
-        types: vec![],
-        schemas: vec![],
-        payloads: vec![],
-        metadata: vec![],
+        stream_idx: Vec::with_capacity(events),
+        event_ids: Vec::with_capacity(events),
+        types: Vec::with_capacity(events),
+        schemas: Vec::with_capacity(events),
+        payloads: Vec::with_capacity(events),
+        metadata: Vec::with_capacity(events),
+        digests: Vec::with_capacity(events),
     };
     for (i, a) in appends.iter().enumerate() {
         if !valid_stream_id(&a.stream_id) {
-            return Err(StoreError::InvalidAppend(format!("{:?} is not a stream id (<category>-<id>)", a.stream_id)));
+            return Err(StoreError::InvalidAppend(format!(
+                "{:?} is not a stream id (<category>-<id>)",
+                a.stream_id
+            )));
         }
         if args.streams.contains(&a.stream_id) {
-            return Err(StoreError::InvalidAppend(format!("stream {} is named twice", a.stream_id)));
+            return Err(StoreError::InvalidAppend(format!(
+                "stream {} is named twice",
+                a.stream_id
+            )));
         }
         args.streams.push(a.stream_id.clone());
         args.expected.push(a.expected.encode());
         let idx = i32::try_from(i + 1).map_err(|_| StoreError::InvalidAppend("too many streams".into()))?;
         for e in &a.events {
+            let payload = serde_json::to_string(&e.payload)?;
+            args.digests.push(content_digest(
+                tenant,
+                &a.stream_id,
+                e.event_id,
+                &e.event_type,
+                e.schema_version,
+                &payload,
+                meta,
+            ));
             args.stream_idx.push(idx);
             args.event_ids.push(e.event_id);
             args.types.push(e.event_type.clone());
             args.schemas.push(e.schema_version);
-            args.payloads.push(e.payload.clone());
-            args.metadata.push(meta.clone());
+            args.payloads.push(payload);
+            args.metadata.push(meta.to_owned());
         }
     }
     Ok(args)
 }
 
-fn conflict(err: sqlx::Error, appends: &[StreamAppend]) -> StoreError {
-    if let sqlx::Error::Database(db) = &err {
-        if db.code().as_deref() == Some(CONFLICT_SQLSTATE) {
-            let detail = db.try_downcast_ref::<PgDatabaseError>().and_then(|e| e.detail()).unwrap_or_default();
-            if let Some((stream_id, actual)) = detail.rsplit_once('|') {
-                let expected = appends.iter().find(|a| a.stream_id == stream_id).map_or(ExpectedVersion::Any, |a| a.expected);
-                return StoreError::Conflict {
-                    stream_id: stream_id.to_owned(),
-                    expected,
-                    actual: actual.parse().unwrap_or_default(),
-                };
+/// What an append failure means.
+enum Failure {
+    /// An expectation failed on this stream, which is at this version.
+    Conflict(String, u64),
+    /// Another writer took the version this append computed.
+    VersionTaken,
+    /// A concurrent duplicate of this command was recorded first.
+    RecordedMeanwhile,
+    /// An event id that is already stored (a racing copy of this append, or a reused id).
+    EventIdTaken,
+    /// Anything else.
+    Other(sqlx::Error),
+}
+
+fn classify(err: sqlx::Error) -> Failure {
+    let sqlx::Error::Database(db) = &err else {
+        return Failure::Other(err);
+    };
+    match db.code().as_deref() {
+        Some(CONFLICT) => {
+            let detail = db
+                .try_downcast_ref::<PgDatabaseError>()
+                .and_then(|e| e.detail())
+                .unwrap_or_default();
+            match detail.rsplit_once('|') {
+                Some((stream, actual)) => Failure::Conflict(stream.to_owned(), actual.parse().unwrap_or_default()),
+                None => Failure::Other(err),
             }
         }
+        Some(RECORDED_MEANWHILE) => Failure::RecordedMeanwhile,
+        Some("23505") if db.constraint() == Some(VERSION_KEY) => Failure::VersionTaken,
+        Some("23505") if db.constraint() == Some(EVENT_ID_KEY) => Failure::EventIdTaken,
+        _ => Failure::Other(err),
     }
-    StoreError::Database(err)
+}
+
+type OutcomeRow = (bool, Vec<String>, Vec<i64>, Vec<i64>, DateTime<Utc>);
+
+pub(crate) fn outcome((duplicate, streams, versions, positions, recorded_at): OutcomeRow) -> AppendOutcome {
+    let streams = streams
+        .into_iter()
+        .zip(versions)
+        .map(|(stream_id, version)| StreamVersion {
+            stream_id,
+            version: u64::try_from(version).unwrap_or_default(),
+        })
+        .collect();
+    AppendOutcome {
+        duplicate,
+        streams,
+        positions,
+        recorded_at,
+    }
 }
 
 impl TenantStore {
@@ -82,32 +150,104 @@ impl TenantStore {
     /// is written, or nothing is. A command id seen before returns its first outcome (marked
     /// `duplicate`) and writes nothing.
     pub async fn append(&self, meta: &CommandMeta, appends: &[StreamAppend]) -> Result<AppendOutcome, StoreError> {
-        self.append_with(&self.pool, meta, appends).await
+        let outcome = self.append_with(&self.pool, meta, appends).await?;
+        if !outcome.duplicate {
+            self.waker.wake();
+        }
+        Ok(outcome)
     }
 
     /// Like [`append`](Self::append), inside a transaction the caller controls (used by tests
-    /// that hold a transaction open, and by callers that write beside the events).
-    pub async fn append_in(&self, conn: &mut PgConnection, meta: &CommandMeta, appends: &[StreamAppend]) -> Result<AppendOutcome, StoreError> {
+    /// that hold a transaction open, and by callers that write beside the events). Call
+    /// [`wake_readers`](Self::wake_readers) after committing it.
+    pub async fn append_in(
+        &self,
+        conn: &mut PgConnection,
+        meta: &CommandMeta,
+        appends: &[StreamAppend],
+    ) -> Result<AppendOutcome, StoreError> {
         self.append_with(conn, meta, appends).await
     }
 
-    async fn append_with<'e>(&self, executor: impl PgExecutor<'e>, meta: &CommandMeta, appends: &[StreamAppend]) -> Result<AppendOutcome, StoreError> {
-        let metadata = serde_json::to_value(Metadata { tenant_id: self.tenant, command: meta.clone() })?;
-        let a = columns(appends, &metadata)?;
-        let result: Value = sqlx::query_scalar("SELECT brigade_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-            .bind(self.tenant.uuid())
-            .bind(meta.command_id)
-            .bind(&a.streams)
-            .bind(&a.expected)
-            .bind(&a.stream_idx)
-            .bind(&a.event_ids)
-            .bind(&a.types)
-            .bind(&a.schemas)
-            .bind(&a.payloads)
-            .bind(&a.metadata)
-            .fetch_one(executor)
-            .await
-            .map_err(|e| conflict(e, appends))?;
-        Ok(serde_json::from_value(result)?)
+    async fn append_with<'e>(
+        &self,
+        executor: impl PgExecutor<'e>,
+        meta: &CommandMeta,
+        appends: &[StreamAppend],
+    ) -> Result<AppendOutcome, StoreError> {
+        let metadata = serde_json::to_string(&Metadata {
+            tenant_id: self.tenant,
+            command: meta.clone(),
+        })?;
+        let a = columns(self.tenant.uuid(), appends, &metadata)?;
+        let result: Result<OutcomeRow, sqlx::Error> = sqlx::query_as(
+            "SELECT o_duplicate, o_streams, o_versions, o_positions, o_recorded_at \
+             FROM brigade_append($1, $2, $3, $4, $5, $6, $7, $8, $9::json[], $10::json[], $11)",
+        )
+        .bind(self.tenant.uuid())
+        .bind(meta.command_id)
+        .bind(&a.streams)
+        .bind(&a.expected)
+        .bind(&a.stream_idx)
+        .bind(&a.event_ids)
+        .bind(&a.types)
+        .bind(&a.schemas)
+        .bind(&a.payloads)
+        .bind(&a.metadata)
+        .bind(&a.digests)
+        .fetch_one(executor)
+        .await;
+        let failure = match result {
+            Ok(row) => return Ok(outcome(row)),
+            Err(e) => classify(e),
+        };
+        // A failure may be a duplicate that raced the first copy of the command: answer it with
+        // the first outcome, as a sequential repeat would be.
+        if !matches!(failure, Failure::Other(_)) {
+            if let Some(first) = self.recorded_outcome(meta.command_id).await? {
+                return Ok(first);
+            }
+        }
+        match failure {
+            Failure::Conflict(stream_id, actual) => {
+                let expected = appends
+                    .iter()
+                    .find(|a| a.stream_id == stream_id)
+                    .map_or(ExpectedVersion::Any, |a| a.expected);
+                Err(StoreError::Conflict {
+                    stream_id,
+                    expected,
+                    actual,
+                })
+            }
+            Failure::VersionTaken => {
+                // Name the stream whose expectation no longer holds.
+                for a in appends {
+                    let actual = self.stream_version(&a.stream_id).await?;
+                    let holds = match a.expected {
+                        ExpectedVersion::Any => true,
+                        ExpectedVersion::NoStream => actual == 0,
+                        ExpectedVersion::Exact(n) => actual == n,
+                    };
+                    if !holds {
+                        return Err(StoreError::Conflict {
+                            stream_id: a.stream_id.clone(),
+                            expected: a.expected,
+                            actual,
+                        });
+                    }
+                }
+                Err(StoreError::InvalidAppend(
+                    "a stream changed during the append; retry it".into(),
+                ))
+            }
+            Failure::RecordedMeanwhile => Err(StoreError::InvalidAppend(
+                "the command was recorded concurrently".into(),
+            )),
+            Failure::EventIdTaken => Err(StoreError::InvalidAppend(
+                "an event id of this append is already stored".into(),
+            )),
+            Failure::Other(e) => Err(StoreError::Database(e)),
+        }
     }
 }

@@ -103,19 +103,40 @@ impl TenantStore {
                 // A repeat of a command that already took effect is refused by the new state;
                 // answer it with the first outcome instead.
                 if let Some(first) = self.recorded_outcome(meta.command_id).await? {
-                    return Ok(CommandOutcome { state, version, events: vec![], append: Some(first) });
+                    return Ok(CommandOutcome {
+                        state,
+                        version,
+                        events: vec![],
+                        append: Some(first),
+                    });
                 }
                 return Err(CommandError::Domain(refusal));
             }
         };
         if events.is_empty() {
-            return Ok(CommandOutcome { state, version, events, append: None });
+            return Ok(CommandOutcome {
+                state,
+                version,
+                events,
+                append: None,
+            });
         }
-        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
-        let append = self.append(meta, &[StreamAppend::new(stream_id, expected, &events)]).await?;
+        let expected = if version == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(version)
+        };
+        let append = self
+            .append(meta, &[StreamAppend::new(stream_id, expected, &events)])
+            .await?;
         if append.duplicate {
             let now = self.load::<A>(stream_id).await?;
-            return Ok(CommandOutcome { state: now.state, version: now.version, events: vec![], append: Some(append) });
+            return Ok(CommandOutcome {
+                state: now.state,
+                version: now.version,
+                events: vec![],
+                append: Some(append),
+            });
         }
         events.iter().for_each(|e| state.evolve(e));
         let new_version = append.version_of(stream_id).unwrap_or(version);
@@ -124,24 +145,23 @@ impl TenantStore {
                 tracing::warn!(stream_id, %error, "snapshot not saved; loads stay correct, only slower");
             }
         }
-        Ok(CommandOutcome { state, version: new_version, events, append: Some(append) })
+        Ok(CommandOutcome {
+            state,
+            version: new_version,
+            events,
+            append: Some(append),
+        })
     }
 
     /// The outcome recorded for a command id, if the command already took effect.
     pub async fn recorded_outcome(&self, command_id: uuid::Uuid) -> Result<Option<AppendOutcome>, StoreError> {
-        let result: Option<Option<serde_json::Value>> =
-            sqlx::query_scalar("SELECT result FROM commands WHERE tenant_id = $1 AND command_id = $2")
-                .bind(self.tenant.uuid())
-                .bind(command_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        match result.flatten() {
-            Some(value) => {
-                let mut outcome: AppendOutcome = serde_json::from_value(value)?;
-                outcome.duplicate = true;
-                Ok(Some(outcome))
-            }
-            None => Ok(None),
-        }
+        let row = sqlx::query_as(
+            "SELECT true, streams, versions, positions, recorded_at FROM commands WHERE tenant_id = $1 AND command_id = $2",
+        )
+        .bind(self.tenant.uuid())
+        .bind(command_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(crate::append::outcome))
     }
 }

@@ -20,13 +20,20 @@ use brigade_domain::{Aggregate, Context, stream_id};
 use std::collections::BTreeMap;
 
 fn expect(version: u64) -> ExpectedVersion {
-    if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) }
+    if version == 0 {
+        ExpectedVersion::NoStream
+    } else {
+        ExpectedVersion::Exact(version)
+    }
 }
 
 /// Stock events for ledgers whose versions were not loaded: consumption and receipts are never
 /// refused, so they append whatever the ledger's version (the row lock still orders them).
 fn any_version(stock: &StockEvents) -> Vec<StreamAppend> {
-    stock.iter().map(|(item, events)| StreamAppend::new(stream_id::<StockLedger>(item), ExpectedVersion::Any, events)).collect()
+    stock
+        .iter()
+        .map(|(item, events)| StreamAppend::new(stream_id::<StockLedger>(item), ExpectedVersion::Any, events))
+        .collect()
 }
 
 /// Why a catalog registration failed.
@@ -66,15 +73,23 @@ impl TenantStore {
         meta: &CommandMeta,
     ) -> Result<AppendOutcome, CommandError<RegistrationError>> {
         let InventoryItemCommand::Register { sku, .. } = command else {
-            return Err(CommandError::Domain(RegistrationError::Item(brigade_domain::inventory_item::InventoryItemError::AlreadyRegistered)));
+            return Err(CommandError::Domain(RegistrationError::Item(
+                brigade_domain::inventory_item::InventoryItemError::AlreadyRegistered,
+            )));
         };
         let sku = normalize_sku(sku).map_err(|e| CommandError::Domain(e.into()))?;
         let (item_stream, sku_stream) = (stream_id::<InventoryItem>(item), stream_id::<SkuClaim>(&sku));
         let result = retry_on_conflict(MAX_ATTEMPTS, || async {
             let current = self.load::<InventoryItem>(&item_stream).await?;
             let claim = self.load::<SkuClaim>(&sku_stream).await?;
-            let events = current.state.decide(command, ctx).map_err(|e| CommandError::Domain(e.into()))?;
-            let claimed = claim.state.decide(&ClaimSku { item }, ctx).map_err(|e| CommandError::Domain(e.into()))?;
+            let events = current
+                .state
+                .decide(command, ctx)
+                .map_err(|e| CommandError::Domain(e.into()))?;
+            let claimed = claim
+                .state
+                .decide(&ClaimSku { item }, ctx)
+                .map_err(|e| CommandError::Domain(e.into()))?;
             let appends = [
                 StreamAppend::new(&item_stream, expect(current.version), &events),
                 StreamAppend::new(&sku_stream, expect(claim.version), &claimed),
@@ -92,7 +107,12 @@ impl TenantStore {
     }
 
     /// Fires an order and records its recipe consumption, atomically.
-    pub async fn send_to_kitchen(&self, order: OrderId, ctx: &Context, meta: &CommandMeta) -> Result<AppendOutcome, CommandError<FlowError>> {
+    pub async fn send_to_kitchen(
+        &self,
+        order: OrderId,
+        ctx: &Context,
+        meta: &CommandMeta,
+    ) -> Result<AppendOutcome, CommandError<FlowError>> {
         let order_stream = stream_id::<Order>(order);
         let result = retry_on_conflict(MAX_ATTEMPTS, || async {
             let current = self.load::<Order>(&order_stream).await?;
@@ -118,7 +138,8 @@ impl TenantStore {
         let po_stream = stream_id::<PurchaseOrder>(po);
         let result = retry_on_conflict(MAX_ATTEMPTS, || async {
             let current = self.load::<PurchaseOrder>(&po_stream).await?;
-            let (events, stock) = flow::receive_goods(&current.state, po, receipt, lines, allow_over_receipt, ctx).map_err(CommandError::Domain)?;
+            let (events, stock) = flow::receive_goods(&current.state, po, receipt, lines, allow_over_receipt, ctx)
+                .map_err(CommandError::Domain)?;
             let mut appends = vec![StreamAppend::new(&po_stream, expect(current.version), &events)];
             appends.extend(any_version(&stock));
             Ok(self.append(meta, &appends).await?)
@@ -146,11 +167,16 @@ impl TenantStore {
                 versions.insert(*item, ledger.version);
                 ledgers.insert(*item, ledger.state);
             }
-            let (events, stock) = flow::validate_transfer(&current.state, transfer, &ledgers, lines, ctx).map_err(CommandError::Domain)?;
+            let (events, stock) = flow::validate_transfer(&current.state, transfer, &ledgers, lines, ctx)
+                .map_err(CommandError::Domain)?;
             let mut appends = vec![StreamAppend::new(&transfer_stream, expect(current.version), &events)];
             for (item, stock_events) in &stock {
                 let version = versions.get(item).copied().unwrap_or_default();
-                appends.push(StreamAppend::new(stream_id::<StockLedger>(item), expect(version), stock_events));
+                appends.push(StreamAppend::new(
+                    stream_id::<StockLedger>(item),
+                    expect(version),
+                    stock_events,
+                ));
             }
             Ok(self.append(meta, &appends).await?)
         })

@@ -30,11 +30,17 @@ pub struct GlobalPosition {
 
 impl GlobalPosition {
     /// Before the first event.
-    pub const START: GlobalPosition = GlobalPosition { transaction_id: 0, position: 0 };
+    pub const START: GlobalPosition = GlobalPosition {
+        transaction_id: 0,
+        position: 0,
+    };
 
     /// The position of an event (to checkpoint after it).
     pub fn of(event: &RecordedEvent) -> Self {
-        Self { transaction_id: event.transaction_id, position: event.position }
+        Self {
+            transaction_id: event.transaction_id,
+            position: event.position,
+        }
     }
 }
 
@@ -43,7 +49,7 @@ static READ_GLOBAL: LazyLock<String> = LazyLock::new(|| {
         "SELECT {EVENT_COLUMNS} FROM events \
          WHERE (transaction_id, position) > ($1::text::xid8, $2) \
            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-         ORDER BY transaction_id, position LIMIT $3"
+         ORDER BY events.transaction_id, events.position LIMIT $3"
     )
 });
 
@@ -64,13 +70,20 @@ impl EventStore {
     pub async fn tail(&self, from: GlobalPosition) -> Result<Tail, StoreError> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(NOTIFY_CHANNEL).await?;
-        Ok(Tail { store: self.clone(), listener, position: from, poll: Duration::from_millis(250) })
+        Ok(Tail {
+            store: self.clone(),
+            listener,
+            position: from,
+            poll: Duration::from_millis(250),
+        })
     }
 
     /// The highest position written so far (0 for an empty store). For lag figures only: it is
     /// not a safe checkpoint.
     pub async fn head_position(&self) -> Result<i64, StoreError> {
-        let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events").fetch_one(&self.pool).await?;
+        let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(head.unwrap_or(0))
     }
 }
@@ -97,17 +110,24 @@ impl Tail {
     }
 
     /// The next events after the current position (at most `limit`), waiting until there are some.
+    ///
+    /// A commit notification can arrive while its events are still held back by an older
+    /// transaction in flight (anywhere in the cluster: transaction ids are cluster-wide). So after
+    /// a wake-up that finds nothing, the reader looks again after 5 ms, 10 ms, 20 ms... up to the
+    /// polling interval, rather than sleeping a whole interval.
     pub async fn next_batch(&mut self, limit: u32) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut retry: Option<Duration> = None;
         loop {
             let batch = self.store.read_global(self.position, limit).await?;
             if let Some(last) = batch.last() {
                 self.position = GlobalPosition::of(last);
                 return Ok(batch);
             }
-            // Nothing final yet: wait for a commit, or poll (a notification can be missed when the
-            // listener reconnects, and a commit may still be held back by an older transaction).
-            if let Ok(Err(e)) = tokio::time::timeout(self.poll, self.listener.try_recv()).await {
-                return Err(e.into());
+            let wait = retry.unwrap_or(self.poll);
+            match tokio::time::timeout(wait, self.listener.try_recv()).await {
+                Ok(Err(e)) => return Err(e.into()),
+                Ok(Ok(Some(_))) => retry = Some(Duration::from_millis(5)),
+                Ok(Ok(None)) | Err(_) => retry = retry.map(|r| (r * 2).min(self.poll)),
             }
         }
     }

@@ -1,7 +1,13 @@
-//! Tamper evidence. Each event's hash is sha256 over the previous event's hash in its stream and
-//! the event's canonical content. The append computes it in SQL (`brigade_event_hash`); this
-//! module recomputes the same bytes independently, so an edit made with plain SQL (or a deleted
-//! event) shows up as a fault naming the stream and version.
+//! Tamper evidence. Each event's hash chains it to the previous event of its stream:
+//!
+//! ```text
+//! digest = sha256(tenant \n stream \n event id \n type \n schema version \n payload \n metadata)
+//! hash   = sha256(previous hash || digest || "<version>\n<recorded_at in µs since epoch>")
+//! ```
+//! The writer computes the digest over the exact JSON text it stores (payloads are `json`, kept
+//! byte for byte); `brigade_append` chains it once the stream's version and time are known. The
+//! verifier recomputes both from the stored rows, so an edit made with plain SQL, or a deleted
+//! event, shows up as a fault naming the stream and version.
 
 use crate::error::StoreError;
 use crate::store::EventStore;
@@ -26,17 +32,48 @@ struct HashedRow {
     hash: Vec<u8>,
 }
 
-/// sha256(prev || tenant \n stream \n version \n event id \n type \n schema \n micros \n payload \n metadata).
+/// The digest of an event's content, as the writer sends it and the verifier recomputes it.
+pub(crate) fn content_digest(
+    tenant: Uuid,
+    stream_id: &str,
+    event_id: Uuid,
+    event_type: &str,
+    schema_version: i32,
+    payload: &str,
+    metadata: &str,
+) -> Vec<u8> {
+    let mut h = Sha256::new();
+    for part in [
+        tenant.to_string().as_str(),
+        stream_id,
+        event_id.to_string().as_str(),
+        event_type,
+        schema_version.to_string().as_str(),
+        payload,
+    ] {
+        h.update(part.as_bytes());
+        h.update(b"\n");
+    }
+    h.update(metadata.as_bytes());
+    h.finalize().to_vec()
+}
+
 fn compute(prev: Option<&[u8]>, r: &HashedRow) -> Vec<u8> {
+    let digest = content_digest(
+        r.tenant_id,
+        &r.stream_id,
+        r.event_id,
+        &r.event_type,
+        r.schema_version,
+        &r.payload_text,
+        &r.metadata_text,
+    );
     let mut h = Sha256::new();
     if let Some(prev) = prev {
         h.update(prev);
     }
-    let content = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
-        r.tenant_id, r.stream_id, r.version, r.event_id, r.event_type, r.schema_version, r.recorded_micros, r.payload_text, r.metadata_text
-    );
-    h.update(content.as_bytes());
+    h.update(&digest);
+    h.update(format!("{}\n{}", r.version, r.recorded_micros).as_bytes());
     h.finalize().to_vec()
 }
 
@@ -55,12 +92,12 @@ pub enum FaultKind {
         /// The first missing version.
         from_version: u64,
     },
-    /// The stream's recorded head (version and last hash) does not match its last event:
-    /// trailing events deleted or the head edited.
-    HeadMismatch {
-        /// The head's version.
-        head_version: u64,
-        /// The last event found.
+    /// The command log records that the stream reached a version it no longer has: its last
+    /// events were deleted.
+    Truncated {
+        /// The highest version the command log records for the stream.
+        recorded_version: u64,
+        /// The last event found (0: none).
         last_event_version: u64,
     },
 }
@@ -84,7 +121,7 @@ pub struct Fault {
 pub struct IntegrityReport {
     /// Events whose hash was recomputed.
     pub events_checked: u64,
-    /// Streams whose head was compared.
+    /// Streams whose chain was followed and compared with the command log.
     pub streams_checked: u64,
     /// Every fault found, in stream order.
     pub faults: Vec<Fault>,
@@ -95,7 +132,11 @@ const BATCH: i64 = 10_000;
 impl EventStore {
     /// Recomputes every hash chain (of one tenant, or all) and reports each fault.
     /// `progress` is called after each batch with the number of events checked so far.
-    pub async fn verify(&self, tenant: Option<TenantId>, mut progress: impl FnMut(u64)) -> Result<IntegrityReport, StoreError> {
+    pub async fn verify(
+        &self,
+        tenant: Option<TenantId>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<IntegrityReport, StoreError> {
         let tenant = tenant.map(TenantId::uuid);
         let mut report = IntegrityReport::default();
         let mut last: HashMap<(Uuid, String), (u64, Vec<u8>)> = HashMap::new();
@@ -119,13 +160,20 @@ impl EventStore {
             let Some(tail) = rows.last() else { break };
             (cursor_tenant, cursor_stream, cursor_version) = (tail.tenant_id, tail.stream_id.clone(), tail.version);
             for row in &rows {
-                let same_stream = prev.as_ref().is_some_and(|(t, s, _, _)| *t == row.tenant_id && *s == row.stream_id);
+                let same_stream = prev
+                    .as_ref()
+                    .is_some_and(|(t, s, _, _)| *t == row.tenant_id && *s == row.stream_id);
                 let (expected_version, prev_hash) = match &prev {
                     Some((_, _, v, h)) if same_stream => (v + 1, Some(h.as_slice())),
                     _ => (1, None),
                 };
                 let version = u64::try_from(row.version).unwrap_or_default();
-                let fault = |kind| Fault { tenant_id: TenantId(row.tenant_id), stream_id: row.stream_id.clone(), version, kind };
+                let fault = |kind| Fault {
+                    tenant_id: TenantId(row.tenant_id),
+                    stream_id: row.stream_id.clone(),
+                    version,
+                    kind,
+                };
                 if row.version != expected_version {
                     let from_version = u64::try_from(expected_version).unwrap_or_default();
                     report.faults.push(fault(FaultKind::Missing { from_version }));
@@ -142,32 +190,33 @@ impl EventStore {
         Ok(report)
     }
 
+    /// Compares each stream's last event with the highest version the command log recorded.
     async fn check_heads(
         &self,
         tenant: Option<Uuid>,
         last: &HashMap<(Uuid, String), (u64, Vec<u8>)>,
         report: &mut IntegrityReport,
     ) -> Result<(), StoreError> {
-        let heads: Vec<(Uuid, String, i64, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT tenant_id, stream_id, version, last_hash FROM streams WHERE ($1::uuid IS NULL OR tenant_id = $1) \
-             ORDER BY tenant_id, stream_id",
+        let recorded: Vec<(Uuid, String, i64)> = sqlx::query_as(
+            "SELECT c.tenant_id, r.stream_id, max(r.version) FROM commands c, unnest(c.streams, c.versions) AS r(stream_id, version) \
+             WHERE ($1::uuid IS NULL OR c.tenant_id = $1) GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .bind(tenant)
         .fetch_all(&self.pool)
         .await?;
-        for (tenant_id, stream_id, version, hash) in heads {
-            report.streams_checked += 1;
-            let head_version = u64::try_from(version).unwrap_or_default();
-            let (last_version, last_hash) = match last.get(&(tenant_id, stream_id.clone())) {
-                Some((v, h)) => (*v, Some(h)),
-                None => (0, None),
-            };
-            if head_version != last_version || hash.as_ref() != last_hash {
+        report.streams_checked = last.len() as u64;
+        for (tenant_id, stream_id, version) in recorded {
+            let recorded_version = u64::try_from(version).unwrap_or_default();
+            let last_event_version = last.get(&(tenant_id, stream_id.clone())).map_or(0, |(v, _)| *v);
+            if last_event_version < recorded_version {
                 report.faults.push(Fault {
                     tenant_id: TenantId(tenant_id),
                     stream_id,
-                    version: head_version,
-                    kind: FaultKind::HeadMismatch { head_version, last_event_version: last_version },
+                    version: recorded_version,
+                    kind: FaultKind::Truncated {
+                        recorded_version,
+                        last_event_version,
+                    },
                 });
             }
         }

@@ -20,6 +20,7 @@ mod read;
 mod snapshot;
 mod store;
 mod stream;
+mod wake;
 
 pub use command::{CommandError, CommandOutcome, MAX_ATTEMPTS, SNAPSHOT_EVERY, retry_on_conflict};
 pub use error::StoreError;
@@ -29,4 +30,6 @@ pub use hash_chain::{Fault, FaultKind, IntegrityReport};
 pub use load::Loaded;
 pub use snapshot::Snapshot;
 pub use store::{EventStore, TenantStore};
-pub use stream::{AppendOutcome, CommandMeta, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StreamAppend, StreamVersion};
+pub use stream::{
+    AppendOutcome, CommandMeta, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StreamAppend, StreamVersion,
+};

@@ -35,7 +35,11 @@ impl TenantStore {
     }
 
     /// The state as of `version` (`None`: the latest), using a snapshot at or below it.
-    pub async fn load_at_version<A: Aggregate>(&self, stream_id: &str, version: Option<u64>) -> Result<Loaded<A>, StoreError> {
+    pub async fn load_at_version<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        version: Option<u64>,
+    ) -> Result<Loaded<A>, StoreError> {
         let (state, from) = match self.load_snapshot::<A>(stream_id, version).await? {
             Some(s) => (s.state, s.version),
             None => (A::default(), 0),
@@ -45,7 +49,11 @@ impl TenantStore {
     }
 
     /// The state as it was at a moment: every event recorded at or before it.
-    pub async fn load_at_time<A: Aggregate>(&self, stream_id: &str, at: DateTime<Utc>) -> Result<Loaded<A>, StoreError> {
+    pub async fn load_at_time<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Loaded<A>, StoreError> {
         let events = self.read_stream_until(stream_id, at).await?;
         fold(A::default(), 0, &events)
     }

@@ -23,7 +23,12 @@ static READ_UNTIL: LazyLock<String> = LazyLock::new(|| {
 impl TenantStore {
     /// Events of a stream with `after < version <= up_to`, in order. Empty for an unknown stream
     /// or another tenant's stream: the two are indistinguishable by design.
-    pub async fn read_stream(&self, stream_id: &str, after: u64, up_to: Option<u64>) -> Result<Vec<RecordedEvent>, StoreError> {
+    pub async fn read_stream(
+        &self,
+        stream_id: &str,
+        after: u64,
+        up_to: Option<u64>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let up_to = up_to.map_or(i64::MAX, |v| i64::try_from(v).unwrap_or(i64::MAX));
         let rows: Vec<EventRow> = sqlx::query_as(&READ_FORWARD)
@@ -37,19 +42,28 @@ impl TenantStore {
     }
 
     /// Events of a stream recorded at or before `at`, in order.
-    pub async fn read_stream_until(&self, stream_id: &str, at: DateTime<Utc>) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows: Vec<EventRow> =
-            sqlx::query_as(&READ_UNTIL).bind(self.tenant.uuid()).bind(stream_id).bind(at).fetch_all(&self.pool).await?;
+    pub async fn read_stream_until(
+        &self,
+        stream_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(&READ_UNTIL)
+            .bind(self.tenant.uuid())
+            .bind(stream_id)
+            .bind(at)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(RecordedEvent::from).collect())
     }
 
     /// The stream's current version (0 when it does not exist).
     pub async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
-        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM streams WHERE tenant_id = $1 AND stream_id = $2")
-            .bind(self.tenant.uuid())
-            .bind(stream_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM events WHERE tenant_id = $1 AND stream_id = $2")
+                .bind(self.tenant.uuid())
+                .bind(stream_id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(version.map_or(0, |v| u64::try_from(v).unwrap_or_default()))
     }
 }

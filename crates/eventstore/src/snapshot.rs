@@ -16,7 +16,12 @@ pub struct Snapshot<A> {
 
 impl TenantStore {
     /// Stores (or replaces) the snapshot of a stream.
-    pub async fn save_snapshot<A: Aggregate>(&self, stream_id: &str, version: u64, state: &A) -> Result<(), StoreError> {
+    pub async fn save_snapshot<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        version: u64,
+        state: &A,
+    ) -> Result<(), StoreError> {
         let json = serde_json::to_value(state)?;
         sqlx::query(
             "INSERT INTO snapshots (tenant_id, stream_id, snapshot_version, version, state) VALUES ($1, $2, $3, $4, $5) \
@@ -36,7 +41,11 @@ impl TenantStore {
 
     /// The stream's snapshot, if there is one in the aggregate's current shape at or below
     /// `max_version`. A snapshot in an older shape, or one that no longer deserializes, is ignored.
-    pub async fn load_snapshot<A: Aggregate>(&self, stream_id: &str, max_version: Option<u64>) -> Result<Option<Snapshot<A>>, StoreError> {
+    pub async fn load_snapshot<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        max_version: Option<u64>,
+    ) -> Result<Option<Snapshot<A>>, StoreError> {
         let row: Option<(i64, serde_json::Value)> = sqlx::query_as(
             "SELECT version, state FROM snapshots WHERE tenant_id = $1 AND stream_id = $2 AND snapshot_version = $3",
         )

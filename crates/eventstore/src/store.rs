@@ -2,14 +2,17 @@
 //! relay, rebuilds, integrity checks); [`TenantStore`] is what request handling gets, and every
 //! query it makes is bound to its tenant, so it cannot return another tenant's events.
 
+use crate::wake::Waker;
 use brigade_domain::ids::TenantId;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use std::sync::Arc;
 
 /// The event store, across tenants.
 #[derive(Clone, Debug)]
 pub struct EventStore {
     pub(crate) pool: PgPool,
+    pub(crate) waker: Arc<Waker>,
 }
 
 /// The event store seen by one tenant.
@@ -17,18 +20,23 @@ pub struct EventStore {
 pub struct TenantStore {
     pub(crate) pool: PgPool,
     pub(crate) tenant: TenantId,
+    pub(crate) waker: Arc<Waker>,
 }
 
 impl EventStore {
     /// Wraps an existing pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        let waker = Arc::new(Waker::new(pool.clone()));
+        Self { pool, waker }
     }
 
     /// Connects with a pool of `max_connections`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
-        let pool = PgPoolOptions::new().max_connections(max_connections).connect(url).await?;
-        Ok(Self { pool })
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect(url)
+            .await?;
+        Ok(Self::new(pool))
     }
 
     /// Applies the schema migrations in `migrations/` (idempotent).
@@ -38,7 +46,11 @@ impl EventStore {
 
     /// The store scoped to one tenant.
     pub fn tenant(&self, tenant: TenantId) -> TenantStore {
-        TenantStore { pool: self.pool.clone(), tenant }
+        TenantStore {
+            pool: self.pool.clone(),
+            tenant,
+            waker: self.waker.clone(),
+        }
     }
 
     /// The underlying pool (for projections that share the database).
@@ -51,5 +63,11 @@ impl TenantStore {
     /// The tenant this handle is bound to.
     pub fn tenant_id(&self) -> TenantId {
         self.tenant
+    }
+
+    /// Wakes tailing readers. [`append`](Self::append) does this itself after its commit; a
+    /// caller of [`append_in`](Self::append_in) calls it once its own transaction committed.
+    pub fn wake_readers(&self) {
+        self.waker.wake();
     }
 }

@@ -57,7 +57,12 @@ pub struct CommandMeta {
 impl CommandMeta {
     /// Metadata for a command issued directly by a user within a request.
     pub fn direct(command_id: Uuid, correlation_id: Uuid, actor: Option<UserId>) -> Self {
-        Self { command_id, correlation_id, causation_id: command_id, actor }
+        Self {
+            command_id,
+            correlation_id,
+            causation_id: command_id,
+            actor,
+        }
     }
 }
 
@@ -88,7 +93,12 @@ impl NewEvent {
     /// Encodes a domain event with a fresh UUIDv7.
     pub fn from_domain<E: EventPayload>(event: &E) -> Self {
         let (event_type, schema_version, payload) = event.encode();
-        Self { event_id: Uuid::now_v7(), event_type, schema_version, payload }
+        Self {
+            event_id: Uuid::now_v7(),
+            event_type,
+            schema_version,
+            payload,
+        }
     }
 }
 
@@ -106,7 +116,11 @@ pub struct StreamAppend {
 impl StreamAppend {
     /// Events of one stream from domain events.
     pub fn new<E: EventPayload>(stream_id: impl Into<String>, expected: ExpectedVersion, events: &[E]) -> Self {
-        Self { stream_id: stream_id.into(), expected, events: events.iter().map(NewEvent::from_domain).collect() }
+        Self {
+            stream_id: stream_id.into(),
+            expected,
+            events: events.iter().map(NewEvent::from_domain).collect(),
+        }
     }
 }
 
@@ -140,7 +154,10 @@ impl AppendOutcome {
 
     /// The version of one stream after the append.
     pub fn version_of(&self, stream_id: &str) -> Option<u64> {
-        self.streams.iter().find(|s| s.stream_id == stream_id).map(|s| s.version)
+        self.streams
+            .iter()
+            .find(|s| s.stream_id == stream_id)
+            .map(|s| s.version)
     }
 }
 

@@ -12,7 +12,10 @@ use brigade_domain::organization::{Organization, OrganizationCommand, Organizati
 use brigade_domain::stock::StockLedger;
 use brigade_domain::transfer::{Transfer, TransferCommand, TransferLine};
 use brigade_domain::{Aggregate, Role, flow, stream_id};
-use brigade_eventstore::{CommandError, EventStore, ExpectedVersion, MAX_ATTEMPTS, NewEvent, StoreError, StreamAppend, TenantStore, retry_on_conflict};
+use brigade_eventstore::{
+    CommandError, EventStore, ExpectedVersion, MAX_ATTEMPTS, NewEvent, StoreError, StreamAppend, TenantStore,
+    retry_on_conflict,
+};
 use common::{ctx, dish, meta, stream, tenant};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -35,7 +38,17 @@ async fn an_event_stored_in_an_old_schema_version_is_read_through_its_upcaster(p
         schema_version: 1,
         payload: json!({"name": "Salad", "category": "food", "price": "9.00", "station": "cold", "recipe": [], "at": "2026-01-05T12:00:00Z"}),
     };
-    store.append(&meta(), &[StreamAppend { stream_id: s.clone(), expected: ExpectedVersion::NoStream, events: vec![v1] }]).await.unwrap();
+    store
+        .append(
+            &meta(),
+            &[StreamAppend {
+                stream_id: s.clone(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![v1],
+            }],
+        )
+        .await
+        .unwrap();
     let stored = store.read_stream(&s, 0, None).await.unwrap();
     assert_eq!(stored[0].schema_version, 1, "the stored event is never rewritten");
     let loaded = store.load::<MenuItem>(&s).await.unwrap();
@@ -46,16 +59,37 @@ async fn an_event_stored_in_an_old_schema_version_is_read_through_its_upcaster(p
 async fn an_event_of_a_future_schema_version_is_a_decode_error_not_a_panic(pool: PgPool) {
     let store = EventStore::new(pool).tenant(tenant());
     let s = stream("menu_item");
-    let v9 = NewEvent { event_id: Uuid::now_v7(), event_type: "menu_item.added".into(), schema_version: 9, payload: json!({}) };
-    store.append(&meta(), &[StreamAppend { stream_id: s.clone(), expected: ExpectedVersion::Any, events: vec![v9] }]).await.unwrap();
+    let v9 = NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "menu_item.added".into(),
+        schema_version: 9,
+        payload: json!({}),
+    };
+    store
+        .append(
+            &meta(),
+            &[StreamAppend {
+                stream_id: s.clone(),
+                expected: ExpectedVersion::Any,
+                events: vec![v9],
+            }],
+        )
+        .await
+        .unwrap();
     let err = store.load::<MenuItem>(&s).await.unwrap_err();
     assert!(matches!(err, StoreError::Decode { version: 1, .. }), "{err}");
 }
 
 async fn establish(store: &TenantStore) -> String {
     let s = stream_id::<Organization>(store.tenant_id());
-    let command = OrganizationCommand::Establish { name: "Chez Test".into(), settings: Settings::default() };
-    store.execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &meta()).await.unwrap();
+    let command = OrganizationCommand::Establish {
+        name: "Chez Test".into(),
+        settings: Settings::default(),
+    };
+    store
+        .execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &meta())
+        .await
+        .unwrap();
     s
 }
 
@@ -65,22 +99,65 @@ async fn state_at_a_time_and_at_a_version_is_what_the_aggregate_was_then(pool: P
     let s = establish(&store).await;
     let then = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let settings = Settings { currency: "EUR".into(), ..Settings::default() };
-    let changed = store.execute::<Organization>(&s, &OrganizationCommand::ChangeSettings { settings }, &ctx(&[Role::Manager]), &meta()).await.unwrap();
+    let settings = Settings {
+        currency: "EUR".into(),
+        ..Settings::default()
+    };
+    let changed = store
+        .execute::<Organization>(
+            &s,
+            &OrganizationCommand::ChangeSettings { settings },
+            &ctx(&[Role::Manager]),
+            &meta(),
+        )
+        .await
+        .unwrap();
     assert_eq!(changed.version, 2);
 
-    assert_eq!(store.load_at_time::<Organization>(&s, then).await.unwrap().state.settings.currency, "USD");
-    assert_eq!(store.load_at_version::<Organization>(&s, Some(1)).await.unwrap().state.settings.currency, "USD");
-    assert_eq!(store.load::<Organization>(&s).await.unwrap().state.settings.currency, "EUR");
+    assert_eq!(
+        store
+            .load_at_time::<Organization>(&s, then)
+            .await
+            .unwrap()
+            .state
+            .settings
+            .currency,
+        "USD"
+    );
+    assert_eq!(
+        store
+            .load_at_version::<Organization>(&s, Some(1))
+            .await
+            .unwrap()
+            .state
+            .settings
+            .currency,
+        "USD"
+    );
+    assert_eq!(
+        store.load::<Organization>(&s).await.unwrap().state.settings.currency,
+        "EUR"
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_refused_command_writes_nothing_and_says_why(pool: PgPool) {
     let store = EventStore::new(pool).tenant(tenant());
     let s = establish(&store).await;
-    let command = OrganizationCommand::ChangeSettings { settings: Settings { currency: "euro".into(), ..Settings::default() } };
-    let err = store.execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &meta()).await.unwrap_err();
-    assert!(matches!(err, CommandError::Domain(OrganizationError::BadCurrency(_))), "{err}");
+    let command = OrganizationCommand::ChangeSettings {
+        settings: Settings {
+            currency: "euro".into(),
+            ..Settings::default()
+        },
+    };
+    let err = store
+        .execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &meta())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CommandError::Domain(OrganizationError::BadCurrency(_))),
+        "{err}"
+    );
     assert_eq!(store.stream_version(&s).await.unwrap(), 1);
 }
 
@@ -88,40 +165,72 @@ async fn a_refused_command_writes_nothing_and_says_why(pool: PgPool) {
 async fn repeating_a_command_returns_its_first_outcome_even_when_a_new_decision_would_refuse(pool: PgPool) {
     let store = EventStore::new(pool).tenant(tenant());
     let s = stream_id::<Organization>(store.tenant_id());
-    let command = OrganizationCommand::Establish { name: "Chez Test".into(), settings: Settings::default() };
+    let command = OrganizationCommand::Establish {
+        name: "Chez Test".into(),
+        settings: Settings::default(),
+    };
     let m = meta();
-    let first = store.execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &m).await.unwrap();
-    let again = store.execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &m).await.unwrap();
+    let first = store
+        .execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &m)
+        .await
+        .unwrap();
+    let again = store
+        .execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &m)
+        .await
+        .unwrap();
     let (first, again) = (first.append.unwrap(), again.append.unwrap());
     assert!(!first.duplicate && again.duplicate);
     assert_eq!(first.positions, again.positions);
     // A new command id with the same content is a new command, and is refused.
-    let err = store.execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &meta()).await.unwrap_err();
-    assert!(matches!(err, CommandError::Domain(OrganizationError::AlreadyEstablished)));
+    let err = store
+        .execute::<Organization>(&s, &command, &ctx(&[Role::Manager]), &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        CommandError::Domain(OrganizationError::AlreadyEstablished)
+    ));
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_conflict_is_retried_a_bounded_number_of_times_then_reported(pool: PgPool) {
     let store = EventStore::new(pool).tenant(tenant());
     let s = stream("counter");
-    store.append(&meta(), &[common::append(&s, ExpectedVersion::Any, 1)]).await.unwrap();
+    store
+        .append(&meta(), &[common::append(&s, ExpectedVersion::Any, 1)])
+        .await
+        .unwrap();
     let mut tries = 0;
     let (store, s) = (&store, &s);
     let result: Result<(), CommandError<OrderError>> = retry_on_conflict(MAX_ATTEMPTS, || {
         tries += 1;
         async move {
-            store.append(&meta(), &[common::append(s, ExpectedVersion::NoStream, 1)]).await?;
+            store
+                .append(&meta(), &[common::append(s, ExpectedVersion::NoStream, 1)])
+                .await?;
             Ok(())
         }
     })
     .await;
-    assert!(matches!(result, Err(CommandError::Conflict { attempts: MAX_ATTEMPTS, .. })));
+    assert!(matches!(
+        result,
+        Err(CommandError::Conflict {
+            attempts: MAX_ATTEMPTS,
+            ..
+        })
+    ));
     assert_eq!(tries, MAX_ATTEMPTS);
 }
 
 async fn placed_order(store: &TenantStore, price: &str, quantity: u32) -> String {
     let s = stream_id::<Order>(OrderId(Uuid::now_v7()));
-    let line = NewLine { line_id: LineId(Uuid::now_v7()), item: dish(price), quantity, modifications: vec![], notes: None };
+    let line = NewLine {
+        line_id: LineId(Uuid::now_v7()),
+        item: dish(price),
+        quantity,
+        modifications: vec![],
+        notes: None,
+    };
     let place = OrderCommand::Place {
         number: 1,
         order_type: OrderType::Takeout,
@@ -131,7 +240,10 @@ async fn placed_order(store: &TenantStore, price: &str, quantity: u32) -> String
         lines: vec![line],
         tax_rate: Percent::ZERO,
     };
-    store.execute::<Order>(&s, &place, &ctx(&[Role::PosOperator]), &meta()).await.unwrap();
+    store
+        .execute::<Order>(&s, &place, &ctx(&[Role::PosOperator]), &meta())
+        .await
+        .unwrap();
     s
 }
 
@@ -149,7 +261,9 @@ async fn concurrent_payments_on_one_order_never_exceed_its_total(pool: PgPool) {
                     amount: money(dec!(10.00)),
                     tip: Money::ZERO,
                 };
-                store.execute::<Order>(&s, &pay, &ctx(&[Role::PosOperator]), &meta()).await
+                store
+                    .execute::<Order>(&s, &pay, &ctx(&[Role::PosOperator]), &meta())
+                    .await
             })
         })
         .collect();
@@ -181,31 +295,45 @@ async fn a_transfer_moves_stock_atomically_or_not_at_all(pool: PgPool) {
         reason: brigade_domain::stock::AdjustmentReason::StockAudit,
         note: None,
     };
-    store.execute::<StockLedger>(&ledger, &found, &stocker, &meta()).await.unwrap();
+    store
+        .execute::<StockLedger>(&ledger, &found, &stocker, &meta())
+        .await
+        .unwrap();
 
     let transfer_id = TransferId(Uuid::now_v7());
     let ts = stream_id::<Transfer>(transfer_id);
     let request = TransferCommand::Request {
         from: Department::Stock,
         to: Department::Kitchen,
-        lines: vec![TransferLine { inventory_item_id: flour, requested: Quantity::new(dec!(25)).unwrap() }],
+        lines: vec![TransferLine {
+            inventory_item_id: flour,
+            requested: Quantity::new(dec!(25)).unwrap(),
+        }],
         notes: None,
     };
-    store.execute::<Transfer>(&ts, &request, &stocker, &meta()).await.unwrap();
+    store
+        .execute::<Transfer>(&ts, &request, &stocker, &meta())
+        .await
+        .unwrap();
 
     let cook = ctx(&[Role::KitchenStaff]);
     let (store, ts, ledger, cook) = (&store, &ts, &ledger, &cook);
     let validate = async |quantity: Decimal| -> Result<(), CommandError<flow::FlowError>> {
         let m = &meta();
         retry_on_conflict(MAX_ATTEMPTS, || async move {
-            let transfer = store.load::<Transfer>(&ts).await?;
-            let stock = store.load::<StockLedger>(&ledger).await?;
+            let transfer = store.load::<Transfer>(ts).await?;
+            let stock = store.load::<StockLedger>(ledger).await?;
             let ledgers = [(flour, stock.state.clone())].into_iter().collect();
             let lines = [(flour, Quantity::new(quantity).unwrap())];
-            let (events, moves) = flow::validate_transfer(&transfer.state, transfer_id, &ledgers, &lines, cook).map_err(CommandError::Domain)?;
+            let (events, moves) = flow::validate_transfer(&transfer.state, transfer_id, &ledgers, &lines, cook)
+                .map_err(CommandError::Domain)?;
             let mut appends = vec![StreamAppend::new(ts, ExpectedVersion::Exact(transfer.version), &events)];
             for (_, stock_events) in &moves {
-                appends.push(StreamAppend::new(ledger, ExpectedVersion::Exact(stock.version), stock_events));
+                appends.push(StreamAppend::new(
+                    ledger,
+                    ExpectedVersion::Exact(stock.version),
+                    stock_events,
+                ));
             }
             store.append(m, &appends).await?;
             Ok(())
@@ -214,12 +342,21 @@ async fn a_transfer_moves_stock_atomically_or_not_at_all(pool: PgPool) {
     };
     // The stock room holds 10: validating 25 is refused and nothing moves.
     let err = validate(dec!(25)).await.unwrap_err();
-    assert!(matches!(err, CommandError::Domain(flow::FlowError::Stock { .. })), "{err}");
+    assert!(
+        matches!(err, CommandError::Domain(flow::FlowError::Stock { .. })),
+        "{err}"
+    );
     assert_eq!(store.stream_version(ts).await.unwrap(), 1);
     // 8 of the 25 arrived: 8 leave the stock room and enter the kitchen, in one change.
     validate(dec!(8)).await.unwrap();
     let stock = store.load::<StockLedger>(ledger).await.unwrap().state;
-    assert_eq!((stock.in_department(Department::Stock), stock.in_department(Department::Kitchen)), (dec!(2), dec!(8)));
+    assert_eq!(
+        (
+            stock.in_department(Department::Stock),
+            stock.in_department(Department::Kitchen)
+        ),
+        (dec!(2), dec!(8))
+    );
     assert_eq!(stock.total(), dec!(10), "a transfer conserves the organization's total");
 }
 
@@ -232,7 +369,11 @@ async fn the_command_loop_snapshots_long_streams_and_loads_them_identically(pool
         let command = OrderCommand::SetPriority { rush: i % 2 == 0 };
         store.execute::<Order>(&s, &command, &manager, &meta()).await.unwrap();
     }
-    let snapshot = store.load_snapshot::<Order>(&s, None).await.unwrap().expect("a snapshot at version 100");
+    let snapshot = store
+        .load_snapshot::<Order>(&s, None)
+        .await
+        .unwrap()
+        .expect("a snapshot at version 100");
     assert_eq!(snapshot.version, 100);
     let with_snapshot = store.load::<Order>(&s).await.unwrap();
     let from_scratch = store.load_from_scratch::<Order>(&s).await.unwrap();
@@ -253,5 +394,8 @@ async fn a_snapshot_of_an_older_shape_is_ignored(pool: PgPool) {
         .await
         .unwrap();
     assert!(store.load_snapshot::<Order>(&s, None).await.unwrap().is_none());
-    assert_eq!(store.load::<Order>(&s).await.unwrap(), store.load_from_scratch::<Order>(&s).await.unwrap());
+    assert_eq!(
+        store.load::<Order>(&s).await.unwrap(),
+        store.load_from_scratch::<Order>(&s).await.unwrap()
+    );
 }

@@ -12,7 +12,11 @@ use std::time::Duration;
 
 /// A reader that checkpoints on a plain sequence position: the classic bug.
 async fn naive_read(pool: &PgPool, after: i64) -> Vec<i64> {
-    sqlx::query_scalar("SELECT position FROM events WHERE position > $1 ORDER BY position").bind(after).fetch_all(pool).await.unwrap()
+    sqlx::query_scalar("SELECT position FROM events WHERE position > $1 ORDER BY position")
+        .bind(after)
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -23,8 +27,14 @@ async fn a_commit_that_lands_behind_a_later_position_is_not_skipped(pool: PgPool
 
     // A takes position p1 but has not committed; B takes p2 > p1 and commits first.
     let mut tx = pool.begin().await.unwrap();
-    let a = t.append_in(&mut tx, &meta(), &[append(&slow, ExpectedVersion::NoStream, 1)]).await.unwrap();
-    let b = t.append(&meta(), &[append(&fast, ExpectedVersion::NoStream, 1)]).await.unwrap();
+    let a = t
+        .append_in(&mut tx, &meta(), &[append(&slow, ExpectedVersion::NoStream, 1)])
+        .await
+        .unwrap();
+    let b = t
+        .append(&meta(), &[append(&fast, ExpectedVersion::NoStream, 1)])
+        .await
+        .unwrap();
     let (p1, p2) = (a.positions[0], b.positions[0]);
     assert!(p1 < p2);
 
@@ -35,8 +45,17 @@ async fn a_commit_that_lands_behind_a_later_position_is_not_skipped(pool: PgPool
 
     tx.commit().await.unwrap();
     // The naive reader has lost p1 forever; ours sees both, in commit-safe order.
-    assert!(naive_read(&pool, p2).await.is_empty(), "the naive reader skips the late commit");
-    let seen: Vec<i64> = store.read_global(GlobalPosition::START, 100).await.unwrap().iter().map(|e| e.position).collect();
+    assert!(
+        naive_read(&pool, p2).await.is_empty(),
+        "the naive reader skips the late commit"
+    );
+    let seen: Vec<i64> = store
+        .read_global(GlobalPosition::START, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.position)
+        .collect();
     assert_eq!(seen, vec![p1, p2]);
 }
 
@@ -45,7 +64,11 @@ const PER_WRITER: u64 = 2_000;
 
 /// Tails the log until `total` events were seen (or a generous deadline passes).
 async fn follow(store: EventStore, total: usize, batch: u32) -> Vec<RecordedEvent> {
-    let mut tail = store.tail(GlobalPosition::START).await.unwrap().with_poll_interval(Duration::from_millis(50));
+    let mut tail = store
+        .tail(GlobalPosition::START)
+        .await
+        .unwrap()
+        .with_poll_interval(Duration::from_millis(50));
     let mut seen = Vec::with_capacity(total);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     while seen.len() < total && tokio::time::Instant::now() < deadline {
@@ -57,11 +80,21 @@ async fn follow(store: EventStore, total: usize, batch: u32) -> Vec<RecordedEven
 }
 
 #[sqlx::test(migrations = "../../migrations")]
-async fn concurrent_writers_and_tailing_readers_agree_on_every_event_exactly_once(_: PgPoolOptions, conn_opts: PgConnectOptions) {
-    let pool = PgPoolOptions::new().max_connections(24).connect_with(conn_opts).await.unwrap();
+async fn concurrent_writers_and_tailing_readers_agree_on_every_event_exactly_once(
+    _: PgPoolOptions,
+    conn_opts: PgConnectOptions,
+) {
+    let pool = PgPoolOptions::new()
+        .max_connections(24)
+        .connect_with(conn_opts)
+        .await
+        .unwrap();
     let store = EventStore::new(pool.clone());
     let total = (WRITERS * PER_WRITER) as usize;
-    let readers = [tokio::spawn(follow(store.clone(), total, 500)), tokio::spawn(follow(store.clone(), total, 37))];
+    let readers = [
+        tokio::spawn(follow(store.clone(), total, 500)),
+        tokio::spawn(follow(store.clone(), total, 37)),
+    ];
 
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
@@ -106,15 +139,27 @@ async fn a_tailing_reader_wakes_promptly_on_commit(pool: PgPool) {
     let store = EventStore::new(pool);
     let t = store.tenant(tenant());
     // A poll interval far longer than the bound below: only the notification can be this quick.
-    let mut tail = store.tail(GlobalPosition::START).await.unwrap().with_poll_interval(Duration::from_secs(30));
+    let mut tail = store
+        .tail(GlobalPosition::START)
+        .await
+        .unwrap()
+        .with_poll_interval(Duration::from_secs(30));
     let reader = tokio::spawn(async move {
         let batch = tail.next_batch(10).await.unwrap();
         (batch.len(), tokio::time::Instant::now())
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
     let committed_at = tokio::time::Instant::now();
-    t.append(&meta(), &[append(&stream("counter"), ExpectedVersion::Any, 1)]).await.unwrap();
-    let (n, woke_at) = tokio::time::timeout(Duration::from_secs(10), reader).await.unwrap().unwrap();
+    t.append(&meta(), &[append(&stream("counter"), ExpectedVersion::Any, 1)])
+        .await
+        .unwrap();
+    let (n, woke_at) = tokio::time::timeout(Duration::from_secs(10), reader)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(n, 1);
-    assert!(woke_at.duration_since(committed_at) < Duration::from_secs(5), "woken by the notification, not by polling");
+    assert!(
+        woke_at.duration_since(committed_at) < Duration::from_secs(5),
+        "woken by the notification, not by polling"
+    );
 }

@@ -11,7 +11,9 @@ async fn three_streams(store: &EventStore) -> Vec<String> {
     let t = store.tenant(tenant());
     let streams = vec![stream("order"), stream("order"), stream("stock")];
     for s in &streams {
-        t.append(&meta(), &[append(s, ExpectedVersion::NoStream, 4)]).await.unwrap();
+        t.append(&meta(), &[append(s, ExpectedVersion::NoStream, 4)])
+            .await
+            .unwrap();
     }
     streams
 }
@@ -19,9 +21,20 @@ async fn three_streams(store: &EventStore) -> Vec<String> {
 /// Tampering needs a superuser to switch the immutability trigger off first.
 async fn tamper(pool: &PgPool, sql: &str, stream_id: &str, version: i64) {
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("ALTER TABLE events DISABLE TRIGGER events_immutable").execute(&mut *tx).await.unwrap();
-    sqlx::query(sql).bind(stream_id).bind(version).execute(&mut *tx).await.unwrap();
-    sqlx::query("ALTER TABLE events ENABLE TRIGGER events_immutable").execute(&mut *tx).await.unwrap();
+    sqlx::query("ALTER TABLE events DISABLE TRIGGER events_immutable")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(sql)
+        .bind(stream_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE events ENABLE TRIGGER events_immutable")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -41,8 +54,14 @@ async fn an_untouched_store_verifies_clean(pool: PgPool) {
 async fn events_cannot_be_updated_or_deleted_through_sql(pool: PgPool) {
     let store = EventStore::new(pool.clone());
     let streams = three_streams(&store).await;
-    let update = sqlx::query("UPDATE events SET payload = '{}' WHERE stream_id = $1").bind(&streams[0]).execute(&pool).await;
-    let delete = sqlx::query("DELETE FROM events WHERE stream_id = $1").bind(&streams[0]).execute(&pool).await;
+    let update = sqlx::query("UPDATE events SET payload = '{}' WHERE stream_id = $1")
+        .bind(&streams[0])
+        .execute(&pool)
+        .await;
+    let delete = sqlx::query("DELETE FROM events WHERE stream_id = $1")
+        .bind(&streams[0])
+        .execute(&pool)
+        .await;
     for result in [update, delete] {
         let err = result.unwrap_err();
         assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("BR403"));
@@ -58,7 +77,13 @@ async fn an_altered_payload_is_detected_and_named(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    tamper(&pool, r#"UPDATE events SET payload = '{"n": 999}' WHERE stream_id = $1 AND version = $2"#, &streams[1], 2).await;
+    tamper(
+        &pool,
+        r#"UPDATE events SET payload = '{"n": 999}' WHERE stream_id = $1 AND version = $2"#,
+        &streams[1],
+        2,
+    )
+    .await;
 
     let report = store.verify(None, |_| {}).await.unwrap();
     assert_eq!(report.faults.len(), 1, "{:?}", report.faults);
@@ -80,7 +105,12 @@ async fn a_recomputed_hash_breaks_the_link_to_the_next_event(pool: PgPool) {
     )
     .await;
     let report = store.verify(None, |_| {}).await.unwrap();
-    let versions: Vec<u64> = report.faults.iter().filter(|f| f.stream_id == streams[0]).map(|f| f.version).collect();
+    let versions: Vec<u64> = report
+        .faults
+        .iter()
+        .filter(|f| f.stream_id == streams[0])
+        .map(|f| f.version)
+        .collect();
     assert!(versions.contains(&3) && versions.contains(&4), "{:?}", report.faults);
 }
 
@@ -88,13 +118,34 @@ async fn a_recomputed_hash_breaks_the_link_to_the_next_event(pool: PgPool) {
 async fn deleted_events_are_reported_missing(pool: PgPool) {
     let store = EventStore::new(pool.clone());
     let streams = three_streams(&store).await;
-    tamper(&pool, "DELETE FROM events WHERE stream_id = $1 AND version = $2", &streams[2], 2).await;
-    tamper(&pool, "DELETE FROM events WHERE stream_id = $1 AND version = $2", &streams[0], 4).await;
+    tamper(
+        &pool,
+        "DELETE FROM events WHERE stream_id = $1 AND version = $2",
+        &streams[2],
+        2,
+    )
+    .await;
+    tamper(
+        &pool,
+        "DELETE FROM events WHERE stream_id = $1 AND version = $2",
+        &streams[0],
+        4,
+    )
+    .await;
 
     let report = store.verify(None, |_| {}).await.unwrap();
-    assert!(report.faults.iter().any(|f| f.stream_id == streams[2] && f.kind == FaultKind::Missing { from_version: 2 }));
+    assert!(
+        report
+            .faults
+            .iter()
+            .any(|f| f.stream_id == streams[2] && f.kind == FaultKind::Missing { from_version: 2 })
+    );
     assert!(report.faults.iter().any(|f| f.stream_id == streams[0]
-        && f.kind == FaultKind::HeadMismatch { head_version: 4, last_event_version: 3 }));
+        && f.kind
+            == FaultKind::Truncated {
+                recorded_version: 4,
+                last_event_version: 3
+            }));
     assert!(report.faults.iter().all(|f| f.stream_id != streams[1]));
 }
 
@@ -103,7 +154,9 @@ async fn verification_can_be_limited_to_one_tenant(pool: PgPool) {
     let store = EventStore::new(pool.clone());
     let mine = store.tenant(tenant());
     let s = stream("order");
-    mine.append(&meta(), &[append(&s, ExpectedVersion::NoStream, 2)]).await.unwrap();
+    mine.append(&meta(), &[append(&s, ExpectedVersion::NoStream, 2)])
+        .await
+        .unwrap();
     three_streams(&store).await;
     let report = store.verify(Some(mine.tenant_id()), |_| {}).await.unwrap();
     assert_eq!((report.events_checked, report.streams_checked), (2, 1));

@@ -57,8 +57,15 @@ fn history(commands: &[StockCommand]) -> Vec<StockEvent> {
 async fn write(store: &TenantStore, stream: &str, events: &[StockEvent], chunk: usize) {
     let mut version = 0;
     for part in events.chunks(chunk) {
-        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
-        store.append(&meta(), &[StreamAppend::new(stream, expected, part)]).await.unwrap();
+        let expected = if version == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(version)
+        };
+        store
+            .append(&meta(), &[StreamAppend::new(stream, expected, part)])
+            .await
+            .unwrap();
         version += part.len() as u64;
     }
 }
@@ -72,12 +79,20 @@ struct FreshDatabase {
 
 impl FreshDatabase {
     async fn create() -> Self {
-        let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL must point at the test PostgreSQL (make test sets it)");
+        let admin_url =
+            std::env::var("DATABASE_URL").expect("DATABASE_URL must point at the test PostgreSQL (make test sets it)");
         let name = format!("brigade_prop_{}", Uuid::now_v7().simple());
         let mut admin = PgConnection::connect(&admin_url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         let (base, _) = admin_url.rsplit_once('/').unwrap();
-        let pool = PgPoolOptions::new().max_connections(4).connect(&format!("{base}/{name}")).await.unwrap();
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect(&format!("{base}/{name}"))
+            .await
+            .unwrap();
         let store = EventStore::new(pool);
         store.migrate().await.unwrap();
         Self { admin_url, name, store }
@@ -86,15 +101,24 @@ impl FreshDatabase {
     async fn drop(self) {
         self.store.pool().close().await;
         let mut admin = PgConnection::connect(&self.admin_url).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name)).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .execute(&mut admin)
+            .await
+            .unwrap();
     }
 }
 
 #[test]
 fn snapshot_plus_newer_events_equals_all_events() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let db = rt.block_on(FreshDatabase::create());
-    let config = ProptestConfig { cases: 48, ..ProptestConfig::default() };
+    let config = ProptestConfig {
+        cases: 48,
+        ..ProptestConfig::default()
+    };
     proptest!(config, |(commands in prop::collection::vec(command(), 1..60), chunk in 1_usize..7, at in 0.0_f64..1.0, probe in 0.0_f64..1.0)| {
         let events = history(&commands);
         prop_assume!(!events.is_empty());

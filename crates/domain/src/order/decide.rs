@@ -1,8 +1,6 @@
 //! Decisions and evolution of the order aggregate.
 
-use super::{
-    Discount, LineStatus, NewLine, Order, OrderCommand, OrderEvent, OrderLine, OrderStatus, OrderType,
-};
+use super::{Discount, LineStatus, NewLine, Order, OrderCommand, OrderEvent, OrderLine, OrderStatus, OrderType};
 use crate::actor::Context;
 use crate::aggregate::Aggregate;
 use crate::amount::{Money, round_money};
@@ -156,11 +154,24 @@ impl Order {
 
     fn require(&self, action: &'static str, allowed: &[OrderStatus]) -> Result<(), OrderError> {
         let status = self.live_status()?;
-        if allowed.contains(&status) { Ok(()) } else { Err(OrderError::WrongStatus { action, status }) }
+        if allowed.contains(&status) {
+            Ok(())
+        } else {
+            Err(OrderError::WrongStatus { action, status })
+        }
     }
 
     fn decide_place(&self, c: &OrderCommand, ctx: &Context) -> Result<Vec<OrderEvent>, OrderError> {
-        let OrderCommand::Place { number, order_type, table, covers, customer_id, lines, tax_rate } = c else {
+        let OrderCommand::Place {
+            number,
+            order_type,
+            table,
+            covers,
+            customer_id,
+            lines,
+            tax_rate,
+        } = c
+        else {
             return Ok(vec![]);
         };
         if self.status.is_some() {
@@ -189,8 +200,22 @@ impl Order {
         }])
     }
 
-    fn decide_discount(&self, discount: &Discount, reason: &Option<String>, limit: crate::amount::Percent, ctx: &Context) -> Result<Vec<OrderEvent>, OrderError> {
-        self.require("discount", &[OrderStatus::Open, OrderStatus::InKitchen, OrderStatus::Ready, OrderStatus::Served])?;
+    fn decide_discount(
+        &self,
+        discount: &Discount,
+        reason: &Option<String>,
+        limit: crate::amount::Percent,
+        ctx: &Context,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        self.require(
+            "discount",
+            &[
+                OrderStatus::Open,
+                OrderStatus::InKitchen,
+                OrderStatus::Ready,
+                OrderStatus::Served,
+            ],
+        )?;
         let totals = self.totals();
         let amount = match discount {
             Discount::Amount(m) => m.value(),
@@ -203,7 +228,11 @@ impl Order {
         if amount > room {
             return Err(OrderError::DiscountTooLarge { max: room });
         }
-        let share = if totals.subtotal.is_zero() { Decimal::ZERO } else { (totals.discount + amount) / totals.subtotal };
+        let share = if totals.subtotal.is_zero() {
+            Decimal::ZERO
+        } else {
+            (totals.discount + amount) / totals.subtotal
+        };
         if share > limit.fraction() && !ctx.actor.is_manager() {
             return Err(OrderError::DiscountNeedsManager { limit: limit.value() });
         }
@@ -228,7 +257,10 @@ impl Order {
         }
         let (by, at) = (ctx.by(), ctx.at);
         let mut events = vec![OrderEvent::LineReady { line_id, by, at }];
-        let others_ready = self.lines.iter().all(|l| l.line_id == line_id || l.status == LineStatus::Ready);
+        let others_ready = self
+            .lines
+            .iter()
+            .all(|l| l.line_id == line_id || l.status == LineStatus::Ready);
         if others_ready {
             events.push(OrderEvent::TicketCompleted { by, at });
         }
@@ -238,7 +270,10 @@ impl Order {
     fn decide_cancel(&self, reason: &Option<String>, ctx: &Context) -> Result<Vec<OrderEvent>, OrderError> {
         let status = self.live_status()?;
         if status == OrderStatus::Served {
-            return Err(OrderError::WrongStatus { action: "cancel", status });
+            return Err(OrderError::WrongStatus {
+                action: "cancel",
+                status,
+            });
         }
         let after_send = status != OrderStatus::Open;
         if after_send && !ctx.actor.is_manager() {
@@ -292,18 +327,28 @@ impl Order {
         let (by, at) = (ctx.by(), ctx.at);
         match command {
             OrderCommand::Place { .. } => self.decide_place(command, ctx),
-            OrderCommand::Refund { refund_id, payment_id, amount, reason } => {
-                self.decide_refund(*refund_id, *payment_id, *amount, reason, ctx)
-            }
-            OrderCommand::TakePayment { payment_id, method, amount, tip } => {
-                self.decide_payment(*payment_id, *method, *amount, *tip, ctx)
-            }
+            OrderCommand::Refund {
+                refund_id,
+                payment_id,
+                amount,
+                reason,
+            } => self.decide_refund(*refund_id, *payment_id, *amount, reason, ctx),
+            OrderCommand::TakePayment {
+                payment_id,
+                method,
+                amount,
+                tip,
+            } => self.decide_payment(*payment_id, *method, *amount, *tip, ctx),
             OrderCommand::AddLine(line) => {
                 self.require("add a line to", &[OrderStatus::Open])?;
                 if self.line(line.line_id).is_some() {
                     return Err(OrderError::DuplicateLine(line.line_id));
                 }
-                Ok(vec![OrderEvent::LineAdded { line: new_line(line)?, by, at }])
+                Ok(vec![OrderEvent::LineAdded {
+                    line: new_line(line)?,
+                    by,
+                    at,
+                }])
             }
             OrderCommand::RemoveLine(line_id) => {
                 self.require("remove a line from", &[OrderStatus::Open])?;
@@ -313,9 +358,17 @@ impl Order {
                 if after.total < after.paid {
                     return Err(OrderError::BelowPaid { paid: after.paid });
                 }
-                Ok(vec![OrderEvent::LineRemoved { line_id: *line_id, by, at }])
+                Ok(vec![OrderEvent::LineRemoved {
+                    line_id: *line_id,
+                    by,
+                    at,
+                }])
             }
-            OrderCommand::ApplyDiscount { discount, reason, limit } => self.decide_discount(discount, reason, *limit, ctx),
+            OrderCommand::ApplyDiscount {
+                discount,
+                reason,
+                limit,
+            } => self.decide_discount(discount, reason, *limit, ctx),
             OrderCommand::SendToKitchen => {
                 self.require("send", &[OrderStatus::Open])?;
                 if self.lines.is_empty() {
@@ -356,7 +409,15 @@ impl Order {
 
     fn apply(&mut self, event: &OrderEvent) {
         match event {
-            OrderEvent::Placed { number, order_type, table, customer_id, lines, tax_rate, .. } => {
+            OrderEvent::Placed {
+                number,
+                order_type,
+                table,
+                customer_id,
+                lines,
+                tax_rate,
+                ..
+            } => {
                 self.status = Some(OrderStatus::Open);
                 self.number = *number;
                 self.order_type = Some(*order_type);

@@ -306,12 +306,24 @@ impl Order {
         let total = subtotal - discount + tax;
         let paid: Decimal = self.payments.iter().map(|p| p.amount.value() - p.refunded).sum();
         let tips = self.payments.iter().map(|p| p.tip.value()).sum();
-        Totals { subtotal, discount, tax, total, paid, outstanding: total - paid, tips }
+        Totals {
+            subtotal,
+            discount,
+            tax,
+            total,
+            paid,
+            outstanding: total - paid,
+            tips,
+        }
     }
 
     /// Sales per menu category (before discount), for revenue recognition.
     pub fn sales_of(&self, category: MenuCategory) -> Decimal {
-        self.lines.iter().filter(|l| l.category == category).map(OrderLine::total).sum()
+        self.lines
+            .iter()
+            .filter(|l| l.category == category)
+            .map(OrderLine::total)
+            .sum()
     }
 
     fn line(&self, line_id: LineId) -> Option<&OrderLine> {

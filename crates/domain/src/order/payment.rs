@@ -6,8 +6,8 @@ use super::decide::{OrderError, text_err};
 use super::{Order, OrderEvent, Payment, PaymentMethod};
 use crate::actor::Context;
 use crate::amount::Money;
-use crate::catalog::text;
 use crate::catalog::MenuCategory;
+use crate::catalog::text;
 use crate::ids::{PaymentId, RefundId};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -30,9 +30,18 @@ impl Order {
         }
         let outstanding = self.totals().outstanding;
         if amount.value() > outstanding {
-            return Err(OrderError::ExceedsBalance { outstanding: outstanding.max(Decimal::ZERO) });
+            return Err(OrderError::ExceedsBalance {
+                outstanding: outstanding.max(Decimal::ZERO),
+            });
         }
-        Ok(vec![OrderEvent::PaymentCaptured { payment_id, method, amount, tip, by: ctx.by(), at: ctx.at }])
+        Ok(vec![OrderEvent::PaymentCaptured {
+            payment_id,
+            method,
+            amount,
+            tip,
+            by: ctx.by(),
+            at: ctx.at,
+        }])
     }
 
     /// Refunds are the one command a closed order accepts: a sale is corrected after the guest
@@ -75,14 +84,25 @@ impl Order {
 
     pub(super) fn evolve_payment(&mut self, event: &OrderEvent) {
         match event {
-            OrderEvent::PaymentCaptured { payment_id, method, amount, tip, .. } => self.payments.push(Payment {
+            OrderEvent::PaymentCaptured {
+                payment_id,
+                method,
+                amount,
+                tip,
+                ..
+            } => self.payments.push(Payment {
                 payment_id: *payment_id,
                 method: *method,
                 amount: *amount,
                 tip: *tip,
                 refunded: Decimal::ZERO,
             }),
-            OrderEvent::PaymentRefunded { refund_id, payment_id, amount, .. } => {
+            OrderEvent::PaymentRefunded {
+                refund_id,
+                payment_id,
+                amount,
+                ..
+            } => {
                 self.refund_ids.push(*refund_id);
                 if let Some(p) = self.payments.iter_mut().find(|p| p.payment_id == *payment_id) {
                     p.refunded += amount.value();

@@ -23,7 +23,11 @@ impl Avco {
         if self.quantity < Decimal::ZERO {
             let fill = remaining.min(-self.quantity);
             self.quantity += fill;
-            self.value = if self.quantity.is_zero() { Decimal::ZERO } else { self.quantity * self.average };
+            self.value = if self.quantity.is_zero() {
+                Decimal::ZERO
+            } else {
+                self.quantity * self.average
+            };
             remaining -= fill;
         }
         if remaining.is_zero() {
@@ -48,7 +52,11 @@ impl Avco {
             quantity * self.average
         };
         self.quantity -= quantity;
-        self.value = if self.quantity.is_zero() { Decimal::ZERO } else { self.value - cost };
+        self.value = if self.quantity.is_zero() {
+            Decimal::ZERO
+        } else {
+            self.value - cost
+        };
         cost
     }
 

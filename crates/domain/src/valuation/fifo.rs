@@ -46,7 +46,10 @@ impl Fifo {
             remaining -= fill;
         }
         if remaining > Decimal::ZERO {
-            self.layers.push_back(Layer { quantity: remaining, unit_cost });
+            self.layers.push_back(Layer {
+                quantity: remaining,
+                unit_cost,
+            });
         }
     }
 

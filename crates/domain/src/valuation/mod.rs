@@ -64,7 +64,10 @@ impl ItemValuation {
 
     /// Goods issued (consumption, wastage, negative adjustment).
     pub fn issue(&mut self, quantity: Decimal) -> IssueCost {
-        IssueCost { fifo: self.fifo.issue(quantity), weighted_average: self.avco.issue(quantity) }
+        IssueCost {
+            fifo: self.fifo.issue(quantity),
+            weighted_average: self.avco.issue(quantity),
+        }
     }
 
     /// Value on hand under one method.

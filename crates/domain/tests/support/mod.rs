@@ -22,7 +22,13 @@ pub fn user(name: &str) -> UserId {
 
 /// `name` acting with `roles` at t0.
 pub fn as_user(name: &str, roles: &[Role]) -> Context {
-    Context::new(Actor { user_id: user(name), roles: roles.to_vec() }, t0())
+    Context::new(
+        Actor {
+            user_id: user(name),
+            roles: roles.to_vec(),
+        },
+        t0(),
+    )
 }
 
 /// The usual actors.
@@ -61,7 +67,13 @@ pub fn id<T: From<Uuid>>(name: &str) -> T {
 }
 
 /// A menu item snapshot.
-pub fn dish(name: &str, category: MenuCategory, price: &str, station: &str, recipe: &[(&str, &str)]) -> MenuItemSnapshot {
+pub fn dish(
+    name: &str,
+    category: MenuCategory,
+    price: &str,
+    station: &str,
+    recipe: &[(&str, &str)],
+) -> MenuItemSnapshot {
     MenuItemSnapshot {
         menu_item_id: id::<MenuItemId>(name),
         details: MenuItemDetails {
@@ -71,7 +83,10 @@ pub fn dish(name: &str, category: MenuCategory, price: &str, station: &str, reci
             station: Station::new(station).unwrap(),
             recipe: recipe
                 .iter()
-                .map(|(item, q)| RecipeLine { inventory_item_id: id::<InventoryItemId>(item), quantity: qty(q) })
+                .map(|(item, q)| RecipeLine {
+                    inventory_item_id: id::<InventoryItemId>(item),
+                    quantity: qty(q),
+                })
                 .collect(),
         },
     }
@@ -121,7 +136,9 @@ pub fn fresh<A: Aggregate>() -> Given<A> {
 impl<A: Aggregate> Given<A> {
     /// Decides `command`; the result is checked with `then` or `then_refused`.
     pub fn when(&self, command: A::Command, ctx: &Context) -> When<A> {
-        When { result: self.0.decide(&command, ctx) }
+        When {
+            result: self.0.decide(&command, ctx),
+        }
     }
 }
 

@@ -18,12 +18,21 @@ pub fn meta() -> CommandMeta {
 
 /// A plain test event.
 pub fn event(n: u64) -> NewEvent {
-    NewEvent { event_id: Uuid::now_v7(), event_type: "counter.incremented".into(), schema_version: 1, payload: json!({ "n": n }) }
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "counter.incremented".into(),
+        schema_version: 1,
+        payload: json!({ "n": n }),
+    }
 }
 
 /// `count` test events for one stream.
 pub fn append(stream_id: &str, expected: ExpectedVersion, count: u64) -> StreamAppend {
-    StreamAppend { stream_id: stream_id.into(), expected, events: (1..=count).map(event).collect() }
+    StreamAppend {
+        stream_id: stream_id.into(),
+        expected,
+        events: (1..=count).map(event).collect(),
+    }
 }
 
 /// A stream id nobody else uses.
@@ -38,7 +47,13 @@ use brigade_domain::{Actor, Context, Role};
 
 /// A context for a user with the given roles, now.
 pub fn ctx(roles: &[Role]) -> Context {
-    Context::new(Actor { user_id: UserId(Uuid::now_v7()), roles: roles.to_vec() }, chrono::Utc::now())
+    Context::new(
+        Actor {
+            user_id: UserId(Uuid::now_v7()),
+            roles: roles.to_vec(),
+        },
+        chrono::Utc::now(),
+    )
 }
 
 /// A menu item on offer at `price` (a decimal string).

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# make bench: benchmark figures against the local PostgreSQL, each beside the raw database's rate.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/services.sh up
+# shellcheck source=/dev/null
+source .local/env
+cargo bench --locked -p brigade-eventstore --bench eventstore
