@@ -105,6 +105,28 @@ pub trait EventPayload: Clone + Debug + PartialEq + Serialize + DeserializeOwned
         (event_type, version, payload)
     }
 
+    /// Rebuilds the event from its stored JSON text. At the current schema version it is parsed
+    /// straight into the event, with no intermediate `Value`; older versions go through `decode`.
+    fn decode_str(event_type: &str, schema_version: i32, payload: &str) -> Result<Self, DecodeError> {
+        let malformed = |e: serde_json::Error| DecodeError::Malformed {
+            event_type: event_type.to_owned(),
+            reason: e.to_string(),
+        };
+        if schema_version != Self::schema_version(event_type) {
+            let value: Value = serde_json::from_str(payload).map_err(malformed)?;
+            return Self::decode(event_type, schema_version, value);
+        }
+        let tag = serde_json::to_string(event_type).map_err(malformed)?;
+        let tagged = format!("{{\"type\":{tag},\"data\":{payload}}}");
+        serde_json::from_str(&tagged).map_err(|e| {
+            if e.to_string().starts_with("unknown variant") {
+                DecodeError::UnknownType(event_type.to_owned())
+            } else {
+                malformed(e)
+            }
+        })
+    }
+
     /// Rebuilds the event from what was stored, upcasting older schema versions first.
     fn decode(event_type: &str, schema_version: i32, payload: Value) -> Result<Self, DecodeError> {
         let current = Self::schema_version(event_type);

@@ -53,6 +53,15 @@ macro_rules! dispatch {
                 }
             }
 
+            /// Decodes a stored event from its JSON text (see `EventPayload::decode_str`).
+            pub fn decode_str(event_type: &str, schema_version: i32, payload: &str) -> Result<Self, DecodeError> {
+                let category = event_type.split('.').next().unwrap_or_default();
+                match category {
+                    $($prefix => <$ty>::decode_str(event_type, schema_version, payload).map(DomainEvent::$variant),)*
+                    _ => Err(DecodeError::UnknownType(event_type.to_owned())),
+                }
+            }
+
             /// Stored type name, current schema version and payload.
             pub fn encode(&self) -> (String, i32, Value) {
                 match self {

@@ -355,6 +355,8 @@ fn every_past_schema_version_is_still_read() {
         );
         let decoded = DomainEvent::decode(event_type, version, old["payload"].clone()).unwrap();
         assert_eq!(stored(&decoded), old["reads_as"], "{event_type} v{version}");
+        let text = serde_json::to_string(&old["payload"]).unwrap();
+        assert_eq!(DomainEvent::decode_str(event_type, version, &text).unwrap(), decoded);
     }
 }
 

@@ -121,6 +121,28 @@ struct Row {
     note: String,
 }
 
+/// The targets of issue #2, checked against this run's figures.
+fn targets(single32: &Row, batch: &Row, read: &Row) {
+    let ratio = |r: &Row| r.raw.map_or(0.0, |raw| r.ours / raw);
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!("\ntargets:");
+    println!(
+        "  single-event appends at 32 writers >= 0.60 of raw: {:.2} -> {}",
+        ratio(single32),
+        verdict(ratio(single32) >= 0.60)
+    );
+    println!(
+        "  10-event batches at 32 writers >= 0.60 of raw:     {:.2} -> {}",
+        ratio(batch),
+        verdict(ratio(batch) >= 0.60)
+    );
+    println!(
+        "  global log read >= 250,000 events/s:               {:.0} -> {}",
+        read.ours,
+        verdict(read.ours >= 250_000.0)
+    );
+}
+
 fn print(rows: &[Row]) {
     println!(
         "\n{:<58} {:>12} {:>12} {:>7}  note",
@@ -263,7 +285,7 @@ async fn global_read(store: &EventStore) -> (f64, u64) {
     let start = Instant::now();
     let (mut after, mut n) = (GlobalPosition::START, 0_u64);
     loop {
-        let batch = store.read_global(after, 5_000).await.unwrap();
+        let batch = store.read_global(after, 10_000).await.unwrap();
         let Some(last) = batch.last() else { break };
         after = GlobalPosition::of(last);
         n += batch.len() as u64;
@@ -275,8 +297,10 @@ async fn raw_read(pool: &PgPool) -> f64 {
     let start = Instant::now();
     let (mut after, mut n) = (0_i64, 0_u64);
     loop {
-        let rows: Vec<(i64, Uuid, String, i64, String, Value, Value)> = sqlx::query_as(
-            "SELECT position, event_id, stream_id, version, event_type, payload, metadata FROM events WHERE position > $1 ORDER BY position LIMIT 5000",
+        // The same rows and columns as the store reads, by plain position.
+        let rows: Vec<(i64, Uuid, Uuid, String, i64, String, i32, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+            "SELECT position, event_id, tenant_id, stream_id, version, event_type, schema_version, payload::text, metadata::text, recorded_at \
+             FROM events WHERE position > $1 ORDER BY position LIMIT 10000",
         )
         .bind(after)
         .fetch_all(pool)
@@ -388,12 +412,13 @@ async fn main() {
     let raw = raw_read(&pool).await;
     let (ours, n) = global_read(&store).await;
     rows.push(Row {
-        label: format!("global log read, {n} events, batches of 5000"),
+        label: format!("global log read, {n} events, batches of 10,000"),
         ours,
         raw: Some(raw),
         note: format!("(filled in {fill_secs:.0} s)"),
     });
     print(&rows);
+    targets(&rows[2], &rows[4], &rows[5]);
 
     pool.close().await;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -180,10 +180,10 @@ pub struct RecordedEvent {
     pub event_type: String,
     /// Stored schema version.
     pub schema_version: i32,
-    /// Payload as stored.
-    pub payload: Value,
-    /// Metadata as stored.
-    pub metadata: Value,
+    /// Payload, the exact JSON text stored (and hashed); publish it as is, decode with `decode`.
+    pub payload: String,
+    /// Metadata, the exact JSON text stored; see `metadata()`.
+    pub metadata: String,
     /// When the store recorded it.
     pub recorded_at: DateTime<Utc>,
 }
@@ -191,7 +191,12 @@ pub struct RecordedEvent {
 impl RecordedEvent {
     /// Decodes the payload into a domain event, upcasting older schema versions.
     pub fn decode<E: EventPayload>(&self) -> Result<E, DecodeError> {
-        E::decode(&self.event_type, self.schema_version, self.payload.clone())
+        E::decode_str(&self.event_type, self.schema_version, &self.payload)
+    }
+
+    /// The metadata: tenant, actor, command, correlation and causation ids.
+    pub fn metadata(&self) -> Result<Metadata, serde_json::Error> {
+        serde_json::from_str(&self.metadata)
     }
 
     /// The stream category (`order` for `order-...`).
@@ -200,30 +205,54 @@ impl RecordedEvent {
     }
 }
 
+/// A PostgreSQL `xid8` (a 64-bit transaction id), decoded from its binary form so the server need
+/// not render one as text per row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Xid8(pub i64);
+
+impl sqlx::Type<sqlx::Postgres> for Xid8 {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        sqlx::postgres::PgTypeInfo::with_name("xid8")
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Xid8 {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx::ValueRef as _;
+        let bytes: [u8; 8] = match value.format() {
+            sqlx::postgres::PgValueFormat::Binary => value.as_bytes()?.try_into()?,
+            sqlx::postgres::PgValueFormat::Text => return Ok(Xid8(value.as_str()?.parse()?)),
+        };
+        // Transaction ids stay far below 2^63 (epoch 0 and 32-bit xids): the cast cannot wrap.
+        Ok(Xid8(i64::from_be_bytes(bytes)))
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
     pub position: i64,
-    pub transaction_id: i64,
+    pub transaction_id: Xid8,
     pub event_id: Uuid,
     pub tenant_id: Uuid,
     pub stream_id: String,
     pub version: i64,
     pub event_type: String,
     pub schema_version: i32,
-    pub payload: Value,
-    pub metadata: Value,
+    pub payload: String,
+    pub metadata: String,
     pub recorded_at: DateTime<Utc>,
 }
 
-/// The column list every event query selects, matching [`EventRow`].
-pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint AS transaction_id, event_id, tenant_id, \
-     stream_id, version, event_type, schema_version, payload, metadata, recorded_at";
+/// The column list every event query selects, matching [`EventRow`]. Payload and metadata come as
+/// text: readers get the stored bytes without building a JSON tree they may not need.
+pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id, event_id, tenant_id, \
+     stream_id, version, event_type, schema_version, payload::text AS payload, metadata::text AS metadata, recorded_at";
 
 impl From<EventRow> for RecordedEvent {
     fn from(r: EventRow) -> Self {
         Self {
             position: r.position,
-            transaction_id: r.transaction_id,
+            transaction_id: r.transaction_id.0,
             event_id: r.event_id,
             tenant_id: TenantId(r.tenant_id),
             stream_id: r.stream_id,
