@@ -218,7 +218,6 @@ impl sqlx::Type<sqlx::Postgres> for Xid8 {
 
 impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Xid8 {
     fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        use sqlx::ValueRef as _;
         let bytes: [u8; 8] = match value.format() {
             sqlx::postgres::PgValueFormat::Binary => value.as_bytes()?.try_into()?,
             sqlx::postgres::PgValueFormat::Text => return Ok(Xid8(value.as_str()?.parse()?)),
