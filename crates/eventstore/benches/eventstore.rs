@@ -293,12 +293,26 @@ async fn global_read(store: &EventStore) -> (f64, u64) {
     (n as f64 / start.elapsed().as_secs_f64(), n)
 }
 
+/// position, event id, tenant, stream, version, type, schema version, payload, metadata, recorded at.
+type RawRow = (
+    i64,
+    Uuid,
+    Uuid,
+    String,
+    i64,
+    String,
+    i32,
+    String,
+    String,
+    chrono::DateTime<chrono::Utc>,
+);
+
 async fn raw_read(pool: &PgPool) -> f64 {
     let start = Instant::now();
     let (mut after, mut n) = (0_i64, 0_u64);
     loop {
         // The same rows and columns as the store reads, by plain position.
-        let rows: Vec<(i64, Uuid, Uuid, String, i64, String, i32, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        let rows: Vec<RawRow> = sqlx::query_as(
             "SELECT position, event_id, tenant_id, stream_id, version, event_type, schema_version, payload::text, metadata::text, recorded_at \
              FROM events WHERE position > $1 ORDER BY position LIMIT 10000",
         )
