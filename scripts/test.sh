@@ -8,4 +8,4 @@ scripts/services.sh up
 [ "$started" = yes ] && trap 'scripts/services.sh down' EXIT
 # shellcheck source=/dev/null
 source .local/env
-cargo test --locked --workspace --all-targets "$@"
+cargo test --locked --workspace "$@"

@@ -214,20 +214,25 @@ fn kitchen_consumption_is_never_refused_and_may_go_below_zero() {
     assert_eq!(ledger.in_department(Department::Kitchen), dec("-1.05"));
 }
 
+/// 10 of flour and 1 of salt, from the stock room to the kitchen.
+fn requested_lines() -> Vec<TransferLine> {
+    vec![
+        TransferLine {
+            inventory_item_id: id("flour"),
+            requested: qty("10"),
+        },
+        TransferLine {
+            inventory_item_id: id("salt"),
+            requested: qty("1"),
+        },
+    ]
+}
+
 fn requested() -> TransferEvent {
     TransferEvent::Requested {
         from: Department::Stock,
         to: Department::Kitchen,
-        lines: vec![
-            TransferLine {
-                inventory_item_id: id("flour"),
-                requested: qty("10"),
-            },
-            TransferLine {
-                inventory_item_id: id("salt"),
-                requested: qty("1"),
-            },
-        ],
+        lines: requested_lines(),
         notes: None,
         by: user("sam"),
         at: t0(),
@@ -239,16 +244,7 @@ fn a_transfer_is_requested_then_validated_by_the_receiving_side() {
     let request = TransferCommand::Request {
         from: Department::Stock,
         to: Department::Kitchen,
-        lines: vec![
-            TransferLine {
-                inventory_item_id: id("flour"),
-                requested: qty("10"),
-            },
-            TransferLine {
-                inventory_item_id: id("salt"),
-                requested: qty("1"),
-            },
-        ],
+        lines: requested_lines(),
         notes: None,
     };
     fresh::<Transfer>()

@@ -342,6 +342,12 @@ fn machine() -> String {
 
 #[tokio::main]
 async fn main() {
+    // `cargo test --all-targets` also runs bench targets, in a debug build: only `cargo bench`
+    // (which passes --bench) runs the benchmark.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("not a benchmark run (use `make bench`); skipped");
+        return;
+    }
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run `make bench`");
     let secs: f64 = std::env::var("BENCH_SECS")
         .ok()
