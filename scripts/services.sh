@@ -48,7 +48,8 @@ install_missing() {
 
 # The user the cluster runs as, and a command prefix to run as them.
 pg_owner() { if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi; }
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From /, so that the postgres user is not refused a private working directory.
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 pg_data_dir() {
   local dir="$local_dir/pg"

@@ -11,7 +11,7 @@ use brigade_domain::ids::{
     ExpenseId, InventoryItemId, LineId, MenuItemId, OrderId, PaymentId, PurchaseOrderId, ReceiptId, RefundId,
     SupplierId, TenantId, TransferId, UserId,
 };
-use brigade_domain::inventory_item::{InventoryItemCommand, ItemDetails};
+use brigade_domain::inventory_item::ItemDetails;
 use brigade_domain::menu_item::{MenuItem, MenuItemCommand, MenuItemDetails, RecipeLine};
 use brigade_domain::order::{NewLine, Order, OrderCommand, OrderType, PaymentMethod};
 use brigade_domain::organization::{Organization, OrganizationCommand, Settings};
@@ -189,15 +189,10 @@ async fn catalog(l: &mut Loader) -> anyhow::Result<()> {
             minimum_stock: Quantity::new(dec(minimum))?,
             maximum_stock: None,
         };
-        let command = InventoryItemCommand::Register {
-            sku: (*sku).into(),
-            unit: UnitOfMeasure::new(unit)?,
-            details,
-        };
         let ctx = l.ctx("sam");
         let meta = l.meta(&ctx);
         l.store
-            .register_inventory_item(item_id(sku), &command, &ctx, &meta)
+            .register_inventory_item(item_id(sku), sku, UnitOfMeasure::new(unit)?, details, &ctx, &meta)
             .await
             .map_err(|e| anyhow!("{sku}: {e}"))?;
     }

@@ -17,6 +17,11 @@ pub enum StoreError {
         /// Where the stream actually is.
         actual: u64,
     },
+    /// Another writer got in the way in a way the expectations do not describe (a copy of this
+    /// command running at the same moment, a head changed under a caller's REPEATABLE READ
+    /// transaction). Nothing was written; retrying decides again.
+    #[error("concurrent write: {0}")]
+    Concurrent(&'static str),
     /// The append itself is malformed (no events, a bad stream id, a stream named twice).
     #[error("invalid append: {0}")]
     InvalidAppend(String),
@@ -39,8 +44,8 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// True for errors a retry may cure: a concurrency conflict, or a transient database fault.
+    /// True for errors that deciding again may cure: a concurrency conflict of any kind.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, StoreError::Conflict { .. })
+        matches!(self, StoreError::Conflict { .. } | StoreError::Concurrent(_))
     }
 }

@@ -8,9 +8,12 @@ use crate::command::{CommandError, MAX_ATTEMPTS, retry_on_conflict};
 use crate::store::TenantStore;
 use crate::stream::{AppendOutcome, CommandMeta, ExpectedVersion, StreamAppend};
 use brigade_domain::amount::Quantity;
+use brigade_domain::catalog::UnitOfMeasure;
 use brigade_domain::flow::{self, FlowError, StockEvents};
 use brigade_domain::ids::{InventoryItemId, MenuItemId, OrderId, PurchaseOrderId, ReceiptId, TransferId};
-use brigade_domain::inventory_item::{ClaimSku, InventoryItem, InventoryItemCommand, SkuClaim, normalize_sku};
+use brigade_domain::inventory_item::{
+    ClaimSku, InventoryItem, InventoryItemCommand, ItemDetails, SkuClaim, normalize_sku,
+};
 use brigade_domain::menu_item::{MenuItem, MenuItemError, MenuItemSnapshot};
 use brigade_domain::order::Order;
 use brigade_domain::purchase_order::{PurchaseOrder, ReceivedLine};
@@ -68,23 +71,25 @@ impl TenantStore {
     pub async fn register_inventory_item(
         &self,
         item: InventoryItemId,
-        command: &InventoryItemCommand,
+        sku: &str,
+        unit: UnitOfMeasure,
+        details: ItemDetails,
         ctx: &Context,
         meta: &CommandMeta,
     ) -> Result<AppendOutcome, CommandError<RegistrationError>> {
-        let InventoryItemCommand::Register { sku, .. } = command else {
-            return Err(CommandError::Domain(RegistrationError::Item(
-                brigade_domain::inventory_item::InventoryItemError::AlreadyRegistered,
-            )));
-        };
         let sku = normalize_sku(sku).map_err(|e| CommandError::Domain(e.into()))?;
+        let command = InventoryItemCommand::Register {
+            sku: sku.clone(),
+            unit,
+            details,
+        };
         let (item_stream, sku_stream) = (stream_id::<InventoryItem>(item), stream_id::<SkuClaim>(&sku));
         let result = retry_on_conflict(MAX_ATTEMPTS, || async {
             let current = self.load::<InventoryItem>(&item_stream).await?;
             let claim = self.load::<SkuClaim>(&sku_stream).await?;
             let events = current
                 .state
-                .decide(command, ctx)
+                .decide(&command, ctx)
                 .map_err(|e| CommandError::Domain(e.into()))?;
             let claimed = claim
                 .state
