@@ -169,11 +169,7 @@ async fn single_appends(store: &EventStore, writers: usize, secs: f64) -> f64 {
         let (tenant, versions) = (tenant.clone(), versions.clone());
         async move {
             let (stream, version) = versions[w].lock().unwrap().clone();
-            let expected = if version == 0 {
-                ExpectedVersion::NoStream
-            } else {
-                ExpectedVersion::Exact(version)
-            };
+            let expected = ExpectedVersion::at(version);
             let appended = tenant
                 .append(
                     &meta(),
@@ -204,11 +200,7 @@ async fn hot_streams(store: &EventStore, secs: f64) -> (f64, f64) {
             // Load the version, then append expecting it: the command loop's shape.
             let stream = &streams[(w * 7919 + i as usize * 104_729) % 100];
             let version = tenant.stream_version(stream).await.unwrap_or(0);
-            let expected = if version == 0 {
-                ExpectedVersion::NoStream
-            } else {
-                ExpectedVersion::Exact(version)
-            };
+            let expected = ExpectedVersion::at(version);
             match tenant
                 .append(
                     &meta(),

@@ -121,11 +121,7 @@ impl TenantStore {
                 append: None,
             });
         }
-        let expected = if version == 0 {
-            ExpectedVersion::NoStream
-        } else {
-            ExpectedVersion::Exact(version)
-        };
+        let expected = ExpectedVersion::at(version);
         let append = self
             .append(meta, &[StreamAppend::new(stream_id, expected, &events)])
             .await?;

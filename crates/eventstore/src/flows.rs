@@ -22,14 +22,6 @@ use brigade_domain::transfer::Transfer;
 use brigade_domain::{Aggregate, Context, stream_id};
 use std::collections::BTreeMap;
 
-fn expect(version: u64) -> ExpectedVersion {
-    if version == 0 {
-        ExpectedVersion::NoStream
-    } else {
-        ExpectedVersion::Exact(version)
-    }
-}
-
 /// Stock events for ledgers whose versions were not loaded: consumption and receipts are never
 /// refused, so they append whatever the ledger's version (the row lock still orders them).
 fn any_version(stock: &StockEvents) -> Vec<StreamAppend> {
@@ -96,8 +88,8 @@ impl TenantStore {
                 .decide(&ClaimSku { item }, ctx)
                 .map_err(|e| CommandError::Domain(e.into()))?;
             let appends = [
-                StreamAppend::new(&item_stream, expect(current.version), &events),
-                StreamAppend::new(&sku_stream, expect(claim.version), &claimed),
+                StreamAppend::new(&item_stream, ExpectedVersion::at(current.version), &events),
+                StreamAppend::new(&sku_stream, ExpectedVersion::at(claim.version), &claimed),
             ];
             Ok(self.append(meta, &appends).await?)
         })
@@ -122,7 +114,11 @@ impl TenantStore {
         let result = retry_on_conflict(MAX_ATTEMPTS, || async {
             let current = self.load::<Order>(&order_stream).await?;
             let (events, stock) = flow::send_to_kitchen(&current.state, order, ctx).map_err(CommandError::Domain)?;
-            let mut appends = vec![StreamAppend::new(&order_stream, expect(current.version), &events)];
+            let mut appends = vec![StreamAppend::new(
+                &order_stream,
+                ExpectedVersion::at(current.version),
+                &events,
+            )];
             appends.extend(any_version(&stock));
             Ok(self.append(meta, &appends).await?)
         })
@@ -145,7 +141,11 @@ impl TenantStore {
             let current = self.load::<PurchaseOrder>(&po_stream).await?;
             let (events, stock) = flow::receive_goods(&current.state, po, receipt, lines, allow_over_receipt, ctx)
                 .map_err(CommandError::Domain)?;
-            let mut appends = vec![StreamAppend::new(&po_stream, expect(current.version), &events)];
+            let mut appends = vec![StreamAppend::new(
+                &po_stream,
+                ExpectedVersion::at(current.version),
+                &events,
+            )];
             appends.extend(any_version(&stock));
             Ok(self.append(meta, &appends).await?)
         })
@@ -174,12 +174,16 @@ impl TenantStore {
             }
             let (events, stock) = flow::validate_transfer(&current.state, transfer, &ledgers, lines, ctx)
                 .map_err(CommandError::Domain)?;
-            let mut appends = vec![StreamAppend::new(&transfer_stream, expect(current.version), &events)];
+            let mut appends = vec![StreamAppend::new(
+                &transfer_stream,
+                ExpectedVersion::at(current.version),
+                &events,
+            )];
             for (item, stock_events) in &stock {
                 let version = versions.get(item).copied().unwrap_or_default();
                 appends.push(StreamAppend::new(
                     stream_id::<StockLedger>(item),
-                    expect(version),
+                    ExpectedVersion::at(version),
                     stock_events,
                 ));
             }

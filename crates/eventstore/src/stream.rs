@@ -20,6 +20,16 @@ pub enum ExpectedVersion {
 }
 
 impl ExpectedVersion {
+    /// What to expect of a stream that was loaded at `version`: that nothing was written since
+    /// (for version 0, that it still does not exist).
+    pub fn at(version: u64) -> Self {
+        if version == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(version)
+        }
+    }
+
     /// The encoding `brigade_append` takes: -1 any, 0 no stream, n exact.
     pub(crate) fn encode(self) -> i64 {
         match self {

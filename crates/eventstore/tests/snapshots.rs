@@ -57,11 +57,7 @@ fn history(commands: &[StockCommand]) -> Vec<StockEvent> {
 async fn write(store: &TenantStore, stream: &str, events: &[StockEvent], chunk: usize) {
     let mut version = 0;
     for part in events.chunks(chunk) {
-        let expected = if version == 0 {
-            ExpectedVersion::NoStream
-        } else {
-            ExpectedVersion::Exact(version)
-        };
+        let expected = ExpectedVersion::at(version);
         store
             .append(&meta(), &[StreamAppend::new(stream, expected, part)])
             .await
