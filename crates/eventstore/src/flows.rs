@@ -103,6 +103,29 @@ impl TenantStore {
         loaded.state.offer(menu_item).map_err(CommandError::Domain)
     }
 
+    /// One aggregate decided together with stock movements that are never refused (consumption,
+    /// receipts): the aggregate is appended at the version loaded, the ledgers at any version.
+    async fn with_stock_movements<A, F>(
+        &self,
+        stream: &str,
+        meta: &CommandMeta,
+        decide: F,
+    ) -> Result<AppendOutcome, CommandError<FlowError>>
+    where
+        A: Aggregate,
+        F: Fn(&A) -> Result<(Vec<A::Event>, StockEvents), FlowError> + Sync,
+    {
+        let result = retry_on_conflict(MAX_ATTEMPTS, || async {
+            let current = self.load::<A>(stream).await?;
+            let (events, stock) = decide(&current.state).map_err(CommandError::Domain)?;
+            let mut appends = vec![StreamAppend::new(stream, ExpectedVersion::at(current.version), &events)];
+            appends.extend(any_version(&stock));
+            Ok(self.append(meta, &appends).await?)
+        })
+        .await;
+        self.or_recorded(meta, result).await
+    }
+
     /// Fires an order and records its recipe consumption, atomically.
     pub async fn send_to_kitchen(
         &self,
@@ -110,20 +133,9 @@ impl TenantStore {
         ctx: &Context,
         meta: &CommandMeta,
     ) -> Result<AppendOutcome, CommandError<FlowError>> {
-        let order_stream = stream_id::<Order>(order);
-        let result = retry_on_conflict(MAX_ATTEMPTS, || async {
-            let current = self.load::<Order>(&order_stream).await?;
-            let (events, stock) = flow::send_to_kitchen(&current.state, order, ctx).map_err(CommandError::Domain)?;
-            let mut appends = vec![StreamAppend::new(
-                &order_stream,
-                ExpectedVersion::at(current.version),
-                &events,
-            )];
-            appends.extend(any_version(&stock));
-            Ok(self.append(meta, &appends).await?)
-        })
-        .await;
-        self.or_recorded(meta, result).await
+        let stream = stream_id::<Order>(order);
+        self.with_stock_movements(&stream, meta, |state: &Order| flow::send_to_kitchen(state, order, ctx))
+            .await
     }
 
     /// Receives goods against a purchase order; each line enters procurement stock at its cost.
@@ -136,21 +148,11 @@ impl TenantStore {
         ctx: &Context,
         meta: &CommandMeta,
     ) -> Result<AppendOutcome, CommandError<FlowError>> {
-        let po_stream = stream_id::<PurchaseOrder>(po);
-        let result = retry_on_conflict(MAX_ATTEMPTS, || async {
-            let current = self.load::<PurchaseOrder>(&po_stream).await?;
-            let (events, stock) = flow::receive_goods(&current.state, po, receipt, lines, allow_over_receipt, ctx)
-                .map_err(CommandError::Domain)?;
-            let mut appends = vec![StreamAppend::new(
-                &po_stream,
-                ExpectedVersion::at(current.version),
-                &events,
-            )];
-            appends.extend(any_version(&stock));
-            Ok(self.append(meta, &appends).await?)
+        let stream = stream_id::<PurchaseOrder>(po);
+        self.with_stock_movements(&stream, meta, |state: &PurchaseOrder| {
+            flow::receive_goods(state, po, receipt, lines, allow_over_receipt, ctx)
         })
-        .await;
-        self.or_recorded(meta, result).await
+        .await
     }
 
     /// Validates a transfer: checks the source holds each validated quantity and moves it, with

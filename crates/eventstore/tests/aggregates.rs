@@ -399,3 +399,111 @@ async fn a_snapshot_of_an_older_shape_is_ignored(pool: PgPool) {
         store.load_from_scratch::<Order>(&s).await.unwrap()
     );
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn sending_an_order_records_its_consumption_in_one_append_with_one_cause(pool: PgPool) {
+    use brigade_domain::menu_item::RecipeLine;
+    use brigade_domain::stock::StockEvent;
+    let store = EventStore::new(pool).tenant(tenant());
+    let order = OrderId(Uuid::now_v7());
+    let (beef, bun) = (InventoryItemId(Uuid::now_v7()), InventoryItemId(Uuid::now_v7()));
+    let mut burger = dish("16.00");
+    burger.details.recipe = vec![
+        RecipeLine {
+            inventory_item_id: beef,
+            quantity: Quantity::new(dec!(0.18)).unwrap(),
+        },
+        RecipeLine {
+            inventory_item_id: bun,
+            quantity: Quantity::new(dec!(1)).unwrap(),
+        },
+    ];
+    let line = NewLine {
+        line_id: LineId(Uuid::now_v7()),
+        item: burger,
+        quantity: 2,
+        modifications: vec![],
+        notes: None,
+    };
+    let place = OrderCommand::Place {
+        number: 9,
+        order_type: OrderType::Takeout,
+        table: None,
+        covers: None,
+        customer_id: None,
+        lines: vec![line],
+        tax_rate: Percent::ZERO,
+    };
+    let cashier = ctx(&[Role::PosOperator]);
+    store
+        .execute::<Order>(&stream_id::<Order>(order), &place, &cashier, &meta())
+        .await
+        .unwrap();
+
+    let m = meta();
+    let sent = store.send_to_kitchen(order, &cashier, &m).await.unwrap();
+    assert_eq!(
+        sent.streams.len(),
+        3,
+        "the order and two ingredient ledgers in one append"
+    );
+    assert_eq!(sent.version_of(&stream_id::<Order>(order)), Some(2));
+    let consumed = store
+        .read_stream(&stream_id::<StockLedger>(beef), 0, None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&consumed[..], [e] if matches!(e.decode::<StockEvent>().unwrap(),
+        StockEvent::Consumed { ref allocations, .. } if allocations[0].quantity == Quantity::new(dec!(0.36)).unwrap()))
+    );
+    let ledger = store
+        .load::<StockLedger>(&stream_id::<StockLedger>(bun))
+        .await
+        .unwrap()
+        .state;
+    assert_eq!(
+        ledger.in_department(brigade_domain::catalog::Department::Kitchen),
+        dec!(-2)
+    );
+
+    // Every event of the append names the same command, correlation and cause.
+    let mut causes = std::collections::BTreeSet::new();
+    for s in [
+        stream_id::<Order>(order),
+        stream_id::<StockLedger>(beef),
+        stream_id::<StockLedger>(bun),
+    ] {
+        for e in store
+            .read_stream(&s, 0, None)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| sent.positions.contains(&e.position))
+        {
+            let metadata = e.metadata().unwrap();
+            causes.insert((
+                metadata.command.command_id,
+                metadata.command.correlation_id,
+                metadata.command.causation_id,
+            ));
+        }
+    }
+    assert_eq!(
+        causes.into_iter().collect::<Vec<_>>(),
+        vec![(m.command_id, m.correlation_id, m.causation_id)]
+    );
+
+    // A retry of the same command answers with the first outcome and writes nothing.
+    let again = store.send_to_kitchen(order, &cashier, &m).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.positions, sent.positions);
+    // A new command to send it again is refused by the order.
+    let err = store.send_to_kitchen(order, &cashier, &meta()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CommandError::Domain(flow::FlowError::Order(OrderError::WrongStatus { .. }))
+        ),
+        "{err}"
+    );
+}
