@@ -10,9 +10,9 @@ CREATE TABLE events (
     event_id        uuid        NOT NULL UNIQUE,
     tenant_id       uuid        NOT NULL,
     stream_id       text        NOT NULL,
-    version         bigint      NOT NULL CHECK (version >= 1),
+    version         bigint      NOT NULL,
     event_type      text        NOT NULL,
-    schema_version  integer     NOT NULL CHECK (schema_version >= 1),
+    schema_version  integer     NOT NULL,
     -- json, not jsonb: the exact text written is kept, so its hash can be recomputed byte for
     -- byte, and it is cheaper to accept. Nothing queries inside payloads; readers decode them.
     payload         json        NOT NULL,
@@ -23,8 +23,11 @@ CREATE TABLE events (
     hash            bytea       NOT NULL,
     -- A stream's events in order: reading forward, finding its head (the last event, read
     -- backwards), and a last line of defence against two events at one version.
-    CONSTRAINT events_stream_version_key UNIQUE (tenant_id, stream_id, version),
-    CONSTRAINT events_stream_id_check CHECK (stream_id ~ '^[a-z_]+-.+$' AND length(stream_id) <= 200)
+    CONSTRAINT events_stream_version_key UNIQUE (tenant_id, stream_id, version)
+    -- No CHECK constraints: PostgreSQL re-reads and compiles them on every insert, which cost a
+    -- fifth of the append's CPU (BENCHMARKS.md). brigade_append, the only writer, computes the
+    -- versions and refuses schema versions below 1; the writer (eventstore::append) refuses
+    -- malformed stream ids before calling it.
 );
 
 -- The global log is read in (transaction_id, position) order from a checkpoint.
@@ -134,6 +137,9 @@ BEGIN
     -- Chain each event to its stream's previous one.
     v_micros := (extract(epoch FROM o_recorded_at) * 1000000)::bigint::text;
     FOR i IN 1 .. cardinality(p_event_ids) LOOP
+        IF p_schemas[i] < 1 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'schema versions start at 1';
+        END IF;
         v_idx := p_stream_idx[i];
         o_versions[v_idx] := o_versions[v_idx] + 1;
         v_hash := sha256(coalesce(v_hashes[v_idx], ''::bytea) || p_digests[i]
