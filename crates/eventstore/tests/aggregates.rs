@@ -6,7 +6,7 @@ mod common;
 use brigade_domain::amount::{Money, Percent, Quantity};
 use brigade_domain::catalog::Department;
 use brigade_domain::ids::{InventoryItemId, LineId, OrderId, PaymentId, TransferId};
-use brigade_domain::menu_item::MenuItem;
+use brigade_domain::menu_item::{MenuItem, MenuItemSnapshot};
 use brigade_domain::order::{NewLine, Order, OrderCommand, OrderError, OrderType, PaymentMethod};
 use brigade_domain::organization::{Organization, OrganizationCommand, OrganizationError, Settings};
 use brigade_domain::stock::StockLedger;
@@ -223,10 +223,16 @@ async fn a_conflict_is_retried_a_bounded_number_of_times_then_reported(pool: PgP
 }
 
 async fn placed_order(store: &TenantStore, price: &str, quantity: u32) -> String {
-    let s = stream_id::<Order>(OrderId(Uuid::now_v7()));
+    let order = OrderId(Uuid::now_v7());
+    place_takeout(store, order, dish(price), quantity).await;
+    stream_id::<Order>(order)
+}
+
+/// Places a takeout order of `quantity` portions of `item`, as a cashier.
+async fn place_takeout(store: &TenantStore, order: OrderId, item: MenuItemSnapshot, quantity: u32) {
     let line = NewLine {
         line_id: LineId(Uuid::now_v7()),
-        item: dish(price),
+        item,
         quantity,
         modifications: vec![],
         notes: None,
@@ -241,10 +247,9 @@ async fn placed_order(store: &TenantStore, price: &str, quantity: u32) -> String
         tax_rate: Percent::ZERO,
     };
     store
-        .execute::<Order>(&s, &place, &ctx(&[Role::PosOperator]), &meta())
+        .execute::<Order>(&stream_id::<Order>(order), &place, &ctx(&[Role::PosOperator]), &meta())
         .await
         .unwrap();
-    s
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -418,27 +423,8 @@ async fn sending_an_order_records_its_consumption_in_one_append_with_one_cause(p
             quantity: Quantity::new(dec!(1)).unwrap(),
         },
     ];
-    let line = NewLine {
-        line_id: LineId(Uuid::now_v7()),
-        item: burger,
-        quantity: 2,
-        modifications: vec![],
-        notes: None,
-    };
-    let place = OrderCommand::Place {
-        number: 9,
-        order_type: OrderType::Takeout,
-        table: None,
-        covers: None,
-        customer_id: None,
-        lines: vec![line],
-        tax_rate: Percent::ZERO,
-    };
+    place_takeout(&store, order, burger, 2).await;
     let cashier = ctx(&[Role::PosOperator]);
-    store
-        .execute::<Order>(&stream_id::<Order>(order), &place, &cashier, &meta())
-        .await
-        .unwrap();
 
     let m = meta();
     let sent = store.send_to_kitchen(order, &cashier, &m).await.unwrap();
