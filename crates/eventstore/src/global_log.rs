@@ -10,7 +10,7 @@
 
 use crate::error::StoreError;
 use crate::store::EventStore;
-use crate::stream::{EVENT_COLUMNS, EventRow, RecordedEvent};
+use crate::stream::{EVENT_COLUMNS, EventRow, RecordedEvent, Xid8};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgListener;
 use std::sync::LazyLock;
@@ -52,6 +52,87 @@ static READ_GLOBAL: LazyLock<String> = LazyLock::new(|| {
          ORDER BY events.transaction_id, events.position LIMIT $3"
     )
 });
+
+static READ_SELECTED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events \
+         WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+           AND ($4::text IS NULL OR (transaction_id, position) <= ($4::text::xid8, $5)) \
+           AND ($6::text[] IS NULL OR event_type = ANY($6)) \
+         ORDER BY events.transaction_id, events.position LIMIT $3"
+    )
+});
+
+/// Which part of the global log to read: what projections and the relay ask for.
+#[derive(Clone, Copy, Debug)]
+pub struct LogRange<'a> {
+    /// Events after this point.
+    pub after: GlobalPosition,
+    /// Up to and including this point, if given.
+    pub until: Option<GlobalPosition>,
+    /// Only these event types, if given.
+    pub types: Option<&'a [String]>,
+    /// At most this many events.
+    pub limit: u32,
+}
+
+/// Reads part of the global log through any connection (a projection reads through the connection
+/// that holds its lock, so that losing the lock stops it). Only events that can no longer be
+/// preceded by a later commit are returned, as with [`EventStore::read_global`].
+pub async fn read_log<'e, E>(executor: E, range: LogRange<'_>) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let rows: Vec<EventRow> = sqlx::query_as(&READ_SELECTED)
+        .bind(range.after.transaction_id.to_string())
+        .bind(range.after.position)
+        .bind(i64::from(range.limit))
+        .bind(range.until.map(|u| u.transaction_id.to_string()))
+        .bind(range.until.map_or(0, |u| u.position))
+        .bind(range.types)
+        .fetch_all(executor)
+        .await?;
+    Ok(rows.into_iter().map(RecordedEvent::from).collect())
+}
+
+static READ_AT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE position = ANY($1) ORDER BY events.transaction_id, events.position"
+    )
+});
+
+/// The events at these global positions, in log order (parked events, when a projection retries
+/// them).
+pub async fn read_positions<'e, E>(executor: E, positions: &[i64]) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let rows: Vec<EventRow> = sqlx::query_as(&READ_AT).bind(positions).fetch_all(executor).await?;
+    Ok(rows.into_iter().map(RecordedEvent::from).collect())
+}
+
+/// The last event written (committed or not yet visible to log readers): the head lag is measured
+/// against. `None` for an empty store.
+pub async fn head<'e, E>(executor: E) -> Result<Option<(GlobalPosition, chrono::DateTime<chrono::Utc>)>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let row: Option<(Xid8, i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT transaction_id, position, recorded_at FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|(t, position, at)| {
+        (
+            GlobalPosition {
+                transaction_id: t.0,
+                position,
+            },
+            at,
+        )
+    }))
+}
 
 impl EventStore {
     /// Up to `limit` events after `after`, in global order. Only events that can no longer be
@@ -107,6 +188,16 @@ impl Tail {
     /// The position after the last event returned.
     pub fn position(&self) -> GlobalPosition {
         self.position
+    }
+
+    /// The next events after the current position (at most `limit`) if there are any now; does not
+    /// wait.
+    pub async fn poll_batch(&mut self, limit: u32) -> Result<Vec<RecordedEvent>, StoreError> {
+        let batch = self.store.read_global(self.position, limit).await?;
+        if let Some(last) = batch.last() {
+            self.position = GlobalPosition::of(last);
+        }
+        Ok(batch)
     }
 
     /// The next events after the current position (at most `limit`), waiting until there are some.

@@ -7,27 +7,34 @@
 //! - upcasting of old schema versions on read (through the domain's `EventPayload`);
 //! - snapshots, and loading an aggregate now, at a version, or at a moment;
 //! - a gap-safe global log with prompt wake-up of tailing readers ([`Tail`]);
+//! - the relay that publishes the log to NATS JetStream ([`Relay`]), leadership by lease;
 //! - the command-handling loop with bounded retry on conflict ([`TenantStore::execute`]).
 
 mod append;
 mod command;
+mod envelope;
 mod error;
 mod flows;
 mod global_log;
 mod hash_chain;
+mod lease;
 mod load;
 mod read;
+mod relay;
 mod snapshot;
 mod store;
 mod stream;
 mod wake;
 
 pub use command::{CommandError, CommandOutcome, MAX_ATTEMPTS, SNAPSHOT_EVERY, retry_on_conflict};
+pub use envelope::{Envelope, EnvelopeError, subject_for};
 pub use error::StoreError;
 pub use flows::RegistrationError;
-pub use global_log::{GlobalPosition, NOTIFY_CHANNEL, Tail};
+pub use global_log::{GlobalPosition, LogRange, NOTIFY_CHANNEL, Tail, head, read_log, read_positions};
 pub use hash_chain::{Fault, FaultKind, IntegrityReport};
+pub use lease::Lease;
 pub use load::Loaded;
+pub use relay::{Relay, RelayConfig, RelayError};
 pub use snapshot::Snapshot;
 pub use store::{EventStore, TenantStore};
 pub use stream::{

@@ -1,4 +1,24 @@
-//! Brigade's projection runtime and read models: the relay to NATS JetStream, live delivery with
-//! checkpoints in PostgreSQL, catch-up from the global log, and the kitchen queue, stock
-//! valuation, P&L and menu engineering read models. Built in issue #3 on `brigade-eventstore`'s
-//! global log; this crate holds nothing yet.
+//! Brigade's projection runtime and read models.
+//!
+//! Events reach read models through NATS JetStream (published by the store's relay) or, when a
+//! projection is new, rebuilt, behind, or NATS is unavailable, straight from the store's global
+//! log. Either way each event takes effect exactly once: rows and checkpoint commit together, the
+//! checkpoint is compared-and-set, and anything at or below it is skipped. See `worker` and
+//! `session` for how, and ARCHITECTURE.md for why.
+
+mod checkpoint;
+mod lag;
+pub mod models;
+mod projection;
+pub mod reports;
+pub mod runner;
+mod session;
+mod shadow;
+mod worker;
+
+pub use checkpoint::APPLIED_CHANNEL;
+pub use lag::{ProjectionLag, lag, request_retry};
+pub use projection::{ApplyError, BoxFuture, Projection, types};
+pub use session::SessionError;
+pub use shadow::{ShadowBuild, TableDifference, build_shadow, compare, shadow_schema};
+pub use worker::{Worker, WorkerConfig};

@@ -1,0 +1,123 @@
+//! `brigade-worker`: runs the relay (store -> JetStream) and/or projection workers
+//! (JetStream/store -> read models). Run as many as you like: one relay and one worker per
+//! projection are active at a time, the others stand by. Stops cleanly on Ctrl-C or SIGTERM,
+//! finishing the batch in progress.
+
+use anyhow::Context as _;
+use brigade_eventstore::{EventStore, RelayConfig};
+use brigade_projections::WorkerConfig;
+use brigade_projections::runner::{Fanout, connect_nats};
+use clap::{Parser, Subcommand};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "brigade-worker", version, about = "Brigade's relay and projection workers")]
+struct Cli {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+    /// NATS server URL.
+    #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    nats_url: String,
+    /// JetStream stream name.
+    #[arg(long, env = "BRIGADE_STREAM", default_value = "BRIGADE_EVENTS")]
+    stream: String,
+    /// Subject prefix.
+    #[arg(long, env = "BRIGADE_SUBJECT_PREFIX", default_value = "brigade.events")]
+    subject_prefix: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Publish the event store's log to JetStream.
+    Relay,
+    /// Run projection workers (all read models unless named).
+    Project {
+        /// Projection names (kitchen_queue, stock, sales).
+        names: Vec<String>,
+    },
+    /// The relay and every projection, in one process.
+    All,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("brigade-worker: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = EventStore::connect(&cli.database_url, 8)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    store.migrate().await.context("migration failed")?;
+    let jetstream = connect_nats(&cli.nats_url).await.context("bad NATS URL")?;
+    let all: Vec<String> = brigade_projections::models::all()
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect();
+    let (relay, projections) = match cli.command {
+        Command::Relay => (true, vec![]),
+        Command::Project { names } if names.is_empty() => (false, all),
+        Command::Project { names } => (false, names),
+        Command::All => (true, all),
+    };
+    let fanout = Fanout {
+        relay,
+        projections,
+        relay_config: RelayConfig {
+            stream: cli.stream.clone(),
+            subject_prefix: cli.subject_prefix.clone(),
+            ..RelayConfig::default()
+        },
+        worker_config: WorkerConfig {
+            stream: cli.stream,
+            subject_prefix: cli.subject_prefix,
+            ..WorkerConfig::default()
+        },
+    };
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    fanout.spawn(&store, Some(jetstream), &shutdown, &mut tasks)?;
+    wait_for_signal().await;
+    tracing::info!("shutting down: finishing the batches in progress");
+    shutdown.cancel();
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,91 @@
+//! A projection's checkpoint row: where it is in the global log, whether an operator asked for a
+//! retry of its parked events, and its last error.
+
+use brigade_eventstore::GlobalPosition;
+use sqlx::PgConnection;
+
+/// The channel a worker notifies after each commit (`<name> <position>`): the API waits on it for
+/// read-your-writes, and the live kitchen feed wakes on it.
+pub const APPLIED_CHANNEL: &str = "brigade_projection_applied";
+
+/// Makes sure the row exists and returns the checkpoint.
+pub(crate) async fn load(connection: &mut PgConnection, name: &str) -> Result<GlobalPosition, sqlx::Error> {
+    sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .execute(&mut *connection)
+        .await?;
+    let (transaction_id, position): (i64, i64) =
+        sqlx::query_as("SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *connection)
+            .await?;
+    Ok(GlobalPosition {
+        transaction_id,
+        position,
+    })
+}
+
+/// Moves the checkpoint from `from` to `to` inside the caller's transaction, counting `applied`
+/// events, and announces it on commit. Fails with `RowNotFound` if the row is not at `from`: some
+/// other process moved it, and this batch must not commit.
+pub(crate) async fn advance(
+    connection: &mut PgConnection,
+    name: &str,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    applied: usize,
+) -> Result<(), sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE projection_checkpoints \
+            SET transaction_id = $4, position = $5, applied_events = applied_events + $6, updated_at = now() \
+          WHERE name = $1 AND transaction_id = $2 AND position = $3",
+    )
+    .bind(name)
+    .bind(from.transaction_id)
+    .bind(from.position)
+    .bind(to.transaction_id)
+    .bind(to.position)
+    .bind(i64::try_from(applied).unwrap_or(i64::MAX))
+    .execute(&mut *connection)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(sqlx::Error::RowNotFound);
+    }
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(APPLIED_CHANNEL)
+        .bind(format!("{name} {}", to.position))
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// Records the last error (or clears it).
+pub(crate) async fn set_error(
+    connection: &mut PgConnection,
+    name: &str,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projection_checkpoints SET last_error = $2 WHERE name = $1")
+        .bind(name)
+        .bind(error)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Starts a projection over from the beginning of the log (its tables must be emptied in the same
+/// transaction).
+pub(crate) async fn reset(connection: &mut PgConnection, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projection_checkpoints SET transaction_id = 0, position = 0, applied_events = 0, \
+                last_error = NULL, retry_requested = false WHERE name = $1",
+    )
+    .bind(name)
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query("DELETE FROM projection_parked WHERE name = $1")
+        .bind(name)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

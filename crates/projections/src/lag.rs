@@ -1,0 +1,85 @@
+//! How far behind each projection is: what the API's operations endpoint and `/metrics` report.
+
+use brigade_eventstore::{GlobalPosition, StoreError, head};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+/// One projection's position against the head of the log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectionLag {
+    /// The projection.
+    pub name: String,
+    /// Its checkpoint.
+    pub checkpoint: GlobalPosition,
+    /// The last event written.
+    pub head: GlobalPosition,
+    /// Events after the checkpoint (all types: what it still has to look at).
+    pub lag_events: i64,
+    /// Seconds since the oldest event after the checkpoint was recorded (0 when caught up).
+    pub lag_seconds: f64,
+    /// Events it has applied in all.
+    pub applied_events: i64,
+    /// `healthy`, or `unhealthy` while events are parked.
+    pub state: &'static str,
+    /// Parked events (including the ones held behind them).
+    pub parked_events: i64,
+    /// The last error, if unhealthy.
+    pub last_error: Option<String>,
+    /// When the checkpoint last moved.
+    pub updated_at: DateTime<Utc>,
+}
+
+type Row = (String, i64, i64, i64, Option<String>, DateTime<Utc>, i64);
+
+/// The lag of every projection that has a checkpoint (also published as metrics).
+pub async fn lag(pool: &PgPool) -> Result<Vec<ProjectionLag>, StoreError> {
+    let (head, _) = head(pool).await?.unwrap_or((GlobalPosition::START, Utc::now()));
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.name, c.transaction_id, c.position, c.applied_events, c.last_error, c.updated_at, \
+                (SELECT count(*) FROM projection_parked p WHERE p.name = c.name) \
+           FROM projection_checkpoints c ORDER BY c.name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (name, transaction_id, position, applied_events, last_error, updated_at, parked_events) in rows {
+        let checkpoint = GlobalPosition {
+            transaction_id,
+            position,
+        };
+        let (lag_events, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT count(*), min(recorded_at) FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)",
+        )
+        .bind(transaction_id.to_string())
+        .bind(position)
+        .fetch_one(pool)
+        .await?;
+        let lag_seconds = oldest.map_or(0.0, |at| (Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
+        metrics::gauge!("brigade_projection_lag_events", "projection" => name.clone()).set(lag_events as f64);
+        metrics::gauge!("brigade_projection_lag_seconds", "projection" => name.clone()).set(lag_seconds);
+        out.push(ProjectionLag {
+            name,
+            checkpoint,
+            head,
+            lag_events,
+            lag_seconds,
+            applied_events,
+            state: if parked_events == 0 { "healthy" } else { "unhealthy" },
+            parked_events,
+            last_error,
+            updated_at,
+        });
+    }
+    Ok(out)
+}
+
+/// Asks the active worker of `name` to retry its parked events (it does so within its idle
+/// interval). False if there is no such projection.
+pub async fn request_retry(pool: &PgPool, name: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE projection_checkpoints SET retry_requested = true WHERE name = $1")
+        .bind(name)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

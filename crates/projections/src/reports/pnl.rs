@@ -1,0 +1,157 @@
+//! The P&L statement over `[from, to)` in the organization's timezone, by day, week or month.
+//! Figures are summed per local day in SQL at full precision, gathered into periods here, and
+//! rounded only by the domain's statement.
+
+use super::{start_of, timezone};
+use brigade_domain::expense::ExpenseCategory;
+use brigade_domain::pnl::{Grouping, PlFigures, PlStatement, period_start};
+use brigade_domain::valuation::Method;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// A P&L statement per period and in total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlReport {
+    /// First day.
+    pub from: NaiveDate,
+    /// Day after the last.
+    pub to: NaiveDate,
+    /// Grouping.
+    pub group_by: Grouping,
+    /// Valuation method of the costs.
+    pub method: Method,
+    /// The organization's timezone.
+    pub timezone: String,
+    /// Each period that has any figure, by its first day.
+    pub periods: Vec<(NaiveDate, PlStatement)>,
+    /// The whole range.
+    pub total: PlStatement,
+}
+
+/// Builds the statement.
+pub async fn statement(
+    pool: &PgPool,
+    tenant: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    group_by: Grouping,
+    method: Method,
+) -> Result<PlReport, sqlx::Error> {
+    let tz = timezone(pool, tenant).await?;
+    let (start, end) = (start_of(from, tz), start_of(to, tz));
+    let tz_name = tz.name();
+    let cost = match method {
+        Method::Fifo => "cost_fifo",
+        Method::WeightedAverage => "cost_avco",
+    };
+    let mut days: BTreeMap<NaiveDate, PlFigures> = BTreeMap::new();
+
+    type Sales = (NaiveDate, Decimal, Decimal, Decimal, i64, i64);
+    let sales: Vec<Sales> = sqlx::query_as(
+        "SELECT (closed_at AT TIME ZONE $4)::date, sum(food_sales), sum(beverage_sales), sum(discount), count(*), \
+                sum(coalesce(covers, 0))::bigint \
+           FROM sales.orders WHERE tenant_id = $1 AND closed_at >= $2 AND closed_at < $3 GROUP BY 1",
+    )
+    .bind(tenant)
+    .bind(start)
+    .bind(end)
+    .bind(tz_name)
+    .fetch_all(pool)
+    .await?;
+    for (day, food, beverage, discount, orders, covers) in sales {
+        let f = days.entry(day).or_default();
+        f.food_sales += food;
+        f.beverage_sales += beverage;
+        f.discounts += discount;
+        f.closed_orders += u64::try_from(orders).unwrap_or_default();
+        f.covers += u64::try_from(covers).unwrap_or_default();
+    }
+
+    let costs: Vec<(NaiveDate, Option<Decimal>, Option<Decimal>)> = sqlx::query_as(&format!(
+        "SELECT (o.closed_at AT TIME ZONE $4)::date, sum(m.{cost}) FILTER (WHERE m.category = 'food'), \
+                sum(m.{cost}) FILTER (WHERE m.category = 'beverage') \
+           FROM stock.movements m JOIN sales.orders o ON o.tenant_id = m.tenant_id AND o.order_id = m.order_id \
+          WHERE m.tenant_id = $1 AND m.kind = 'consumed' AND o.closed_at >= $2 AND o.closed_at < $3 GROUP BY 1"
+    ))
+    .bind(tenant)
+    .bind(start)
+    .bind(end)
+    .bind(tz_name)
+    .fetch_all(pool)
+    .await?;
+    for (day, food, beverage) in costs {
+        let f = days.entry(day).or_default();
+        f.food_cost += food.unwrap_or_default();
+        f.beverage_cost += beverage.unwrap_or_default();
+    }
+
+    let refunds: Vec<(NaiveDate, Decimal)> = sqlx::query_as(
+        "SELECT (at AT TIME ZONE $4)::date, sum(amount) FROM sales.refunds \
+          WHERE tenant_id = $1 AND at >= $2 AND at < $3 GROUP BY 1",
+    )
+    .bind(tenant)
+    .bind(start)
+    .bind(end)
+    .bind(tz_name)
+    .fetch_all(pool)
+    .await?;
+    for (day, amount) in refunds {
+        days.entry(day).or_default().refunds += amount;
+    }
+
+    let wastage: Vec<(NaiveDate, Decimal)> = sqlx::query_as(&format!(
+        "SELECT day, sum(cost) FROM ( \
+            SELECT (m.at AT TIME ZONE $4)::date AS day, m.{cost} AS cost FROM stock.movements m \
+             WHERE m.tenant_id = $1 AND m.kind = 'adjusted' AND m.quantity < 0 AND m.at >= $2 AND m.at < $3 \
+            UNION ALL \
+            SELECT (o.cancelled_at AT TIME ZONE $4)::date, m.{cost} FROM stock.movements m \
+              JOIN sales.orders o ON o.tenant_id = m.tenant_id AND o.order_id = m.order_id \
+             WHERE m.tenant_id = $1 AND m.kind = 'consumed' AND o.sent \
+               AND o.cancelled_at >= $2 AND o.cancelled_at < $3 \
+          ) w GROUP BY day"
+    ))
+    .bind(tenant)
+    .bind(start)
+    .bind(end)
+    .bind(tz_name)
+    .fetch_all(pool)
+    .await?;
+    for (day, amount) in wastage {
+        days.entry(day).or_default().wastage += amount;
+    }
+
+    let expenses: Vec<(NaiveDate, String, Decimal)> = sqlx::query_as(
+        "SELECT date, category, sum(amount) FROM sales.expenses \
+          WHERE tenant_id = $1 AND date >= $2 AND date < $3 GROUP BY 1, 2",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    for (day, category, amount) in expenses {
+        let category: ExpenseCategory =
+            serde_json::from_value(serde_json::Value::String(category)).unwrap_or(ExpenseCategory::Other);
+        *days.entry(day).or_default().expenses.entry(category).or_default() += amount;
+    }
+
+    let mut periods: BTreeMap<NaiveDate, PlFigures> = BTreeMap::new();
+    let mut total = PlFigures::default();
+    for (day, figures) in &days {
+        periods.entry(period_start(*day, group_by)).or_default().add(figures);
+        total.add(figures);
+    }
+    Ok(PlReport {
+        from,
+        to,
+        group_by,
+        method,
+        timezone: tz_name.to_owned(),
+        periods: periods.into_iter().map(|(d, f)| (d, f.statement())).collect(),
+        total: total.statement(),
+    })
+}

@@ -1,0 +1,254 @@
+//! Stock levels, low-stock alerts, valuation (now or as of a moment), usage and wastage.
+
+use brigade_domain::amount::round_money;
+use brigade_domain::valuation::Method;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Quantity of one item in one department.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Level {
+    /// Item.
+    pub item_id: Uuid,
+    /// SKU.
+    pub sku: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Department.
+    pub department: String,
+    /// On hand.
+    pub quantity: Decimal,
+}
+
+/// Levels per item and department (one department if given).
+pub async fn levels(pool: &PgPool, tenant: Uuid, department: Option<&str>) -> Result<Vec<Level>, sqlx::Error> {
+    let rows: Vec<(Uuid, Option<String>, Option<String>, String, Decimal)> = sqlx::query_as(
+        "SELECT l.item_id, i.doc->>'sku', i.doc->>'name', l.department, l.quantity \
+           FROM stock.levels l JOIN stock.items i USING (tenant_id, item_id) \
+          WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.department = $2) \
+          ORDER BY i.doc->>'name', l.department",
+    )
+    .bind(tenant)
+    .bind(department)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_id, sku, name, department, quantity)| Level {
+            item_id,
+            sku,
+            name,
+            department,
+            quantity: quantity.normalize(),
+        })
+        .collect())
+}
+
+/// An item below its minimum.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alert {
+    /// Item.
+    pub item_id: Uuid,
+    /// Name.
+    pub name: Option<String>,
+    /// On hand (all departments).
+    pub quantity: Decimal,
+    /// Its minimum.
+    pub minimum_stock: Decimal,
+}
+
+/// Items whose quantity on hand (all departments) is below their minimum.
+pub async fn alerts(pool: &PgPool, tenant: Uuid) -> Result<Vec<Alert>, sqlx::Error> {
+    let rows: Vec<(Uuid, Option<String>, Decimal, Decimal)> = sqlx::query_as(
+        "SELECT item_id, doc->>'name', quantity, (doc->>'minimum_stock')::numeric FROM stock.items \
+          WHERE tenant_id = $1 AND quantity < (doc->>'minimum_stock')::numeric ORDER BY doc->>'name'",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_id, name, quantity, minimum_stock)| Alert {
+            item_id,
+            name,
+            quantity: quantity.normalize(),
+            minimum_stock: minimum_stock.normalize(),
+        })
+        .collect())
+}
+
+/// One item's valuation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemValue {
+    /// Item.
+    pub item_id: Uuid,
+    /// Name.
+    pub name: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// On hand.
+    pub quantity: Decimal,
+    /// Value / quantity, to the cent (None when nothing is on hand).
+    pub unit_cost: Option<Decimal>,
+    /// Value, to the cent.
+    pub value: Decimal,
+}
+
+/// Valuation of the stock.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Valuation {
+    /// Method.
+    pub method: Method,
+    /// As of (None: now).
+    pub as_of: Option<DateTime<Utc>>,
+    /// Per item.
+    pub items: Vec<ItemValue>,
+    /// Per category.
+    pub categories: BTreeMap<String, Decimal>,
+    /// In all.
+    pub total: Decimal,
+}
+
+fn method_column(method: Method) -> &'static str {
+    match method {
+        Method::Fifo => "fifo",
+        Method::WeightedAverage => "avco",
+    }
+}
+
+/// Values every item under `method`, now or as it stood at `as_of` (from the last movement at or
+/// before that moment).
+pub async fn valuation(
+    pool: &PgPool,
+    tenant: Uuid,
+    method: Method,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Valuation, sqlx::Error> {
+    let m = method_column(method);
+    let sql = match as_of {
+        None => format!(
+            "SELECT item_id, doc->>'name', doc->>'category', quantity, value_{m} FROM stock.items \
+              WHERE tenant_id = $1 AND $2::timestamptz IS NULL ORDER BY doc->>'name', item_id"
+        ),
+        Some(_) => format!(
+            "SELECT DISTINCT ON (i.doc->>'name', m.item_id) m.item_id, i.doc->>'name', i.doc->>'category', \
+                    m.quantity_after, m.value_{m}_after \
+               FROM stock.movements m JOIN stock.items i USING (tenant_id, item_id) \
+              WHERE m.tenant_id = $1 AND m.at <= $2 \
+              ORDER BY i.doc->>'name', m.item_id, m.position DESC, m.ordinal DESC"
+        ),
+    };
+    let rows: Vec<(Uuid, Option<String>, Option<String>, Decimal, Decimal)> =
+        sqlx::query_as(&sql).bind(tenant).bind(as_of).fetch_all(pool).await?;
+    let mut categories: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut total = Decimal::ZERO;
+    let items = rows
+        .into_iter()
+        .map(|(item_id, name, category, quantity, value)| {
+            total += value;
+            *categories.entry(category.clone().unwrap_or_default()).or_default() += value;
+            ItemValue {
+                item_id,
+                name,
+                category,
+                quantity: quantity.normalize(),
+                unit_cost: (!quantity.is_zero()).then(|| round_money(value / quantity)),
+                value: round_money(value),
+            }
+        })
+        .collect();
+    Ok(Valuation {
+        method,
+        as_of,
+        items,
+        categories: categories.into_iter().map(|(c, v)| (c, round_money(v))).collect(),
+        total: round_money(total),
+    })
+}
+
+/// Valued issues of one item from one department (or for one reason).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Usage {
+    /// Item.
+    pub item_id: Uuid,
+    /// Name.
+    pub name: Option<String>,
+    /// Department (usage) or reason (wastage).
+    pub group: String,
+    /// Quantity issued.
+    pub quantity: Decimal,
+    /// Its cost, to the cent.
+    pub cost: Decimal,
+}
+
+async fn grouped(
+    pool: &PgPool,
+    sql: &str,
+    tenant: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Usage>, sqlx::Error> {
+    let rows: Vec<(Uuid, Option<String>, String, Decimal, Decimal)> = sqlx::query_as(sql)
+        .bind(tenant)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_id, name, group, quantity, cost)| Usage {
+            item_id,
+            name,
+            group,
+            quantity: quantity.normalize(),
+            cost: round_money(cost),
+        })
+        .collect())
+}
+
+/// Kitchen and bar consumption in `[from, to)`, per item and department, valued.
+pub async fn usage(
+    pool: &PgPool,
+    tenant: Uuid,
+    method: Method,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Usage>, sqlx::Error> {
+    let m = method_column(method);
+    let sql = format!(
+        "SELECT m.item_id, i.doc->>'name', m.department, -sum(m.quantity), sum(m.cost_{m}) \
+           FROM stock.movements m JOIN stock.items i USING (tenant_id, item_id) \
+          WHERE m.tenant_id = $1 AND m.kind = 'consumed' AND m.at >= $2 AND m.at < $3 \
+          GROUP BY m.item_id, i.doc->>'name', m.department ORDER BY 2, 3"
+    );
+    grouped(pool, &sql, tenant, from, to).await
+}
+
+/// Wastage in `[from, to)`, per item and reason, valued: negative adjustments (by their reason)
+/// and what orders cancelled after being sent had consumed (`cancelled_order`).
+pub async fn wastage(
+    pool: &PgPool,
+    tenant: Uuid,
+    method: Method,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Usage>, sqlx::Error> {
+    let m = method_column(method);
+    let sql = format!(
+        "SELECT item_id, name, reason, sum(quantity), sum(cost) FROM ( \
+            SELECT m.item_id, i.doc->>'name' AS name, m.reason, -m.quantity AS quantity, m.cost_{m} AS cost \
+              FROM stock.movements m JOIN stock.items i USING (tenant_id, item_id) \
+             WHERE m.tenant_id = $1 AND m.kind = 'adjusted' AND m.quantity < 0 AND m.at >= $2 AND m.at < $3 \
+            UNION ALL \
+            SELECT m.item_id, i.doc->>'name', 'cancelled_order', -m.quantity, m.cost_{m} \
+              FROM stock.movements m JOIN stock.items i USING (tenant_id, item_id) \
+              JOIN sales.orders o ON o.tenant_id = m.tenant_id AND o.order_id = m.order_id \
+             WHERE m.tenant_id = $1 AND m.kind = 'consumed' AND o.sent AND o.cancelled_at >= $2 AND o.cancelled_at < $3 \
+          ) w GROUP BY item_id, name, reason ORDER BY 2, 3"
+    );
+    grouped(pool, &sql, tenant, from, to).await
+}

@@ -1,0 +1,81 @@
+//! Starting the fan-out in a process: the relay, the projection workers, or both. Used by the
+//! `brigade-worker` binary, and by the API server to run everything in one process.
+
+use crate::models;
+use crate::projection::Projection;
+use crate::worker::{Worker, WorkerConfig};
+use brigade_eventstore::{EventStore, Relay, RelayConfig};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Connects to NATS, retrying in the background when it is not there yet (a worker follows the
+/// store meanwhile; the relay waits).
+pub async fn connect_nats(url: &str) -> Result<async_nats::jetstream::Context, async_nats::ConnectError> {
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connect(url)
+        .await?;
+    Ok(async_nats::jetstream::new(client))
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Fanout {
+    /// Run the relay.
+    pub relay: bool,
+    /// Run these projections (by name).
+    pub projections: Vec<String>,
+    /// The relay's settings.
+    pub relay_config: RelayConfig,
+    /// The workers' settings.
+    pub worker_config: WorkerConfig,
+}
+
+/// Unknown projection name.
+#[derive(Debug, thiserror::Error)]
+#[error("no projection is called `{0}` (known: kitchen_queue, stock, sales)")]
+pub struct UnknownProjection(pub String);
+
+impl Fanout {
+    /// Spawns the tasks on `tasks`; they stop when `shutdown` is cancelled.
+    pub fn spawn(
+        &self,
+        store: &EventStore,
+        jetstream: Option<async_nats::jetstream::Context>,
+        shutdown: &CancellationToken,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<(), UnknownProjection> {
+        let mut projections: Vec<Arc<dyn Projection>> = Vec::new();
+        for name in &self.projections {
+            projections.push(models::by_name(name).ok_or_else(|| UnknownProjection(name.clone()))?);
+        }
+        if self.relay {
+            if let Some(js) = jetstream.clone() {
+                let relay = Relay::new(store.clone(), js, self.relay_config.clone());
+                let token = shutdown.clone();
+                tasks.spawn(async move {
+                    if let Err(error) = relay.run(token).await {
+                        tracing::error!(%error, "relay stopped");
+                    }
+                });
+            }
+        }
+        for projection in projections {
+            let worker = Worker::new(
+                store.pool().clone(),
+                jetstream.clone(),
+                projection,
+                self.worker_config.clone(),
+            );
+            let token = shutdown.clone();
+            tasks.spawn(async move {
+                if let Err(error) = worker.run(token).await {
+                    tracing::error!(%error, "projection worker stopped");
+                }
+            });
+        }
+        Ok(())
+    }
+}

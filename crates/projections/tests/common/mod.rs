@@ -1,0 +1,150 @@
+//! Shared by the projection tests: a database of their own, a NATS server of their own, running
+//! the fan-out, waiting for it, and comparing read models with rebuilds.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod nats;
+pub mod restaurant;
+
+use brigade_eventstore::{EventStore, GlobalPosition, head};
+use brigade_projections::{Projection, build_shadow, compare};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// A database created for one test (dropped by the next run's cleanup, not at the end, so that a
+/// failing test leaves its data to look at).
+pub struct TestDb {
+    pub url: String,
+    pub store: EventStore,
+}
+
+impl TestDb {
+    pub async fn create(label: &str) -> TestDb {
+        let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL (run through scripts/test.sh)");
+        let name = format!("brigade_t_{label}_{}", &Uuid::now_v7().simple().to_string()[20..]);
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin_url)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}");
+        let pool = PgPoolOptions::new().max_connections(24).connect(&url).await.unwrap();
+        let store = EventStore::new(pool);
+        store.migrate().await.unwrap();
+        TestDb { url, store }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        self.store.pool()
+    }
+}
+
+/// The last event written.
+pub async fn head_of(pool: &PgPool) -> GlobalPosition {
+    head(pool).await.unwrap().map(|(p, _)| p).unwrap_or_default()
+}
+
+/// A projection's checkpoint.
+pub async fn checkpoint(pool: &PgPool, name: &str) -> GlobalPosition {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+            .unwrap();
+    row.map(|(transaction_id, position)| GlobalPosition {
+        transaction_id,
+        position,
+    })
+    .unwrap_or_default()
+}
+
+/// Waits until each named projection's checkpoint reaches the head of the log; panics after
+/// `within`.
+pub async fn wait_caught_up(pool: &PgPool, names: &[&str], within: Duration) {
+    let head = head_of(pool).await;
+    let deadline = Instant::now() + within;
+    for name in names {
+        loop {
+            let at = checkpoint(pool, name).await;
+            if at >= head {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not catch up within {within:?}: at {at:?}, head {head:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Rebuilds `projection` from scratch into its shadow schema and asserts the live tables hold
+/// exactly the same rows.
+pub async fn assert_equals_rebuild(pool: &PgPool, projection: Arc<dyn Projection>) {
+    let name = projection.name().to_owned();
+    build_shadow(pool, projection.clone(), 5000).await.unwrap();
+    let differences = compare(pool, projection.as_ref()).await.unwrap();
+    assert!(
+        differences.is_empty(),
+        "{name} differs from its rebuild: {differences:?}"
+    );
+}
+
+/// Path of a binary of this package.
+pub fn worker_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_brigade-worker")
+}
+
+/// The relay and every read model's worker, in this process, against `nats`.
+pub struct Fanout {
+    pub shutdown: tokio_util::sync::CancellationToken,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Fanout {
+    pub async fn start(db: &TestDb, nats_url: &str) -> Fanout {
+        let js = brigade_projections::runner::connect_nats(nats_url).await.unwrap();
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        let fanout = brigade_projections::runner::Fanout {
+            relay: true,
+            projections: brigade_projections::models::all()
+                .iter()
+                .map(|p| p.name().to_owned())
+                .collect(),
+            relay_config: Default::default(),
+            worker_config: fast_workers(),
+        };
+        fanout.spawn(&db.store, Some(js), &shutdown, &mut tasks).unwrap();
+        Fanout { shutdown, tasks }
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Worker settings for tests: quick to notice a quiet consumer and to give up on a bad event.
+pub fn fast_workers() -> brigade_projections::WorkerConfig {
+    brigade_projections::WorkerConfig {
+        idle: Duration::from_millis(300),
+        retry_delays: vec![Duration::from_millis(10), Duration::from_millis(20)],
+        standby_poll: Duration::from_millis(100),
+        ..Default::default()
+    }
+}
+
+/// Every read model's name.
+pub fn read_models() -> Vec<&'static str> {
+    vec!["kitchen_queue", "stock", "sales"]
+}
