@@ -68,7 +68,15 @@ struct Writes {
     sold: Vec<(Uuid, Uuid, sale::SaleLine, DateTime<Utc>)>,
     refunds: Vec<(Uuid, Uuid, SaleEffect)>,
     expenses: Vec<(Uuid, Uuid, ExpenseEvent)>,
-    deltas: Vec<(Key, Decimal, Option<(DateTime<Utc>, Decimal)>)>,
+    deltas: Vec<CustomerDelta>,
+}
+
+/// A change to a customer's figures: money spent (negative for a refund), and for a closed order
+/// when it closed and the points it earned.
+struct CustomerDelta {
+    key: Key,
+    spent: Decimal,
+    closed: Option<(DateTime<Utc>, Decimal)>,
 }
 
 impl Projection for Sales {
@@ -151,14 +159,21 @@ impl Projection for Sales {
                                     let rate = orgs
                                         .get(&key.0)
                                         .map_or(Decimal::ONE, |o| o.settings.loyalty_points_per_unit);
-                                    w.deltas
-                                        .push(((key.0, customer.0), spent, Some((at, spent.floor() * rate))));
+                                    w.deltas.push(CustomerDelta {
+                                        key: (key.0, customer.0),
+                                        spent,
+                                        closed: Some((at, spent.floor() * rate)),
+                                    });
                                 }
                             }
                             refund @ SaleEffect::Refunded { .. } => {
                                 if let (Some(customer), SaleEffect::Refunded { amount, .. }) = (s.customer_id, &refund)
                                 {
-                                    w.deltas.push(((key.0, customer.0), -*amount, None));
+                                    w.deltas.push(CustomerDelta {
+                                        key: (key.0, customer.0),
+                                        spent: -*amount,
+                                        closed: None,
+                                    });
                                 }
                                 w.refunds.push((key.0, key.1, refund));
                             }
@@ -169,7 +184,7 @@ impl Projection for Sales {
             let customer_keys: HashSet<Key> = profile_events
                 .iter()
                 .map(|(k, _)| *k)
-                .chain(w.deltas.iter().map(|(k, _, _)| *k))
+                .chain(w.deltas.iter().map(|d| d.key))
                 .collect();
             let mut customers: HashMap<Key, CustomerFigures> =
                 docs::load(connection, "customers", "customer_id", customer_keys).await?;
@@ -181,10 +196,10 @@ impl Projection for Sales {
                 };
                 customers.entry(key).or_default().profile = Some(profile);
             }
-            for (key, spent, closed) in &w.deltas {
-                let c = customers.entry(*key).or_default();
-                c.total_spent += spent;
-                if let Some((at, points)) = closed {
+            for delta in &w.deltas {
+                let c = customers.entry(delta.key).or_default();
+                c.total_spent += delta.spent;
+                if let Some((at, points)) = &delta.closed {
                     c.order_count += 1;
                     c.loyalty_points += points;
                     c.last_order_at = c.last_order_at.max(Some(*at));

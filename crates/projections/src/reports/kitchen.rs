@@ -172,7 +172,7 @@ pub async fn screen(
         .filter(|(_, t)| t.status == TicketStatus::Ready && on_station(t))
         .map(|(id, t)| view(*id, t, station, now, limits))
         .collect();
-    recently_completed.sort_by(|a, b| b.sent_at.cmp(&a.sent_at));
+    recently_completed.sort_by_key(|t| std::cmp::Reverse(t.sent_at));
 
     let mut prep: BTreeMap<String, (f64, u32)> = BTreeMap::new();
     for (_, t) in &done {

@@ -9,6 +9,9 @@ use sqlx::PgPool;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// Item, name and category or department, then two figures: the shape of several report rows.
+type Row<A, B> = (Uuid, Option<String>, A, B, Decimal);
+
 /// Quantity of one item in one department.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Level {
@@ -26,7 +29,7 @@ pub struct Level {
 
 /// Levels per item and department (one department if given).
 pub async fn levels(pool: &PgPool, tenant: Uuid, department: Option<&str>) -> Result<Vec<Level>, sqlx::Error> {
-    let rows: Vec<(Uuid, Option<String>, Option<String>, String, Decimal)> = sqlx::query_as(
+    let rows: Vec<Row<Option<String>, String>> = sqlx::query_as(
         "SELECT l.item_id, i.doc->>'sku', i.doc->>'name', l.department, l.quantity \
            FROM stock.levels l JOIN stock.items i USING (tenant_id, item_id) \
           WHERE l.tenant_id = $1 AND ($2::text IS NULL OR l.department = $2) \
@@ -142,8 +145,7 @@ pub async fn valuation(
               ORDER BY i.doc->>'name', m.item_id, m.position DESC, m.ordinal DESC"
         ),
     };
-    let rows: Vec<(Uuid, Option<String>, Option<String>, Decimal, Decimal)> =
-        sqlx::query_as(&sql).bind(tenant).bind(as_of).fetch_all(pool).await?;
+    let rows: Vec<Row<Option<String>, Decimal>> = sqlx::query_as(&sql).bind(tenant).bind(as_of).fetch_all(pool).await?;
     let mut categories: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut total = Decimal::ZERO;
     let items = rows
@@ -192,7 +194,7 @@ async fn grouped(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Usage>, sqlx::Error> {
-    let rows: Vec<(Uuid, Option<String>, String, Decimal, Decimal)> = sqlx::query_as(sql)
+    let rows: Vec<Row<String, Decimal>> = sqlx::query_as(sql)
         .bind(tenant)
         .bind(from)
         .bind(to)

@@ -4,6 +4,7 @@
 
 pub mod nats;
 pub mod restaurant;
+pub mod tally;
 
 use brigade_eventstore::{EventStore, GlobalPosition, head};
 use brigade_projections::{Projection, build_shadow, compare};
