@@ -6,3 +6,4 @@ scripts/services.sh up
 # shellcheck source=/dev/null
 source .local/env
 cargo bench --locked -p brigade-eventstore --bench eventstore
+cargo bench --locked -p brigade-projections --bench fanout

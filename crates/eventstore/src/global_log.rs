@@ -134,6 +134,26 @@ where
     }))
 }
 
+/// The last event a log reader can read now (below the oldest transaction in flight). Everything
+/// up to it is final: a reader that has read every event of its kinds up to it may move its
+/// checkpoint there. `None` when nothing is readable yet.
+pub async fn readable_head<'e, E>(executor: E) -> Result<Option<GlobalPosition>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let row: Option<(Xid8, i64)> = sqlx::query_as(
+        "SELECT transaction_id, position FROM events \
+          WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+          ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|(t, position)| GlobalPosition {
+        transaction_id: t.0,
+        position,
+    }))
+}
+
 impl EventStore {
     /// Up to `limit` events after `after`, in global order. Only events that can no longer be
     /// preceded by a later commit are returned, so checkpointing the last one is safe.

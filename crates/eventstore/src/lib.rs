@@ -30,7 +30,7 @@ pub use command::{CommandError, CommandOutcome, MAX_ATTEMPTS, SNAPSHOT_EVERY, re
 pub use envelope::{Envelope, EnvelopeError, subject_for};
 pub use error::StoreError;
 pub use flows::RegistrationError;
-pub use global_log::{GlobalPosition, LogRange, NOTIFY_CHANNEL, Tail, head, read_log, read_positions};
+pub use global_log::{GlobalPosition, LogRange, NOTIFY_CHANNEL, Tail, head, read_log, read_positions, readable_head};
 pub use hash_chain::{Fault, FaultKind, IntegrityReport};
 pub use lease::Lease;
 pub use load::Loaded;

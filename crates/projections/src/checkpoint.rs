@@ -4,7 +4,7 @@
 use brigade_eventstore::GlobalPosition;
 use sqlx::PgConnection;
 
-/// The channel a worker notifies after each commit (`<name> <position>`): the API waits on it for
+/// The channel a worker notifies after each commit (`<name> <transaction_id> <position>`): the API waits on it for
 /// read-your-writes, and the live kitchen feed wakes on it.
 pub const APPLIED_CHANNEL: &str = "brigade_projection_applied";
 
@@ -53,7 +53,7 @@ pub(crate) async fn advance(
     }
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(APPLIED_CHANNEL)
-        .bind(format!("{name} {}", to.position))
+        .bind(format!("{name} {} {}", to.transaction_id, to.position))
         .execute(&mut *connection)
         .await?;
     Ok(())

@@ -8,7 +8,9 @@
 
 use crate::checkpoint;
 use crate::projection::{ApplyError, Projection};
-use brigade_eventstore::{GlobalPosition, Lease, LogRange, RecordedEvent, StoreError, read_log, read_positions};
+use brigade_eventstore::{
+    GlobalPosition, Lease, LogRange, RecordedEvent, StoreError, read_log, read_positions, readable_head,
+};
 use sqlx::Connection;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -82,31 +84,40 @@ impl Session {
     }
 
     /// Applies everything of its types from the store after the checkpoint, up to `until` (or to
-    /// the end of the readable log), in large batches. Returns how many events it applied.
+    /// the end of the readable log), in large batches, and moves the checkpoint there (past events
+    /// of other types too). Returns how many events it applied.
     pub async fn catch_up(&mut self, until: Option<GlobalPosition>) -> Result<usize, SessionError> {
+        // The end is fixed first: everything up to it is final, so once the filtered reads below
+        // have returned every wanted event up to it, the checkpoint may move there.
+        let until = match until {
+            Some(until) => until,
+            None => match readable_head(self.lease.connection()).await? {
+                Some(head) if head > self.cursor => head,
+                _ => return Ok(0),
+            },
+        };
         let mut applied = 0;
         loop {
             let types = self.projection.event_types().to_vec();
             let range = LogRange {
                 after: self.cursor,
-                until,
+                until: Some(until),
                 types: Some(&types),
                 limit: self.catch_up_batch,
             };
             let batch = read_log(self.lease.connection(), range).await?;
             let Some(last) = batch.last() else { break };
-            let to = GlobalPosition::of(last);
-            applied += batch.len();
             let full = batch.len() == self.catch_up_batch as usize;
+            // The last page also carries the checkpoint to the end.
+            let to = if full { GlobalPosition::of(last) } else { until };
+            applied += batch.len();
             self.commit(batch, to).await?;
             if !full {
                 break;
             }
         }
-        if let Some(until) = until {
-            if until > self.cursor {
-                self.commit(Vec::new(), until).await?;
-            }
+        if until > self.cursor {
+            self.commit(Vec::new(), until).await?;
         }
         Ok(applied)
     }
