@@ -290,3 +290,74 @@ async fn with_nats_down_for_ten_seconds_commands_are_accepted_and_nothing_is_los
     token.cancel();
     while tasks.join_next().await.is_some() {}
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_relay_takes_over_and_lag_is_reported_while_a_projection_is_stopped() {
+    let db = TestDb::create("standby").await;
+    let nats = NatsServer::start().await;
+    let js = connect_nats(&nats.url()).await.unwrap();
+    let tenant = TenantId(Uuid::now_v7());
+    let stream = format!("counter-{}", Uuid::now_v7());
+    let relay_at = |db: &TestDb| {
+        let pool = db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT coalesce(max(position), 0) FROM relay_checkpoints WHERE name = 'main'")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (first, second) = (CancellationToken::new(), CancellationToken::new());
+    let mut tasks = JoinSet::new();
+    spawn_relay(&db, &js, &first, &mut tasks);
+    counters_after(&db, tenant, &stream, 0).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while relay_at(&db).await < 1 {
+        assert!(Instant::now() < deadline, "the first relay never published");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    spawn_relay(&db, &js, &second, &mut tasks);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The active relay goes away; the standby must publish what comes next.
+    first.cancel();
+    let gone = Instant::now();
+    counters_after(&db, tenant, &stream, 1).await;
+    let head = head_of(db.pool()).await.position;
+    while relay_at(&db).await < head {
+        assert!(
+            gone.elapsed() < Duration::from_secs(10),
+            "the standby did not take over"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!("standby relay took over in {:?}", gone.elapsed());
+
+    // A projection that is not running falls behind, and says so.
+    let tally = Arc::new(Tally::install(db.pool(), "idle").await);
+    let worker_token = CancellationToken::new();
+    spawn_worker(&db, Some(js.clone()), tally.clone(), &worker_token, &mut tasks);
+    wait_caught_up(db.pool(), &["idle"], Duration::from_secs(30)).await;
+    worker_token.cancel();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    counters_after(&db, tenant, &stream, 2).await;
+    counters_after(&db, tenant, &stream, 3).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let report = lag(db.pool()).await.unwrap();
+    let idle = report.iter().find(|l| l.name == "idle").unwrap();
+    assert_eq!(idle.lag_events, 2);
+    assert!(idle.lag_seconds >= 1.0, "{idle:?}");
+    assert_eq!(idle.head.position, head_of(db.pool()).await.position);
+    assert!(idle.checkpoint < idle.head);
+    assert_eq!(idle.state, "healthy");
+    // Started again, it catches up and the lag is gone.
+    let worker_token = CancellationToken::new();
+    spawn_worker(&db, Some(js.clone()), tally.clone(), &worker_token, &mut tasks);
+    wait_caught_up(db.pool(), &["idle"], Duration::from_secs(30)).await;
+    let report = lag(db.pool()).await.unwrap();
+    let idle = report.iter().find(|l| l.name == "idle").unwrap();
+    assert_eq!((idle.lag_events, idle.lag_seconds), (0, 0.0));
+    assert_eq!(tally.versions(db.pool(), &stream).await, vec![1, 2, 3, 4]);
+    second.cancel();
+    worker_token.cancel();
+    while tasks.join_next().await.is_some() {}
+}

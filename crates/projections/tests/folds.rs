@@ -34,7 +34,9 @@ fn op() -> impl Strategy<Value = Op> {
         (1..500_u32, 1..1000_u32).prop_map(|(q, c)| Op::Receive(q, c)),
         (1..300_u32).prop_map(Op::Consume),
         (1..300_u32, 0..5_usize, 0..5_usize).prop_map(|(q, a, b)| Op::Transfer(q, a, b)),
-        (-200..200_i32).prop_filter("non-zero", |q| *q != 0).prop_map(Op::Adjust),
+        (-200..200_i32)
+            .prop_filter("non-zero", |q| *q != 0)
+            .prop_map(Op::Adjust),
     ]
 }
 
