@@ -228,27 +228,10 @@ async fn raw_publish(js: &jetstream::Context, messages: &[(String, Vec<u8>, Stri
     messages.len() as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn relay_at(pool: &PgPool, name: &str) -> GlobalPosition {
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT transaction_id, position FROM relay_checkpoints WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await
-            .unwrap();
-    row.map(|(transaction_id, position)| GlobalPosition {
-        transaction_id,
-        position,
-    })
-    .unwrap_or_default()
-}
-
-async fn projection_at(pool: &PgPool, name: &str) -> GlobalPosition {
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await
-            .unwrap();
+/// A checkpoint row of `table` (`relay_checkpoints` or `projection_checkpoints`).
+async fn checkpoint(pool: &PgPool, table: &str, name: &str) -> GlobalPosition {
+    let sql = format!("SELECT transaction_id, position FROM {table} WHERE name = $1");
+    let row: Option<(i64, i64)> = sqlx::query_as(&sql).bind(name).fetch_optional(pool).await.unwrap();
     row.map(|(transaction_id, position)| GlobalPosition {
         transaction_id,
         position,
@@ -313,7 +296,7 @@ async fn bench_relay(store: &EventStore, js: &jetstream::Context, total: i64) {
             tokio::spawn(async move { relay.run(token).await.unwrap() })
         };
         let head = log_head(pool).await;
-        while relay_at(pool, "bench").await < head {
+        while checkpoint(pool, "relay_checkpoints", "bench").await < head {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let rate = total as f64 / start.elapsed().as_secs_f64();
@@ -461,7 +444,9 @@ async fn bench_latency(store: &EventStore, js: &jetstream::Context, secs: u64) {
     ];
     // Let both catch up with the log first.
     let head = log_head(store.pool()).await;
-    while relay_at(store.pool(), "latency").await < head || projection_at(store.pool(), "kitchen_queue").await < head {
+    while checkpoint(store.pool(), "relay_checkpoints", "latency").await < head
+        || checkpoint(store.pool(), "projection_checkpoints", "kitchen_queue").await < head
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     println!(

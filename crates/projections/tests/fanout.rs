@@ -150,19 +150,7 @@ async fn a_poison_event_is_parked_its_stream_held_and_applied_after_a_retry() {
     for _ in 0..5 {
         for s in [&bad, &good] {
             let version: u64 = db.store.tenant(tenant).stream_version(s).await.unwrap();
-            let meta = CommandMeta::direct(Uuid::now_v7(), Uuid::now_v7(), None);
-            let event = NewEvent {
-                event_id: Uuid::now_v7(),
-                event_type: "counter.incremented".into(),
-                schema_version: 1,
-                payload: serde_json::json!({ "n": version + 1 }),
-            };
-            let append = StreamAppend {
-                stream_id: s.clone(),
-                expected: ExpectedVersion::at(version),
-                events: vec![event],
-            };
-            db.store.tenant(tenant).append(&meta, &[append]).await.unwrap();
+            counters_after(&db, tenant, s, version).await;
         }
     }
     wait_caught_up(db.pool(), &["choosy"], Duration::from_secs(30)).await;

@@ -13,6 +13,30 @@ use sqlx::PgPool;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// The instants and timezone every per-day query of the statement binds, as `$1`..`$4`.
+struct Range<'a> {
+    tenant: Uuid,
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+    tz: &'a str,
+}
+
+impl Range<'_> {
+    /// Runs a query grouped by local day: `$1` tenant, `$2`..`$3` the range, `$4` the timezone.
+    async fn days<T>(&self, pool: &PgPool, sql: &str) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        sqlx::query_as(sql)
+            .bind(self.tenant)
+            .bind(self.start)
+            .bind(self.end)
+            .bind(self.tz)
+            .fetch_all(pool)
+            .await
+    }
+}
+
 /// A P&L statement per period and in total.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlReport {
@@ -44,6 +68,12 @@ pub async fn statement(
     let tz = timezone(pool, tenant).await?;
     let (start, end) = (start_of(from, tz), start_of(to, tz));
     let tz_name = tz.name();
+    let range = Range {
+        tenant,
+        start,
+        end,
+        tz: tz_name,
+    };
     let cost = match method {
         Method::Fifo => "cost_fifo",
         Method::WeightedAverage => "cost_avco",
@@ -51,17 +81,14 @@ pub async fn statement(
     let mut days: BTreeMap<NaiveDate, PlFigures> = BTreeMap::new();
 
     type Sales = (NaiveDate, Decimal, Decimal, Decimal, i64, i64);
-    let sales: Vec<Sales> = sqlx::query_as(
-        "SELECT (closed_at AT TIME ZONE $4)::date, sum(food_sales), sum(beverage_sales), sum(discount), count(*), \
+    let sales: Vec<Sales> = range
+        .days(
+            pool,
+            "SELECT (closed_at AT TIME ZONE $4)::date, sum(food_sales), sum(beverage_sales), sum(discount), count(*), \
                 sum(coalesce(covers, 0))::bigint \
            FROM sales.orders WHERE tenant_id = $1 AND closed_at >= $2 AND closed_at < $3 GROUP BY 1",
-    )
-    .bind(tenant)
-    .bind(start)
-    .bind(end)
-    .bind(tz_name)
-    .fetch_all(pool)
-    .await?;
+        )
+        .await?;
     for (day, food, beverage, discount, orders, covers) in sales {
         let f = days.entry(day).or_default();
         f.food_sales += food;
@@ -71,40 +98,39 @@ pub async fn statement(
         f.covers += u64::try_from(covers).unwrap_or_default();
     }
 
-    let costs: Vec<(NaiveDate, Option<Decimal>, Option<Decimal>)> = sqlx::query_as(&format!(
-        "SELECT (o.closed_at AT TIME ZONE $4)::date, sum(m.{cost}) FILTER (WHERE m.category = 'food'), \
+    let costs: Vec<(NaiveDate, Option<Decimal>, Option<Decimal>)> = range
+        .days(
+            pool,
+            &format!(
+                "SELECT (o.closed_at AT TIME ZONE $4)::date, sum(m.{cost}) FILTER (WHERE m.category = 'food'), \
                 sum(m.{cost}) FILTER (WHERE m.category = 'beverage') \
            FROM stock.movements m JOIN sales.orders o ON o.tenant_id = m.tenant_id AND o.order_id = m.order_id \
           WHERE m.tenant_id = $1 AND m.kind = 'consumed' AND o.closed_at >= $2 AND o.closed_at < $3 GROUP BY 1"
-    ))
-    .bind(tenant)
-    .bind(start)
-    .bind(end)
-    .bind(tz_name)
-    .fetch_all(pool)
-    .await?;
+            ),
+        )
+        .await?;
     for (day, food, beverage) in costs {
         let f = days.entry(day).or_default();
         f.food_cost += food.unwrap_or_default();
         f.beverage_cost += beverage.unwrap_or_default();
     }
 
-    let refunds: Vec<(NaiveDate, Decimal)> = sqlx::query_as(
-        "SELECT (at AT TIME ZONE $4)::date, sum(amount) FROM sales.refunds \
+    let refunds: Vec<(NaiveDate, Decimal)> = range
+        .days(
+            pool,
+            "SELECT (at AT TIME ZONE $4)::date, sum(amount) FROM sales.refunds \
           WHERE tenant_id = $1 AND at >= $2 AND at < $3 GROUP BY 1",
-    )
-    .bind(tenant)
-    .bind(start)
-    .bind(end)
-    .bind(tz_name)
-    .fetch_all(pool)
-    .await?;
+        )
+        .await?;
     for (day, amount) in refunds {
         days.entry(day).or_default().refunds += amount;
     }
 
-    let wastage: Vec<(NaiveDate, Decimal)> = sqlx::query_as(&format!(
-        "SELECT day, sum(cost) FROM ( \
+    let wastage: Vec<(NaiveDate, Decimal)> = range
+        .days(
+            pool,
+            &format!(
+                "SELECT day, sum(cost) FROM ( \
             SELECT (m.at AT TIME ZONE $4)::date AS day, m.{cost} AS cost FROM stock.movements m \
              WHERE m.tenant_id = $1 AND m.kind = 'adjusted' AND m.quantity < 0 AND m.at >= $2 AND m.at < $3 \
             UNION ALL \
@@ -113,13 +139,9 @@ pub async fn statement(
              WHERE m.tenant_id = $1 AND m.kind = 'consumed' AND o.sent \
                AND o.cancelled_at >= $2 AND o.cancelled_at < $3 \
           ) w GROUP BY day"
-    ))
-    .bind(tenant)
-    .bind(start)
-    .bind(end)
-    .bind(tz_name)
-    .fetch_all(pool)
-    .await?;
+            ),
+        )
+        .await?;
     for (day, amount) in wastage {
         days.entry(day).or_default().wastage += amount;
     }
