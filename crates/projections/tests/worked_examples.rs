@@ -389,4 +389,69 @@ async fn customers_and_the_pl_layout_add_up() {
     fanout.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pl_groups_by_local_day_week_and_month_and_keeps_tenants_apart() {
+    let db = TestDb::create("periods").await;
+    let nats = NatsServer::start().await;
+    let fanout = Fanout::start(&db, &nats.url()).await;
+    // 03:30 UTC on Saturday 21 November is still Friday the 20th in New York.
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 21, 3, 30, 0).unwrap();
+    let r = Restaurant::open(&db.store, start).await;
+    r.set_timezone("America/New_York").await;
+    let soup = r.dish("Soup", MenuCategory::Food, "10.00", "saute", &[]).await;
+    r.sell(soup, 1).await; // Fri 20th local
+    r.advance(48);
+    r.sell(soup, 2).await; // Sun 22nd local: same week (Monday 16th)
+    r.advance(48);
+    r.sell(soup, 4).await; // Tue 24th local: next week (Monday 23rd)
+    // Another restaurant in the same database sells on the same days.
+    let other = Restaurant::open(&db.store, start).await;
+    let other_soup = other.dish("Soup", MenuCategory::Food, "99.00", "saute", &[]).await;
+    other.sell(other_soup, 5).await;
+    wait_caught_up(db.pool(), &read_models(), WAIT).await;
+
+    let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let (from, to) = (date(1), date(30));
+    let sales = |grouping| {
+        let pool = db.pool().clone();
+        let tenant = r.tenant.0;
+        async move {
+            let pl = reports::pnl::statement(&pool, tenant, from, to, grouping, Method::Fifo)
+                .await
+                .unwrap();
+            (
+                pl.periods.iter().map(|(d, s)| (*d, s.food_sales)).collect::<Vec<_>>(),
+                pl.total.food_sales,
+            )
+        }
+    };
+    let (days, total) = sales(Grouping::Day).await;
+    assert_eq!(
+        days,
+        vec![
+            (date(20), dec("10.00")),
+            (date(22), dec("20.00")),
+            (date(24), dec("40.00"))
+        ]
+    );
+    assert_eq!(total, dec("70.00"), "the other restaurant's 495.00 is not in it");
+    let (weeks, _) = sales(Grouping::Week).await;
+    assert_eq!(weeks, vec![(date(16), dec("30.00")), (date(23), dec("40.00"))]);
+    let (months, _) = sales(Grouping::Month).await;
+    assert_eq!(months, vec![(date(1), dec("70.00"))]);
+    // The range is in local days: [20th, 21st) holds only Friday's order.
+    let pl = reports::pnl::statement(db.pool(), r.tenant.0, date(20), date(21), Grouping::Day, Method::Fifo)
+        .await
+        .unwrap();
+    assert_eq!(pl.total.food_sales, dec("10.00"));
+    assert_eq!(pl.timezone, "America/New_York");
+    // Nor does the other tenant see this one's kitchen or menu.
+    let menu = reports::menu::bcg_matrix(db.pool(), other.tenant.0, from, to, Method::Fifo)
+        .await
+        .unwrap();
+    assert_eq!(menu.overall.total_sold, dec("5"));
+    assert_eq!(menu.overall.revenue, dec("495.00"));
+    fanout.stop().await;
+}
+
 use chrono::Datelike as _;

@@ -73,6 +73,21 @@ impl Restaurant {
         Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
     }
 
+    /// Moves the clock on.
+    pub fn advance(&self, hours: i64) {
+        self.minutes.fetch_add(hours * 60, Ordering::SeqCst);
+    }
+
+    /// Changes the organization's timezone.
+    pub async fn set_timezone(&self, timezone: &str) {
+        let settings = Settings {
+            timezone: timezone.into(),
+            ..Settings::default()
+        };
+        self.run::<Organization>(self.tenant, OrganizationCommand::ChangeSettings { settings })
+            .await;
+    }
+
     /// The restaurant's clock now.
     pub fn now(&self) -> DateTime<Utc> {
         self.start + Duration::minutes(self.minutes.load(Ordering::SeqCst))
