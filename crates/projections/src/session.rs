@@ -200,6 +200,8 @@ impl Session {
         }
         checkpoint::advance(&mut tx, &name, from, to, ready.len()).await?;
         tx.commit().await?;
+        metrics::counter!("brigade_projection_events_applied_total", "projection" => name.clone())
+            .increment(ready.len() as u64);
         metrics::gauge!("brigade_projection_position", "projection" => name).set(to.position as f64);
         Ok(())
     }
@@ -231,6 +233,7 @@ impl Session {
                 other => other.into(),
             })?;
         tx.commit().await?;
+        metrics::counter!("brigade_projection_events_parked_total", "projection" => name).increment(1);
         self.cursor = to;
         self.blocked.entry(event.stream_id.clone()).or_insert(event.position);
         Ok(())

@@ -42,6 +42,9 @@ pub struct WorkerConfig {
     pub stream: String,
     /// The relay's subject prefix.
     pub subject_prefix: String,
+    /// When the consumer has more than this many messages waiting, the worker is far behind: it
+    /// reads the store in large batches instead, and then skips the backlog.
+    pub far_behind: u64,
 }
 
 impl Default for WorkerConfig {
@@ -58,6 +61,7 @@ impl Default for WorkerConfig {
             standby_poll: Duration::from_millis(500),
             stream: "BRIGADE_EVENTS".into(),
             subject_prefix: "brigade.events".into(),
+            far_behind: 20_000,
         }
     }
 }
@@ -238,6 +242,16 @@ impl Worker {
                     Some(Some(Ok(message))) => batch.push(message),
                     _ => break,
                 }
+            }
+            let pending = batch.last().and_then(|m| m.info().ok()).map_or(0, |i| i.pending);
+            if pending > self.config.far_behind {
+                let caught = session.catch_up(None).await?;
+                tracing::info!(
+                    projection = self.projection.name(),
+                    pending,
+                    caught,
+                    "far behind: caught up from the store"
+                );
             }
             self.deliver(session, &batch).await?;
             if let Some(last) = batch.last() {

@@ -135,10 +135,12 @@ impl Fanout {
     }
 }
 
-/// Worker settings for tests: quick to notice a quiet consumer and to give up on a bad event.
+/// Worker settings for tests: quick to notice a quiet consumer and to give up on a bad event, and
+/// quick to call itself far behind (so the tests go through that path too).
 pub fn fast_workers() -> brigade_projections::WorkerConfig {
     brigade_projections::WorkerConfig {
         idle: Duration::from_millis(300),
+        far_behind: 100,
         retry_delays: vec![Duration::from_millis(10), Duration::from_millis(20)],
         standby_poll: Duration::from_millis(100),
         ..Default::default()
