@@ -133,6 +133,10 @@ impl Session {
             Ok(()) => return Ok(()),
             Err(error) => error,
         };
+        // Fenced, or the database itself failing: no event is to blame; the session ends.
+        if !is_about_the_event(&error) {
+            return Err(error_into_session(error));
+        }
         if events.len() <= 1 {
             if let Some(event) = events.first() {
                 self.park(event, &error, to).await?;
