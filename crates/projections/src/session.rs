@@ -97,12 +97,13 @@ impl Session {
             },
         };
         let mut applied = 0;
+        let projection = self.projection.clone();
+        let types = projection.event_types();
         loop {
-            let types = self.projection.event_types().to_vec();
             let range = LogRange {
                 after: self.cursor,
                 until: Some(until),
-                types: Some(&types),
+                types: Some(types),
                 limit: self.catch_up_batch,
             };
             let batch = read_log(self.lease.connection(), range).await?;
@@ -181,9 +182,15 @@ impl Session {
     }
 
     async fn transaction(&mut self, events: &[RecordedEvent], to: GlobalPosition) -> Result<(), ApplyError> {
-        let (ready, held): (Vec<&RecordedEvent>, Vec<&RecordedEvent>) =
-            events.iter().partition(|e| !self.blocked.contains_key(&e.stream_id));
-        let ready: Vec<RecordedEvent> = ready.into_iter().cloned().collect();
+        // Events of a blocked stream are parked behind its first parked event; the rest apply.
+        // (Usually nothing is blocked, and the batch goes to the projection as it is.)
+        let (ready, held): (std::borrow::Cow<'_, [RecordedEvent]>, Vec<&RecordedEvent>) = if self.blocked.is_empty() {
+            (events.into(), Vec::new())
+        } else {
+            let (ready, held): (Vec<&RecordedEvent>, Vec<&RecordedEvent>) =
+                events.iter().partition(|e| !self.blocked.contains_key(&e.stream_id));
+            (ready.into_iter().cloned().collect::<Vec<_>>().into(), held)
+        };
         let from = self.cursor;
         let name = self.target.checkpoint.clone();
         let set_path = format!("SET LOCAL search_path TO \"{}\", public", self.target.schema);

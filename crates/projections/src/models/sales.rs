@@ -412,58 +412,78 @@ async fn write_rest(connection: &mut PgConnection, w: Writes) -> Result<(), Appl
         .execute(&mut *connection)
         .await?;
     }
-    for (tenant, order, refund) in w.refunds {
-        if let SaleEffect::Refunded {
-            refund_id,
-            payment_id,
-            amount,
-            reason,
-            at,
-        } = refund
-        {
-            sqlx::query(
-                "INSERT INTO refunds (tenant_id, refund_id, order_id, payment_id, amount, reason, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(tenant)
-            .bind(refund_id)
-            .bind(order)
-            .bind(payment_id)
-            .bind(amount)
-            .bind(reason)
-            .bind(at)
-            .execute(&mut *connection)
-            .await?;
+    if !w.refunds.is_empty() {
+        let mut c = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (tenant, order, refund) in w.refunds {
+            if let SaleEffect::Refunded {
+                refund_id,
+                payment_id,
+                amount,
+                reason,
+                at,
+            } = refund
+            {
+                c.0.push(tenant);
+                c.1.push(refund_id);
+                c.2.push(order);
+                c.3.push(payment_id);
+                c.4.push(amount);
+                c.5.push(reason);
+                c.6.push(at);
+            }
         }
-    }
-    for (
-        tenant,
-        expense_id,
-        ExpenseEvent::Recorded {
-            category,
-            amount,
-            date,
-            note,
-            by,
-            at,
-        },
-    ) in w.expenses
-    {
-        let doc = serde_json::json!({ "note": note, "by": by, "at": at });
-        let category = serde_json::to_value(category)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         sqlx::query(
-            "INSERT INTO expenses (tenant_id, expense_id, category, amount, date, doc) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO refunds (tenant_id, refund_id, order_id, payment_id, amount, reason, at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[], $6::text[], \
+                $7::timestamptz[])",
         )
-        .bind(tenant)
-        .bind(expense_id)
-        .bind(category)
-        .bind(amount.value())
-        .bind(date)
-        .bind(doc)
+        .bind(c.0)
+        .bind(c.1)
+        .bind(c.2)
+        .bind(c.3)
+        .bind(c.4)
+        .bind(c.5)
+        .bind(c.6)
         .execute(&mut *connection)
+        .await?;
+    }
+    if !w.expenses.is_empty() {
+        let mut c = (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (
+            tenant,
+            expense_id,
+            ExpenseEvent::Recorded {
+                category,
+                amount,
+                date,
+                note,
+                by,
+                at,
+            },
+        ) in w.expenses
+        {
+            let category = serde_json::to_value(category)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            c.0.push(tenant);
+            c.1.push(expense_id);
+            c.2.push(category);
+            c.3.push(amount.value());
+            c.4.push(date);
+            c.5.push(serde_json::json!({ "note": note, "by": by, "at": at }));
+        }
+        sqlx::query(
+            "INSERT INTO expenses (tenant_id, expense_id, category, amount, date, doc) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::date[], $6::jsonb[])",
+        )
+        .bind(c.0)
+        .bind(c.1)
+        .bind(c.2)
+        .bind(c.3)
+        .bind(c.4)
+        .bind(c.5)
+        .execute(connection)
         .await?;
     }
     Ok(())
