@@ -79,7 +79,9 @@ pub struct LogRange<'a> {
 
 /// Reads part of the global log through any connection (a projection reads through the connection
 /// that holds its lock, so that losing the lock stops it). Only events that can no longer be
-/// preceded by a later commit are returned, as with [`EventStore::read_global`].
+/// preceded by a later commit are returned, as with [`EventStore::read_global`], which stays a
+/// statement of its own: the relay and the benchmark read the whole log, and its plan is the one
+/// measured in BENCHMARKS.md.
 pub async fn read_log<'e, E>(executor: E, range: LogRange<'_>) -> Result<Vec<RecordedEvent>, StoreError>
 where
     E: sqlx::PgExecutor<'e>,
@@ -229,9 +231,8 @@ impl Tail {
     pub async fn next_batch(&mut self, limit: u32) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut retry: Option<Duration> = None;
         loop {
-            let batch = self.store.read_global(self.position, limit).await?;
-            if let Some(last) = batch.last() {
-                self.position = GlobalPosition::of(last);
+            let batch = self.poll_batch(limit).await?;
+            if !batch.is_empty() {
                 return Ok(batch);
             }
             let wait = retry.unwrap_or(self.poll);
