@@ -289,6 +289,36 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
     );
     assert_eq!(grill.tickets[1].urgency, reports::kitchen::Urgency::Green);
 
+    // The bar sends its drinks up: the ticket leaves the bar's screen, stays on the grill's, and
+    // the expo sees the bar done.
+    let drinks = expo
+        .tickets
+        .iter()
+        .find(|t| t.order_id == second.0)
+        .unwrap()
+        .lines
+        .iter()
+        .find(|l| l.station.to_string() == "bar")
+        .unwrap()
+        .line_id;
+    r.run::<brigade_domain::order::Order>(second, brigade_domain::order::OrderCommand::MarkLineReady(drinks))
+        .await;
+    wait_caught_up(db.pool(), &read_models(), WAIT).await;
+    let bar = reports::kitchen::screen(db.pool(), r.tenant.0, Some("bar"), r.now())
+        .await
+        .unwrap();
+    assert!(bar.tickets.is_empty(), "{:?}", bar.tickets);
+    let grill_now = reports::kitchen::screen(db.pool(), r.tenant.0, Some("grill"), r.now())
+        .await
+        .unwrap();
+    assert_eq!(grill_now.tickets.len(), 2);
+    let expo_now = reports::kitchen::screen(db.pool(), r.tenant.0, None, r.now())
+        .await
+        .unwrap();
+    let second_on_expo = expo_now.tickets.iter().find(|t| t.order_id == second.0).unwrap();
+    assert_eq!(second_on_expo.stations_done, vec!["bar".to_owned()]);
+    assert_eq!(second_on_expo.lines.len(), 2);
+
     // Completing the first ticket takes it off the screens into "recently completed", with a prep time.
     r.run::<brigade_domain::order::Order>(first, brigade_domain::order::OrderCommand::StartTicket)
         .await;

@@ -147,10 +147,16 @@ pub async fn screen(
             .fetch_all(pool)
             .await?;
     let on_station = |t: &Ticket| station.is_none_or(|s| t.lines.iter().any(|l| l.station.to_string() == s));
+    // A station's screen keeps a ticket while it has lines of its own still to send up (or the
+    // whole ticket was recalled); the expo keeps it until the ticket is bumped.
+    let still_cooking_here = |t: &Ticket| {
+        t.status == TicketStatus::Recalled
+            || station.is_none_or(|s| t.lines.iter().any(|l| l.station.to_string() == s && !l.ready))
+    };
 
     let mut tickets: Vec<TicketView> = open
         .iter()
-        .filter(|(_, t)| on_station(t))
+        .filter(|(_, t)| on_station(t) && still_cooking_here(t))
         .map(|(id, t)| view(*id, t, station, now, limits))
         .collect();
     tickets.sort_by(|a, b| {
