@@ -41,6 +41,9 @@ pub struct RelayConfig {
     pub max_age: Duration,
     /// How long JetStream remembers message ids to drop republished duplicates.
     pub duplicate_window: Duration,
+    /// The most bytes JetStream keeps for the stream; the oldest messages go first (consumers
+    /// that needed them read the store).
+    pub max_bytes: i64,
 }
 
 impl Default for RelayConfig {
@@ -54,6 +57,7 @@ impl Default for RelayConfig {
             standby_poll: Duration::from_millis(500),
             max_age: Duration::from_secs(7 * 24 * 3600),
             duplicate_window: Duration::from_secs(120),
+            max_bytes: 8 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -108,6 +112,8 @@ impl Relay {
             storage: stream::StorageType::File,
             max_age: self.config.max_age,
             duplicate_window: self.config.duplicate_window,
+            max_bytes: self.config.max_bytes,
+            discard: stream::DiscardPolicy::Old,
             ..Default::default()
         };
         self.jetstream.create_or_update_stream(config).await.map_err(nats)?;

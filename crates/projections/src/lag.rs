@@ -14,7 +14,8 @@ pub struct ProjectionLag {
     pub checkpoint: GlobalPosition,
     /// The last event written.
     pub head: GlobalPosition,
-    /// Events after the checkpoint (all types: what it still has to look at).
+    /// Events after the checkpoint (all types: what it still has to look at), at most
+    /// [`LAG_COUNT_CAP`].
     pub lag_events: i64,
     /// Seconds since the oldest event after the checkpoint was recorded (0 when caught up).
     pub lag_seconds: f64,
@@ -29,6 +30,9 @@ pub struct ProjectionLag {
     /// When the checkpoint last moved.
     pub updated_at: DateTime<Utc>,
 }
+
+/// The most events [`lag`] counts behind a checkpoint.
+pub const LAG_COUNT_CAP: i64 = 1_000_000;
 
 type Row = (String, i64, i64, i64, Option<String>, DateTime<Utc>, i64);
 
@@ -48,11 +52,16 @@ pub async fn lag(pool: &PgPool) -> Result<Vec<ProjectionLag>, StoreError> {
             transaction_id,
             position,
         };
+        // Counting is capped (a projection a hundred million events behind must not make a
+        // health check scan them all): the figure saturates at LAG_COUNT_CAP.
         let (lag_events, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-            "SELECT count(*), min(recorded_at) FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)",
+            "SELECT count(*), min(recorded_at) FROM (SELECT recorded_at FROM events \
+              WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+              ORDER BY transaction_id, position LIMIT $3) behind",
         )
         .bind(transaction_id.to_string())
         .bind(position)
+        .bind(LAG_COUNT_CAP)
         .fetch_one(pool)
         .await?;
         let lag_seconds = oldest.map_or(0.0, |at| (Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);

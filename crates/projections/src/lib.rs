@@ -17,7 +17,7 @@ mod shadow;
 mod worker;
 
 pub use checkpoint::APPLIED_CHANNEL;
-pub use lag::{ProjectionLag, lag, request_retry};
+pub use lag::{LAG_COUNT_CAP, ProjectionLag, lag, request_retry};
 pub use projection::{ApplyError, BoxFuture, Projection, types};
 pub use session::SessionError;
 pub use shadow::{ShadowBuild, TableDifference, build_shadow, compare, shadow_schema};
