@@ -5,6 +5,7 @@
 
 use super::docs::{self, Key};
 use super::sale::{self, SALES_EVENT_TYPES, Sale, SaleEffect};
+use super::stored_name;
 use crate::projection::{ApplyError, BoxFuture, Projection, types};
 use brigade_domain::customer::{CustomerEvent, CustomerProfile};
 use brigade_domain::expense::ExpenseEvent;
@@ -386,11 +387,7 @@ async fn write_rest(connection: &mut PgConnection, w: Writes) -> Result<(), Appl
             c.2.push(line.line_id.0);
             c.3.push(line.menu_item_id.0);
             c.4.push(line.name.clone());
-            c.5.push(if line.category == brigade_domain::catalog::MenuCategory::Food {
-                "food"
-            } else {
-                "beverage"
-            });
+            c.5.push(stored_name(&line.category));
             c.6.push(Decimal::from(line.quantity));
             c.7.push(line.unit_price * Decimal::from(line.quantity));
             c.8.push(at);
@@ -462,10 +459,7 @@ async fn write_rest(connection: &mut PgConnection, w: Writes) -> Result<(), Appl
             },
         ) in w.expenses
         {
-            let category = serde_json::to_value(category)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let category = stored_name(&category);
             c.0.push(tenant);
             c.1.push(expense_id);
             c.2.push(category);

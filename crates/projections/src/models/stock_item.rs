@@ -1,6 +1,7 @@
 //! One inventory item as the stock read model keeps it: catalog details, quantity per department
 //! and its valuation both ways; and the movements each stock event makes. Pure.
 
+use super::stored_name;
 use brigade_domain::catalog::{Department, InventoryCategory};
 use brigade_domain::ids::{MenuItemId, OrderId};
 use brigade_domain::inventory_item::InventoryItemEvent;
@@ -94,12 +95,6 @@ pub struct Movement {
     pub at: DateTime<Utc>,
 }
 
-fn serde_name<T: Serialize>(value: &T) -> Option<String> {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-}
-
 impl StockItem {
     /// Applies a catalog event.
     pub fn apply_catalog(&mut self, event: &InventoryItemEvent) {
@@ -151,7 +146,7 @@ impl StockItem {
                     out.push(self.movement(MovementKind::Consumed, *department, -q, *at, |m| {
                         m.order_id = Some(*order_id);
                         m.menu_item_id = Some(allocation.menu_item_id);
-                        m.category = serde_name(&allocation.category);
+                        m.category = Some(stored_name(&allocation.category));
                         m.cost_fifo = cost.fifo;
                         m.cost_avco = cost.weighted_average;
                     }));
@@ -184,7 +179,7 @@ impl StockItem {
                 };
                 self.shift(*department, q);
                 out.push(self.movement(MovementKind::Adjusted, *department, q, *at, |m| {
-                    m.reason = serde_name(reason);
+                    m.reason = Some(stored_name(reason));
                     m.cost_fifo = cost.fifo;
                     m.cost_avco = cost.weighted_average;
                 }));
@@ -230,7 +225,7 @@ impl StockItem {
 
 /// Department as stored.
 pub fn department_name(department: Department) -> String {
-    serde_name(&department).unwrap_or_default()
+    stored_name(&department)
 }
 
 /// The event types the stock projection applies.

@@ -4,6 +4,7 @@
 
 use super::{start_of, timezone};
 use crate::models::sales::Offer;
+use crate::models::{from_stored_name, stored_name};
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::ids::MenuItemId;
 use brigade_domain::menu_engineering::{ItemSales, MenuAnalysis, analyse};
@@ -113,11 +114,7 @@ pub async fn bcg_matrix(
         let entry = items.entry(id).or_insert_with(|| ItemSales {
             menu_item_id: MenuItemId(id),
             name,
-            category: if category == "beverage" {
-                MenuCategory::Beverage
-            } else {
-                MenuCategory::Food
-            },
+            category: from_stored_name(&category).unwrap_or(MenuCategory::Food),
             sold: Decimal::ZERO,
             revenue: Decimal::ZERO,
             food_cost: Decimal::ZERO,
@@ -130,10 +127,10 @@ pub async fn bcg_matrix(
     }
     let all: Vec<ItemSales> = items.into_values().collect();
     let mut categories = BTreeMap::new();
-    for (category, label) in [(MenuCategory::Food, "food"), (MenuCategory::Beverage, "beverage")] {
+    for category in [MenuCategory::Food, MenuCategory::Beverage] {
         let group: Vec<ItemSales> = all.iter().filter(|i| i.category == category).cloned().collect();
         if !group.is_empty() {
-            categories.insert(label.to_owned(), analyse(&group));
+            categories.insert(stored_name(&category), analyse(&group));
         }
     }
     Ok(MenuReport {

@@ -3,6 +3,7 @@
 //! rounded only by the domain's statement.
 
 use super::{start_of, timezone};
+use crate::models::from_stored_name;
 use brigade_domain::expense::ExpenseCategory;
 use brigade_domain::pnl::{Grouping, PlFigures, PlStatement, period_start};
 use brigade_domain::valuation::Method;
@@ -156,8 +157,7 @@ pub async fn statement(
     .fetch_all(pool)
     .await?;
     for (day, category, amount) in expenses {
-        let category: ExpenseCategory =
-            serde_json::from_value(serde_json::Value::String(category)).unwrap_or(ExpenseCategory::Other);
+        let category: ExpenseCategory = from_stored_name(&category).unwrap_or(ExpenseCategory::Other);
         *days.entry(day).or_default().expenses.entry(category).or_default() += amount;
     }
 
