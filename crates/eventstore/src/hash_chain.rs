@@ -12,6 +12,7 @@
 use crate::error::StoreError;
 use crate::store::EventStore;
 use brigade_domain::ids::TenantId;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -20,16 +21,47 @@ use uuid::Uuid;
 /// The content an event's hash covers, as the database renders it.
 #[derive(sqlx::FromRow)]
 struct HashedRow {
+    position: i64,
     tenant_id: Uuid,
     stream_id: String,
     version: i64,
     event_id: Uuid,
     event_type: String,
     schema_version: i32,
-    recorded_micros: i64,
+    recorded_at: DateTime<Utc>,
     payload_text: String,
     metadata_text: String,
     hash: Vec<u8>,
+}
+
+/// Everything an event's hash covers, borrowed: what the verifier reads back from the store and
+/// what an import reads from an archive.
+pub(crate) struct HashedContent<'a> {
+    pub tenant_id: Uuid,
+    pub stream_id: &'a str,
+    pub version: i64,
+    pub event_id: Uuid,
+    pub event_type: &'a str,
+    pub schema_version: i32,
+    pub recorded_at: DateTime<Utc>,
+    pub payload: &'a str,
+    pub metadata: &'a str,
+}
+
+impl<'a> From<&'a HashedRow> for HashedContent<'a> {
+    fn from(r: &'a HashedRow) -> Self {
+        Self {
+            tenant_id: r.tenant_id,
+            stream_id: &r.stream_id,
+            version: r.version,
+            event_id: r.event_id,
+            event_type: &r.event_type,
+            schema_version: r.schema_version,
+            recorded_at: r.recorded_at,
+            payload: &r.payload_text,
+            metadata: &r.metadata_text,
+        }
+    }
 }
 
 /// The digest of an event's content, as the writer sends it and the verifier recomputes it.
@@ -43,38 +75,41 @@ pub(crate) fn content_digest(
     metadata: &str,
 ) -> Vec<u8> {
     let mut h = Sha256::new();
-    for part in [
-        tenant.to_string().as_str(),
-        stream_id,
-        event_id.to_string().as_str(),
-        event_type,
-        schema_version.to_string().as_str(),
-        payload,
-    ] {
-        h.update(part.as_bytes());
-        h.update(b"\n");
-    }
+    let mut uuid_text = Uuid::encode_buffer();
+    h.update(tenant.hyphenated().encode_lower(&mut uuid_text).as_bytes());
+    h.update(b"\n");
+    h.update(stream_id.as_bytes());
+    h.update(b"\n");
+    h.update(event_id.hyphenated().encode_lower(&mut uuid_text).as_bytes());
+    h.update(b"\n");
+    h.update(event_type.as_bytes());
+    h.update(b"\n");
+    h.update(schema_version.to_string().as_bytes());
+    h.update(b"\n");
+    h.update(payload.as_bytes());
+    h.update(b"\n");
     h.update(metadata.as_bytes());
     h.finalize().to_vec()
 }
 
-fn compute(prev: Option<&[u8]>, r: &HashedRow) -> Vec<u8> {
+/// An event's hash: chained to the previous event of its stream (`None` for the first).
+pub(crate) fn event_hash(prev: Option<&[u8]>, c: &HashedContent<'_>) -> [u8; 32] {
     let digest = content_digest(
-        r.tenant_id,
-        &r.stream_id,
-        r.event_id,
-        &r.event_type,
-        r.schema_version,
-        &r.payload_text,
-        &r.metadata_text,
+        c.tenant_id,
+        c.stream_id,
+        c.event_id,
+        c.event_type,
+        c.schema_version,
+        c.payload,
+        c.metadata,
     );
     let mut h = Sha256::new();
     if let Some(prev) = prev {
         h.update(prev);
     }
     h.update(&digest);
-    h.update(format!("{}\n{}", r.version, r.recorded_micros).as_bytes());
-    h.finalize().to_vec()
+    h.update(format!("{}\n{}", c.version, c.recorded_at.timestamp_micros()).as_bytes());
+    h.finalize().into()
 }
 
 /// What is wrong with one event or stream.
@@ -86,6 +121,14 @@ pub enum FaultKind {
     Altered {
         /// The event.
         event_id: Uuid,
+    },
+    /// This event was stored before the one preceding it in the stream (versions swapped or
+    /// renumbered): appends store a stream's events in version order.
+    Reordered {
+        /// The event.
+        event_id: Uuid,
+        /// The global position of the version before it, which is later than this one's.
+        previous_position: i64,
     },
     /// Versions are missing before this one (events deleted).
     Missing {
@@ -127,11 +170,42 @@ pub struct IntegrityReport {
     pub faults: Vec<Fault>,
 }
 
-const BATCH: i64 = 10_000;
+const BATCH: i64 = 20_000;
+
+/// The previous event of the stream being followed.
+struct Link {
+    tenant_id: Uuid,
+    stream_id: String,
+    version: i64,
+    position: i64,
+    hash: Vec<u8>,
+}
+
+/// Where a verification is in `(tenant, stream, version)` order.
+type Cursor = (Uuid, String, i64);
+
+async fn fetch(pool: sqlx::PgPool, tenant: Option<Uuid>, after: Cursor) -> Result<Vec<HashedRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT position, tenant_id, stream_id, version, event_id, event_type, schema_version, recorded_at, \
+                payload::text AS payload_text, metadata::text AS metadata_text, hash \
+         FROM events WHERE (tenant_id, stream_id, version) > ($1, $2, $3) AND ($4::uuid IS NULL OR tenant_id = $4) \
+         ORDER BY tenant_id, stream_id, version LIMIT $5",
+    )
+    .bind(after.0)
+    .bind(after.1)
+    .bind(after.2)
+    .bind(tenant)
+    .bind(BATCH)
+    .fetch_all(&pool)
+    .await
+}
 
 impl EventStore {
     /// Recomputes every hash chain (of one tenant, or all) and reports each fault.
     /// `progress` is called after each batch with the number of events checked so far.
+    ///
+    /// Streams are read in `(tenant, stream, version)` order, by the stream index, one batch
+    /// ahead: the next batch is fetched while this one is hashed.
     pub async fn verify(
         &self,
         tenant: Option<TenantId>,
@@ -139,54 +213,36 @@ impl EventStore {
     ) -> Result<IntegrityReport, StoreError> {
         let tenant = tenant.map(TenantId::uuid);
         let mut report = IntegrityReport::default();
-        let mut last: HashMap<(Uuid, String), (u64, Vec<u8>)> = HashMap::new();
-        let (mut cursor_tenant, mut cursor_stream, mut cursor_version) = (Uuid::nil(), String::new(), 0_i64);
-        let mut prev: Option<(Uuid, String, i64, Vec<u8>)> = None;
-        loop {
-            let rows: Vec<HashedRow> = sqlx::query_as(
-                "SELECT tenant_id, stream_id, version, event_id, event_type, schema_version, \
-                        (extract(epoch FROM recorded_at) * 1000000)::bigint AS recorded_micros, \
-                        payload::text AS payload_text, metadata::text AS metadata_text, hash \
-                 FROM events WHERE (tenant_id, stream_id, version) > ($1, $2, $3) AND ($4::uuid IS NULL OR tenant_id = $4) \
-                 ORDER BY tenant_id, stream_id, version LIMIT $5",
-            )
-            .bind(cursor_tenant)
-            .bind(&cursor_stream)
-            .bind(cursor_version)
-            .bind(tenant)
-            .bind(BATCH)
-            .fetch_all(&self.pool)
-            .await?;
-            let Some(tail) = rows.last() else { break };
-            (cursor_tenant, cursor_stream, cursor_version) = (tail.tenant_id, tail.stream_id.clone(), tail.version);
-            for row in &rows {
-                let same_stream = prev
-                    .as_ref()
-                    .is_some_and(|(t, s, _, _)| *t == row.tenant_id && *s == row.stream_id);
-                let (expected_version, prev_hash) = match &prev {
-                    Some((_, _, v, h)) if same_stream => (v + 1, Some(h.as_slice())),
-                    _ => (1, None),
-                };
-                let version = u64::try_from(row.version).unwrap_or_default();
-                let fault = |kind| Fault {
-                    tenant_id: TenantId(row.tenant_id),
-                    stream_id: row.stream_id.clone(),
-                    version,
-                    kind,
-                };
-                if row.version != expected_version {
-                    let from_version = u64::try_from(expected_version).unwrap_or_default();
-                    report.faults.push(fault(FaultKind::Missing { from_version }));
-                } else if compute(prev_hash, row) != row.hash {
-                    report.faults.push(fault(FaultKind::Altered { event_id: row.event_id }));
-                }
-                last.insert((row.tenant_id, row.stream_id.clone()), (version, row.hash.clone()));
-                prev = Some((row.tenant_id, row.stream_id.clone(), row.version, row.hash.clone()));
-                report.events_checked += 1;
+        let mut heads: HashMap<(Uuid, String), u64> = HashMap::new();
+        let mut link: Option<Link> = None;
+        let mut next = Some(tokio::spawn(fetch(
+            self.pool.clone(),
+            tenant,
+            (Uuid::nil(), String::new(), 0),
+        )));
+        while let Some(fetching) = next.take() {
+            let rows = fetching
+                .await
+                .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.to_string())))??;
+            if let Some(tail) = rows.last()
+                && rows.len() == BATCH as usize
+            {
+                let after = (tail.tenant_id, tail.stream_id.clone(), tail.version);
+                next = Some(tokio::spawn(fetch(self.pool.clone(), tenant, after)));
+            }
+            for row in rows {
+                check(&mut link, &mut heads, &mut report, row);
             }
             progress(report.events_checked);
         }
-        self.check_heads(tenant, &last, &mut report).await?;
+        if let Some(last) = link {
+            heads.insert(
+                (last.tenant_id, last.stream_id),
+                u64::try_from(last.version).unwrap_or_default(),
+            );
+        }
+        report.streams_checked = heads.len() as u64;
+        self.check_heads(tenant, &heads, &mut report).await?;
         Ok(report)
     }
 
@@ -194,7 +250,7 @@ impl EventStore {
     async fn check_heads(
         &self,
         tenant: Option<Uuid>,
-        last: &HashMap<(Uuid, String), (u64, Vec<u8>)>,
+        heads: &HashMap<(Uuid, String), u64>,
         report: &mut IntegrityReport,
     ) -> Result<(), StoreError> {
         let recorded: Vec<(Uuid, String, i64)> = sqlx::query_as(
@@ -204,10 +260,9 @@ impl EventStore {
         .bind(tenant)
         .fetch_all(&self.pool)
         .await?;
-        report.streams_checked = last.len() as u64;
         for (tenant_id, stream_id, version) in recorded {
             let recorded_version = u64::try_from(version).unwrap_or_default();
-            let last_event_version = last.get(&(tenant_id, stream_id.clone())).map_or(0, |(v, _)| *v);
+            let last_event_version = heads.get(&(tenant_id, stream_id.clone())).copied().unwrap_or(0);
             if last_event_version < recorded_version {
                 report.faults.push(Fault {
                     tenant_id: TenantId(tenant_id),
@@ -221,5 +276,62 @@ impl EventStore {
             }
         }
         Ok(())
+    }
+}
+
+/// Checks one event against the previous one of its stream, and makes it the previous one.
+fn check(
+    link: &mut Option<Link>,
+    heads: &mut HashMap<(Uuid, String), u64>,
+    report: &mut IntegrityReport,
+    row: HashedRow,
+) {
+    let continues = link
+        .as_ref()
+        .is_some_and(|l| l.tenant_id == row.tenant_id && l.stream_id == row.stream_id);
+    if !continues && let Some(done) = link.take() {
+        heads.insert(
+            (done.tenant_id, done.stream_id),
+            u64::try_from(done.version).unwrap_or_default(),
+        );
+    }
+    let version = u64::try_from(row.version).unwrap_or_default();
+    let fault = |kind| Fault {
+        tenant_id: TenantId(row.tenant_id),
+        stream_id: row.stream_id.clone(),
+        version,
+        kind,
+    };
+    let (expected_version, prev_hash, prev_position) = match link.as_ref() {
+        Some(l) => (l.version + 1, Some(l.hash.as_slice()), l.position),
+        None => (1, None, i64::MIN),
+    };
+    if row.version != expected_version {
+        let from_version = u64::try_from(expected_version).unwrap_or_default();
+        report.faults.push(fault(FaultKind::Missing { from_version }));
+    } else if row.position < prev_position {
+        report.faults.push(fault(FaultKind::Reordered {
+            event_id: row.event_id,
+            previous_position: prev_position,
+        }));
+    } else if event_hash(prev_hash, &HashedContent::from(&row)).as_slice() != row.hash.as_slice() {
+        report.faults.push(fault(FaultKind::Altered { event_id: row.event_id }));
+    }
+    report.events_checked += 1;
+    match link {
+        Some(l) => {
+            l.version = row.version;
+            l.position = row.position;
+            l.hash = row.hash;
+        }
+        None => {
+            *link = Some(Link {
+                tenant_id: row.tenant_id,
+                stream_id: row.stream_id,
+                version: row.version,
+                position: row.position,
+                hash: row.hash,
+            });
+        }
     }
 }

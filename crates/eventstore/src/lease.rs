@@ -53,6 +53,19 @@ impl Lease {
         }
     }
 
+    /// Takes the lock called `name` if it is free now; `None` if another session holds it.
+    pub async fn try_acquire(pool: &PgPool, name: &str) -> Result<Option<Lease>, StoreError> {
+        let mut connection = pool.acquire().await?.detach();
+        let won: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+            .bind(name)
+            .fetch_one(&mut connection)
+            .await?;
+        Ok(won.then(|| Lease {
+            name: name.to_owned(),
+            connection,
+        }))
+    }
+
     /// The connection holding the lock: write through it whatever only the leader may write.
     pub fn connection(&mut self) -> &mut PgConnection {
         &mut self.connection

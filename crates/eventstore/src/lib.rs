@@ -4,6 +4,7 @@
 //! - idempotent by command id (a repeat returns the first result and writes nothing);
 //! - every stream belongs to one tenant; [`TenantStore`] cannot see another tenant's events;
 //! - a per-stream hash chain, verified by [`EventStore::verify`];
+//! - export and import as NDJSON, and the audit queries of the replay CLI;
 //! - upcasting of old schema versions on read (through the domain's `EventPayload`);
 //! - snapshots, and loading an aggregate now, at a version, or at a moment;
 //! - a gap-safe global log with prompt wake-up of tailing readers ([`Tail`]);
@@ -11,6 +12,8 @@
 //! - the command-handling loop with bounded retry on conflict ([`TenantStore::execute`]).
 
 mod append;
+mod archive;
+mod audit;
 mod command;
 mod envelope;
 mod error;
@@ -26,6 +29,8 @@ mod store;
 mod stream;
 mod wake;
 
+pub use archive::{ArchiveError, ArchivedEvent, ExportFilter, ImportReport};
+pub use audit::AuditQuery;
 pub use command::{CommandError, CommandOutcome, MAX_ATTEMPTS, SNAPSHOT_EVERY, retry_on_conflict};
 pub use envelope::{Envelope, EnvelopeError, subject_for};
 pub use error::StoreError;

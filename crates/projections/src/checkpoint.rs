@@ -72,20 +72,3 @@ pub(crate) async fn set_error(
         .await?;
     Ok(())
 }
-
-/// Starts a projection over from the beginning of the log (its tables must be emptied in the same
-/// transaction).
-pub(crate) async fn reset(connection: &mut PgConnection, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE projection_checkpoints SET transaction_id = 0, position = 0, applied_events = 0, \
-                last_error = NULL, retry_requested = false WHERE name = $1",
-    )
-    .bind(name)
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query("DELETE FROM projection_parked WHERE name = $1")
-        .bind(name)
-        .execute(connection)
-        .await?;
-    Ok(())
-}

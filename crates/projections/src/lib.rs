@@ -14,11 +14,15 @@ pub mod reports;
 pub mod runner;
 mod session;
 mod shadow;
+mod swap;
 mod worker;
 
 pub use checkpoint::APPLIED_CHANNEL;
 pub use lag::{LAG_COUNT_CAP, ProjectionLag, lag, request_retry};
 pub use projection::{ApplyError, BoxFuture, Projection, types};
 pub use session::SessionError;
-pub use shadow::{ShadowBuild, TableDifference, build_shadow, compare, shadow_schema};
+pub use shadow::{
+    RebuildError, ShadowBuild, ShadowRun, TableDifference, build_shadow, compare, shadow_checkpoint, shadow_schema,
+};
+pub use swap::{Comparison, Swapped};
 pub use worker::{Worker, WorkerConfig};

@@ -97,30 +97,39 @@ impl Session {
             },
         };
         let mut applied = 0;
-        let projection = self.projection.clone();
-        let types = projection.event_types();
         loop {
-            let range = LogRange {
-                after: self.cursor,
-                until: Some(until),
-                types: Some(types),
-                limit: self.catch_up_batch,
-            };
-            let batch = read_log(self.lease.connection(), range).await?;
-            let Some(last) = batch.last() else { break };
-            let full = batch.len() == self.catch_up_batch as usize;
-            // The last page also carries the checkpoint to the end.
-            let to = if full { GlobalPosition::of(last) } else { until };
-            applied += batch.len();
-            self.commit(batch, to).await?;
-            if !full {
-                break;
+            let (n, reached) = self.catch_up_page(until).await?;
+            applied += n;
+            if reached {
+                return Ok(applied);
             }
         }
-        if until > self.cursor {
-            self.commit(Vec::new(), until).await?;
+    }
+
+    /// One page of a catch-up towards `until` (a point of the readable log): applies up to
+    /// `catch_up_batch` events and moves the checkpoint past them, or to `until` once the page
+    /// holds the last of them. Returns the events applied and whether `until` was reached.
+    pub async fn catch_up_page(&mut self, until: GlobalPosition) -> Result<(usize, bool), SessionError> {
+        if until <= self.cursor {
+            return Ok((0, true));
         }
-        Ok(applied)
+        let projection = self.projection.clone();
+        let range = LogRange {
+            after: self.cursor,
+            until: Some(until),
+            types: Some(projection.event_types()),
+            limit: self.catch_up_batch,
+        };
+        let batch = read_log(self.lease.connection(), range).await?;
+        let applied = batch.len();
+        let full = applied == self.catch_up_batch as usize;
+        // The last page also carries the checkpoint to the end.
+        let to = match batch.last() {
+            Some(last) if full => GlobalPosition::of(last),
+            _ => until,
+        };
+        self.commit(batch, to).await?;
+        Ok((applied, !full))
     }
 
     /// Applies `events` (of wanted types, in order, all after the checkpoint) and moves the
@@ -320,7 +329,7 @@ impl Session {
     }
 }
 
-async fn insert_parked(
+pub(crate) async fn insert_parked(
     connection: &mut sqlx::PgConnection,
     name: &str,
     event: &RecordedEvent,

@@ -123,6 +123,11 @@ impl Worker {
             };
             match outcome {
                 Ok(()) => break,
+                // The checkpoint moved under this worker: a rebuild was swapped in (or, after a
+                // lost connection, another worker took over). Start again from the stored one.
+                Err(SessionError::Fenced) => {
+                    tracing::info!(projection = self.projection.name(), "checkpoint moved; reloading it");
+                }
                 Err(error) => {
                     tracing::warn!(projection = self.projection.name(), %error, "worker restarting");
                     tokio::select! {
