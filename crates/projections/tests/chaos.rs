@@ -11,11 +11,15 @@ use brigade_domain::catalog::MenuCategory;
 use brigade_domain::order::{Order, OrderCommand};
 use common::nats::NatsServer;
 use common::restaurant::Restaurant;
-use common::{TestDb, assert_equals_rebuild, head_of, read_models, wait_caught_up, worker_bin};
+use common::{TestDb, assert_equals_rebuild, head_of, read_models, wait_caught_up};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+fn worker_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_brigade-worker")
+}
 
 struct Proc {
     args: Vec<&'static str>,

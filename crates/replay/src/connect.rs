@@ -3,7 +3,8 @@
 
 use anyhow::{Context, bail};
 use brigade_eventstore::EventStore;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,11 +14,24 @@ pub async fn connect(url: Option<&str>, require_schema: bool) -> anyhow::Result<
         bail!("no database: set DATABASE_URL or pass --database-url (scripts/services.sh up writes it to .local/env)")
     };
     let shown = masked(url);
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        bail!("--database-url {shown:?} is not a PostgreSQL URL (postgres://user:password@host:port/database)");
+    }
     let options =
         PgConnectOptions::from_str(url).with_context(|| format!("--database-url {shown:?} is not a PostgreSQL URL"))?;
+    // One connection first: its error says why (refused, unknown host, bad password), where a
+    // pool would only say that it timed out.
+    let probe = tokio::time::timeout(Duration::from_secs(10), PgConnection::connect_with(&options)).await;
+    match probe {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+        }
+        Ok(Err(e)) => bail!("cannot connect to {shown}: {e}"),
+        Err(_) => bail!("cannot connect to {shown}: no answer within 10 s"),
+    }
     let pool = PgPoolOptions::new()
         .max_connections(6)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
         .with_context(|| format!("cannot connect to {shown}"))?;

@@ -100,11 +100,6 @@ pub async fn assert_equals_rebuild(pool: &PgPool, projection: Arc<dyn Projection
     );
 }
 
-/// Path of a binary of this package.
-pub fn worker_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_brigade-worker")
-}
-
 /// The relay and every read model's worker, in this process, against `nats`.
 pub struct Fanout {
     pub shutdown: tokio_util::sync::CancellationToken,
