@@ -14,6 +14,11 @@
 //! - **dry run**: the live tables are locked against writes only, the shadow copy is brought to
 //!   the live checkpoint, both are compared row for row, and the transaction is rolled back.
 //!
+//! What "the last events" are is decided by the global log's rule (only below the oldest
+//! transaction in flight). An ACCESS EXCLUSIVE lock gives the swap's transaction its id when it
+//! asks for the lock, so events of transactions that start later are not readable inside it; they
+//! land after the new checkpoint, and the live worker applies them once it has reloaded it.
+//!
 //! Lock waits are bounded (`lock_timeout`) and a deadlock with a worker is possible (it takes the
 //! tables in its own order); either makes the attempt roll back and start again.
 

@@ -42,6 +42,9 @@ pub enum Command {
         /// Throw away an interrupted build and start from the beginning of the log.
         #[arg(long)]
         restart: bool,
+        /// Events per transaction (smaller: shorter transactions, more of them).
+        #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch: u32,
     },
     /// Write events as NDJSON, one per line, in the order of the global log.
     Export {

@@ -87,7 +87,15 @@ async fn run(cli: Cli, out: Output) -> anyhow::Result<Verdict> {
             projection,
             dry_run,
             restart,
-        } => rebuild::run(store.pool(), out, projection, *dry_run, *restart).await,
+            batch,
+        } => {
+            let how = rebuild::How {
+                dry_run: *dry_run,
+                restart: *restart,
+                batch: *batch,
+            };
+            rebuild::run(store.pool(), out, projection, how).await
+        }
         Command::Export { filter, output } => archive::export(&store, out, filter, output.as_deref()).await,
         Command::Import { file } => archive::import(&store, out, file).await,
     }

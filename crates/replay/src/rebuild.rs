@@ -13,8 +13,16 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Events per transaction of a rebuild.
-const BATCH: u32 = 5_000;
+/// How to rebuild.
+#[derive(Clone, Copy, Debug)]
+pub struct How {
+    /// Compare with the live model instead of swapping in.
+    pub dry_run: bool,
+    /// Start over instead of resuming an interrupted build.
+    pub restart: bool,
+    /// Events per transaction.
+    pub batch: u32,
+}
 
 #[derive(Serialize)]
 struct Rebuilt {
@@ -32,7 +40,7 @@ struct Rebuilt {
 }
 
 /// `rebuild`.
-pub async fn run(pool: &PgPool, out: Output, name: &str, dry_run: bool, restart: bool) -> anyhow::Result<Verdict> {
+pub async fn run(pool: &PgPool, out: Output, name: &str, how: How) -> anyhow::Result<Verdict> {
     let projections = if name == "all" {
         models::all()
     } else {
@@ -47,7 +55,7 @@ pub async fn run(pool: &PgPool, out: Output, name: &str, dry_run: bool, restart:
     let mut results = Vec::new();
     let mut verdict = Verdict::Clean;
     for projection in projections {
-        let rebuilt = one(pool, out, projection, dry_run, restart).await?;
+        let rebuilt = one(pool, out, projection, how).await?;
         if rebuilt.interrupted_at.is_some() {
             verdict = Verdict::Interrupted;
         } else if rebuilt.comparison.as_ref().is_some_and(|c| !c.differences.is_empty()) {
@@ -63,15 +71,9 @@ pub async fn run(pool: &PgPool, out: Output, name: &str, dry_run: bool, restart:
     Ok(verdict)
 }
 
-async fn one(
-    pool: &PgPool,
-    out: Output,
-    projection: Arc<dyn Projection>,
-    dry_run: bool,
-    restart: bool,
-) -> anyhow::Result<Rebuilt> {
+async fn one(pool: &PgPool, out: Output, projection: Arc<dyn Projection>, how: How) -> anyhow::Result<Rebuilt> {
     let name = projection.name().to_owned();
-    let mut run = ShadowRun::open(pool, projection, BATCH, restart).await?;
+    let mut run = ShadowRun::open(pool, projection, how.batch, how.restart).await?;
     let remaining = run.remaining().await?;
     let bar = out.progress(remaining, &name);
     let started = Instant::now();
@@ -112,7 +114,7 @@ async fn one(
     if interrupted {
         rebuilt.interrupted_at = Some(run.checkpoint());
         run.close().await;
-    } else if dry_run {
+    } else if how.dry_run {
         rebuilt.comparison = Some(run.compare_with_live().await?);
         run.discard().await?;
     } else {

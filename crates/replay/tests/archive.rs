@@ -78,15 +78,25 @@ async fn export_then_import_into_an_empty_database_keeps_everything_and_verifies
     // (transaction, position), so here the later position comes first.
     let t = db.store.tenant(second);
     let mut early = db.pool().begin().await.unwrap();
-    sqlx::query("SELECT pg_current_xact_id()").execute(&mut *early).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *early)
+        .await
+        .unwrap();
     t.append(&meta(), &[counter_events("counter-late", ExpectedVersion::NoStream, 1)])
         .await
         .unwrap();
-    t.append_in(&mut early, &meta(), &[counter_events("counter-early", ExpectedVersion::NoStream, 1)])
+    t.append_in(
+        &mut early,
+        &meta(),
+        &[counter_events("counter-early", ExpectedVersion::NoStream, 1)],
+    )
+    .await
+    .unwrap();
+    early.commit().await.unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(db.pool())
         .await
         .unwrap();
-    early.commit().await.unwrap();
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(db.pool()).await.unwrap();
     assert!(total >= 100_000, "{total}");
 
     let first = temp_file("export");
@@ -116,8 +126,14 @@ async fn export_then_import_into_an_empty_database_keeps_everything_and_verifies
     // The moved store carries on: idempotency is kept (the command log was rebuilt), positions
     // continue after the imported ones, and the chains still verify.
     let moved = EventStore::connect(&target, 2).await.unwrap();
-    let source_commands: i64 = sqlx::query_scalar("SELECT count(*) FROM commands").fetch_one(db.pool()).await.unwrap();
-    let moved_commands: i64 = sqlx::query_scalar("SELECT count(*) FROM commands").fetch_one(moved.pool()).await.unwrap();
+    let source_commands: i64 = sqlx::query_scalar("SELECT count(*) FROM commands")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let moved_commands: i64 = sqlx::query_scalar("SELECT count(*) FROM commands")
+        .fetch_one(moved.pool())
+        .await
+        .unwrap();
     assert_eq!(moved_commands, source_commands);
     let (tenant, command_id): (Uuid, String) =
         sqlx::query_as("SELECT tenant_id, metadata->>'command_id' FROM events WHERE stream_id = 'counter-late'")
@@ -130,13 +146,19 @@ async fn export_then_import_into_an_empty_database_keeps_everything_and_verifies
         .append(&repeat, &[counter_events("counter-late", ExpectedVersion::Any, 1)])
         .await
         .unwrap();
-    assert!(outcome.duplicate, "a command recorded before the move is still recognised");
+    assert!(
+        outcome.duplicate,
+        "a command recorded before the move is still recognised"
+    );
     let fresh = moved
         .tenant(TenantId(tenant))
         .append(&meta(), &[counter_events("counter-late", ExpectedVersion::Exact(1), 1)])
         .await
         .unwrap();
-    let max_before: i64 = sqlx::query_scalar("SELECT max(position) FROM events").fetch_one(db.pool()).await.unwrap();
+    let max_before: i64 = sqlx::query_scalar("SELECT max(position) FROM events")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert!(fresh.positions[0] > max_before);
     assert_eq!(replay(&target, &["verify"]).await.code, 0);
     let _ = std::fs::remove_file(first);
@@ -150,9 +172,19 @@ async fn an_edited_or_partial_archive_or_a_non_empty_store_is_refused_and_nothin
     let soup = r.dish("Soup", MenuCategory::Food, "7.50", "hot", &[]).await;
     r.sell(soup, 2).await;
     let archive = temp_file("small");
-    assert_eq!(replay(&db.url, &["export", "-o", archive.to_str().unwrap()]).await.code, 0);
-    let lines: Vec<String> = std::fs::read_to_string(&archive).unwrap().lines().map(str::to_owned).collect();
-    let paid = lines.iter().position(|l| l.contains("\"order.payment_captured\"")).unwrap();
+    assert_eq!(
+        replay(&db.url, &["export", "-o", archive.to_str().unwrap()]).await.code,
+        0
+    );
+    let lines: Vec<String> = std::fs::read_to_string(&archive)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let paid = lines
+        .iter()
+        .position(|l| l.contains("\"order.payment_captured\""))
+        .unwrap();
 
     let edited = temp_file("edited");
     let mut altered = lines.clone();
@@ -173,12 +205,19 @@ async fn an_edited_or_partial_archive_or_a_non_empty_store_is_refused_and_nothin
     replay(&target, &["import", partial.to_str().unwrap()])
         .await
         .assert_refused("where version");
-    replay(&target, &["import", garbage.to_str().unwrap()]).await.assert_refused("line 2: ");
+    replay(&target, &["import", garbage.to_str().unwrap()])
+        .await
+        .assert_refused("line 2: ");
     let target_store = EventStore::connect(&target, 1).await.unwrap();
-    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(target_store.pool()).await.unwrap();
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(target_store.pool())
+        .await
+        .unwrap();
     assert_eq!(written, 0, "a refused import writes nothing");
     // Into a store that already holds events.
-    replay(&db.url, &["import", archive.to_str().unwrap()]).await.assert_refused("is not empty");
+    replay(&db.url, &["import", archive.to_str().unwrap()])
+        .await
+        .assert_refused("is not empty");
 }
 
 #[tokio::test]
@@ -206,15 +245,34 @@ async fn export_filters_take_a_tenant_a_category_or_a_time_range() {
     assert_eq!(of_a.len() as i64, in_a);
     assert!(of_a.iter().all(|e| e["tenant_id"] == json!(a.tenant.0)));
     let orders = lines(&replay(&db.url, &["export", "--category", "order"]).await);
-    assert!(!orders.is_empty() && orders.iter().all(|e| e["stream_id"].as_str().unwrap().starts_with("order-")));
+    assert!(
+        !orders.is_empty()
+            && orders
+                .iter()
+                .all(|e| e["stream_id"].as_str().unwrap().starts_with("order-"))
+    );
     let since = between.to_rfc3339();
     let later = lines(&replay(&db.url, &["export", "--from", &since]).await);
     assert!(!later.is_empty());
-    assert!(later.iter().all(|e| e["recorded_at"].as_str().unwrap() >= since.as_str()));
+    assert!(
+        later
+            .iter()
+            .all(|e| e["recorded_at"].as_str().unwrap() >= since.as_str())
+    );
 
     // A tenant moves: its export alone goes into an empty store and verifies there.
     let archive = temp_file("tenant");
-    let out = replay(&db.url, &["export", "--tenant", &b.tenant.0.to_string(), "-o", archive.to_str().unwrap()]).await;
+    let out = replay(
+        &db.url,
+        &[
+            "export",
+            "--tenant",
+            &b.tenant.0.to_string(),
+            "-o",
+            archive.to_str().unwrap(),
+        ],
+    )
+    .await;
     assert_eq!(out.code, 0, "{out:?}");
     let target = empty_database("tenant_move").await;
     assert_eq!(replay(&target, &["import", archive.to_str().unwrap()]).await.code, 0);

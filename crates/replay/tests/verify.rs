@@ -40,7 +40,10 @@ async fn tampering_with_stored_events_is_detected_and_named() {
     }
     let tea = other.dish("Tea", MenuCategory::Beverage, "3.00", "bar", &[]).await;
     other.sell(tea, 2).await;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(db.pool()).await.unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
 
     let clean = replay(&db.url, &["verify", "--json"]).await;
     assert_eq!(clean.code, 0, "{clean:?}");
@@ -56,12 +59,36 @@ async fn tampering_with_stored_events_is_detected_and_named() {
         .fetch_one(db.pool())
         .await
         .unwrap();
-    tamper(db.pool(), &format!("UPDATE events SET payload = '{{\"covers\":99}}' WHERE stream_id = '{edited}' AND version = 3")).await;
-    tamper(db.pool(), &format!("UPDATE events SET version = -2 WHERE stream_id = '{swapped}' AND version = 2")).await;
-    tamper(db.pool(), &format!("UPDATE events SET version = 2 WHERE stream_id = '{swapped}' AND version = 3")).await;
-    tamper(db.pool(), &format!("UPDATE events SET version = 3 WHERE stream_id = '{swapped}' AND version = -2")).await;
-    tamper(db.pool(), &format!("DELETE FROM events WHERE stream_id = '{holed}' AND version = 2")).await;
-    tamper(db.pool(), &format!("DELETE FROM events WHERE stream_id = '{cut}' AND version = {last_of_cut}")).await;
+    tamper(
+        db.pool(),
+        &format!("UPDATE events SET payload = '{{\"covers\":99}}' WHERE stream_id = '{edited}' AND version = 3"),
+    )
+    .await;
+    tamper(
+        db.pool(),
+        &format!("UPDATE events SET version = -2 WHERE stream_id = '{swapped}' AND version = 2"),
+    )
+    .await;
+    tamper(
+        db.pool(),
+        &format!("UPDATE events SET version = 2 WHERE stream_id = '{swapped}' AND version = 3"),
+    )
+    .await;
+    tamper(
+        db.pool(),
+        &format!("UPDATE events SET version = 3 WHERE stream_id = '{swapped}' AND version = -2"),
+    )
+    .await;
+    tamper(
+        db.pool(),
+        &format!("DELETE FROM events WHERE stream_id = '{holed}' AND version = 2"),
+    )
+    .await;
+    tamper(
+        db.pool(),
+        &format!("DELETE FROM events WHERE stream_id = '{cut}' AND version = {last_of_cut}"),
+    )
+    .await;
 
     let run = replay(&db.url, &["verify", "--json"]).await;
     assert_eq!(run.code, 1, "{run:?}");
