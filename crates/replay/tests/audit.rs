@@ -226,7 +226,7 @@ async fn audit_actor_and_correlation_find_everything_one_user_or_one_request_did
         ],
     )
     .await;
-    assert_eq!(streams(&later), [second_expense.clone()]);
+    assert_eq!(streams(&later), std::slice::from_ref(&second_expense));
     let capped = replay(
         &db.url,
         &["audit", "actor", &user.0.to_string(), "--limit", "2", "--json"],
