@@ -7,3 +7,4 @@ scripts/services.sh up
 source .local/env
 cargo bench --locked -p brigade-eventstore --bench eventstore
 cargo bench --locked -p brigade-projections --bench fanout
+cargo bench --locked -p brigade-replay --bench replay
