@@ -67,8 +67,14 @@ async fn main() {
     store.migrate().await.unwrap();
     let started = Instant::now();
     restaurant_log(&store, orders).await;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&pool).await.unwrap();
-    println!("wrote {total} events ({orders} orders) in {:.1} s", started.elapsed().as_secs_f64());
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!(
+        "wrote {total} events ({orders} orders) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let (base, _) = url.rsplit_once('/').unwrap();
     let db_url = format!("{base}/brigade_bench_replay");
 
@@ -130,7 +136,10 @@ async fn main() {
     );
     let target = fresh_db(&url, "brigade_bench_replay_import").await;
     target.close().await;
-    let (out, secs) = replay(&format!("{base}/brigade_bench_replay_import"), &["import", file.to_str().unwrap()]);
+    let (out, secs) = replay(
+        &format!("{base}/brigade_bench_replay_import"),
+        &["import", file.to_str().unwrap()],
+    );
     println!(
         "  import {} events in {secs:.2} s: {:.0} events/s (every hash checked, one transaction)",
         out["events"],

@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// How to rebuild.
 #[derive(Clone, Copy, Debug)]
@@ -52,10 +53,13 @@ pub async fn run(pool: &PgPool, out: Output, name: &str, how: How) -> anyhow::Re
             }
         }
     };
+    // Listening from the start: a Ctrl-C during a swap or a comparison is not lost, it stops the
+    // run before the next read model.
+    let mut interrupt = Interrupt::listen()?;
     let mut results = Vec::new();
     let mut verdict = Verdict::Clean;
     for projection in projections {
-        let rebuilt = one(pool, out, projection, how).await?;
+        let rebuilt = one(pool, out, projection, how, &mut interrupt).await?;
         if rebuilt.interrupted_at.is_some() {
             verdict = Verdict::Interrupted;
         } else if rebuilt.comparison.as_ref().is_some_and(|c| !c.differences.is_empty()) {
@@ -71,7 +75,41 @@ pub async fn run(pool: &PgPool, out: Output, name: &str, how: How) -> anyhow::Re
     Ok(verdict)
 }
 
-async fn one(pool: &PgPool, out: Output, projection: Arc<dyn Projection>, how: How) -> anyhow::Result<Rebuilt> {
+/// Ctrl-C (SIGINT) or SIGTERM: stop after the batch in hand.
+struct Interrupt {
+    int: Signal,
+    term: Signal,
+    received: bool,
+}
+
+impl Interrupt {
+    fn listen() -> anyhow::Result<Self> {
+        Ok(Self {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            received: false,
+        })
+    }
+
+    /// Resolves once a signal has come (at once if one came earlier).
+    async fn received(&mut self) {
+        if !self.received {
+            tokio::select! {
+                _ = self.int.recv() => {}
+                _ = self.term.recv() => {}
+            }
+            self.received = true;
+        }
+    }
+}
+
+async fn one(
+    pool: &PgPool,
+    out: Output,
+    projection: Arc<dyn Projection>,
+    how: How,
+    interrupt: &mut Interrupt,
+) -> anyhow::Result<Rebuilt> {
     let name = projection.name().to_owned();
     let mut run = ShadowRun::open(pool, projection, how.batch, how.restart).await?;
     let remaining = run.remaining().await?;
@@ -82,7 +120,7 @@ async fn one(pool: &PgPool, out: Output, projection: Arc<dyn Projection>, how: H
     loop {
         tokio::select! {
             biased;
-            _ = tokio::signal::ctrl_c() => {
+            () = interrupt.received() => {
                 interrupted = true;
                 break;
             }

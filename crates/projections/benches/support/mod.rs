@@ -155,4 +155,3 @@ pub async fn restaurant_log(store: &EventStore, orders: u32) -> Vec<InventoryIte
     }
     items
 }
-
