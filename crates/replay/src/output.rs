@@ -1,7 +1,7 @@
 //! Output: human-readable text by default, one JSON document with `--json`; progress bars on
 //! standard error, only for people (not with `--json`, nor when standard error is not a terminal).
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde::Serialize;
 
 /// How results are printed.
@@ -28,11 +28,13 @@ impl Output {
         if self.json {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
-        let style = ProgressStyle::with_template(
-            "{msg:>14} [{bar:32}] {human_pos}/{human_len} events  {per_sec:>14}  ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{msg:>14} [{bar:32}] {human_pos}/{human_len} events  {rate:>16}  ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{} events/s", HumanCount(state.per_sec() as u64));
+                })
+                .progress_chars("=> ");
         bar.set_style(style);
         bar.set_message(label.to_owned());
         bar
@@ -56,5 +58,5 @@ impl Output {
 
 /// A count with thousands separators: 1,234,567.
 pub fn count(n: u64) -> String {
-    indicatif::HumanCount(n).to_string()
+    HumanCount(n).to_string()
 }
