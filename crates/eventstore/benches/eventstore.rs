@@ -8,12 +8,13 @@ use brigade_eventstore::{
     CommandMeta, EventStore, ExpectedVersion, GlobalPosition, NewEvent, StoreError, StreamAppend, TenantStore,
 };
 use serde_json::{Value, json};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
+
+mod support;
 
 const GLOBAL_EVENTS: i64 = 1_000_000;
 
@@ -334,33 +335,10 @@ fn machine() -> String {
 
 #[tokio::main]
 async fn main() {
-    // `cargo test --all-targets` also runs bench targets, in a debug build: only `cargo bench`
-    // (which passes --bench) runs the benchmark.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("not a benchmark run (use `make bench`); skipped");
-        return;
-    }
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run `make bench`");
-    let secs: f64 = std::env::var("BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5.0);
+    let Some(url) = support::bench_run() else { return };
+    let secs: f64 = support::setting("BENCH_SECS", 5.0);
     let name = "brigade_bench";
-    let mut admin = PgConnection::connect(&url).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(40)
-        .connect(&format!("{base}/{name}"))
-        .await
-        .unwrap();
+    let pool = support::fresh_db(&url, name).await;
     let store = EventStore::new(pool.clone());
     store.migrate().await.unwrap();
     // The raw baseline: the same columns and rows, a plain durable INSERT, a primary key and nothing else.
@@ -433,6 +411,7 @@ async fn main() {
     targets(&rows[2], &rows[4], &rows[5]);
 
     pool.close().await;
+    let mut admin = PgConnection::connect(&url).await.unwrap();
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await

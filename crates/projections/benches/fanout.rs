@@ -22,9 +22,10 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+#[path = "../../eventstore/benches/support/mod.rs"]
 mod support;
 
-use support::{fresh_db, line, meta, placed, restaurant_log};
+use support::{bench_run, line, meta, placed, seeded, setting};
 
 const STREAM: &str = "BENCH_EVENTS";
 const PREFIX: &str = "bench.events";
@@ -337,35 +338,12 @@ async fn bench_latency(store: &EventStore, js: &jetstream::Context, secs: u64) {
 
 #[tokio::main]
 async fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("not a benchmark run (use `make bench`); skipped");
-        return;
-    }
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run `make bench`");
+    let Some(url) = bench_run() else { return };
     let nats = std::env::var("NATS_URL").expect("NATS_URL is not set: run `make bench`");
-    let orders: u32 = std::env::var("BENCH_ORDERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(25_000);
-    let secs: u64 = std::env::var("BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let pool = fresh_db(&url, "brigade_bench_fanout").await;
-    let store = EventStore::new(pool.clone());
-    store.migrate().await.unwrap();
+    let orders: u32 = setting("BENCH_ORDERS", 25_000);
+    let secs: u64 = setting("BENCH_SECS", 5);
+    let (pool, store, total) = seeded(&url, "brigade_bench_fanout", orders).await;
     let js = brigade_projections::runner::connect_nats(&nats).await.unwrap();
-
-    let start = Instant::now();
-    restaurant_log(&store, orders).await;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    println!(
-        "wrote {total} events ({orders} orders) in {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
     bench_catch_up(&pool, total).await;
     bench_relay(&store, &js, total).await;
     bench_latency(&store, &js, secs).await;

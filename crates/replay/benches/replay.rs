@@ -6,17 +6,16 @@
 //! - `export` and `import`: events/s.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../../projections/benches/support/mod.rs"]
+#[path = "../../eventstore/benches/support/mod.rs"]
 mod support;
 
-use brigade_eventstore::EventStore;
 use brigade_projections::models;
 use futures_util::TryStreamExt;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::process::Command;
 use std::time::Instant;
-use support::{fresh_db, restaurant_log};
+use support::{bench_run, fresh_db, seeded, setting};
 
 /// Runs the binary with `--json` and returns what it printed.
 fn replay(url: &str, args: &[&str]) -> (Value, f64) {
@@ -53,28 +52,9 @@ fn verdict(met: bool) -> &'static str {
 
 #[tokio::main]
 async fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("not a benchmark run (use `make bench`); skipped");
-        return;
-    }
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run `make bench`");
-    let orders: u32 = std::env::var("BENCH_ORDERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(25_000);
-    let pool = fresh_db(&url, "brigade_bench_replay").await;
-    let store = EventStore::new(pool.clone());
-    store.migrate().await.unwrap();
-    let started = Instant::now();
-    restaurant_log(&store, orders).await;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    println!(
-        "wrote {total} events ({orders} orders) in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let Some(url) = bench_run() else { return };
+    let orders: u32 = setting("BENCH_ORDERS", 25_000);
+    let (pool, _store, total) = seeded(&url, "brigade_bench_replay", orders).await;
     let (base, _) = url.rsplit_once('/').unwrap();
     let db_url = format!("{base}/brigade_bench_replay");
 

@@ -24,33 +24,29 @@ impl Output {
 
     /// A progress bar over `total` events, with the rate and the time left.
     pub fn progress(&self, total: u64, label: &str) -> ProgressBar {
-        let bar = ProgressBar::new(total);
-        if self.json {
-            bar.set_draw_target(ProgressDrawTarget::hidden());
-        }
         let style =
             ProgressStyle::with_template("{msg:>14} [{bar:32}] {human_pos}/{human_len} events  {rate:>16}  ETA {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
                     let _ = write!(w, "{} events/s", HumanCount(state.per_sec() as u64));
-                })
-                .progress_chars("=> ");
-        bar.set_style(style);
-        bar.set_message(label.to_owned());
-        bar
+                });
+        self.bar(total, label, style)
     }
 
     /// A progress bar over `total` bytes read.
     pub fn progress_bytes(&self, total: u64, label: &str) -> ProgressBar {
+        let style =
+            ProgressStyle::with_template("{msg:>14} [{bar:32}] {bytes}/{total_bytes}  {bytes_per_sec:>12}  ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+        self.bar(total, label, style)
+    }
+
+    fn bar(&self, total: u64, label: &str, style: ProgressStyle) -> ProgressBar {
         let bar = ProgressBar::new(total);
         if self.json {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
-        let style =
-            ProgressStyle::with_template("{msg:>14} [{bar:32}] {bytes}/{total_bytes}  {bytes_per_sec:>12}  ETA {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
-        bar.set_style(style);
+        bar.set_style(style.progress_chars("=> "));
         bar.set_message(label.to_owned());
         bar
     }

@@ -12,8 +12,9 @@ use brigade_eventstore::{CommandMeta, EventStore, ExpectedVersion, NewEvent, Str
 use serde_json::json;
 use std::path::PathBuf;
 use support::common::TestDb;
+use support::common::empty_database;
 use support::common::restaurant::Restaurant;
-use support::{empty_database, replay};
+use support::replay;
 use uuid::Uuid;
 
 fn meta() -> CommandMeta {

@@ -22,21 +22,9 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A new database with the schema migrated.
     pub async fn create(label: &str) -> TestDb {
-        let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL (run through scripts/test.sh)");
-        let name = format!("brigade_t_{label}_{}", &Uuid::now_v7().simple().to_string()[20..]);
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&admin_url)
-            .await
-            .unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .unwrap();
-        admin.close().await;
-        let (base, _) = admin_url.rsplit_once('/').unwrap();
-        let url = format!("{base}/{name}");
+        let url = empty_database(label).await;
         let pool = PgPoolOptions::new().max_connections(24).connect(&url).await.unwrap();
         let store = EventStore::new(pool);
         store.migrate().await.unwrap();
@@ -46,6 +34,24 @@ impl TestDb {
     pub fn pool(&self) -> &PgPool {
         self.store.pool()
     }
+}
+
+/// A new database with nothing in it, not even the schema; returns its URL.
+pub async fn empty_database(label: &str) -> String {
+    let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL (run through scripts/test.sh)");
+    let name = format!("brigade_t_{label}_{}", &Uuid::now_v7().simple().to_string()[20..]);
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
 }
 
 /// The last event written.

@@ -6,7 +6,6 @@
 pub mod common;
 
 use serde_json::Value;
-use sqlx::postgres::PgPoolOptions;
 use std::process::{Child, Command, Stdio};
 
 /// What a run of the binary printed, and how it exited.
@@ -67,24 +66,6 @@ pub fn spawn(url: &str, args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-/// A new database with nothing in it, not even the schema.
-pub async fn empty_database(label: &str) -> String {
-    let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL (run through scripts/test.sh)");
-    let name = format!("brigade_t_{label}_{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
 }
 
 /// Switches the immutability trigger off around `sql` (tampering needs a superuser).

@@ -1,6 +1,6 @@
-//! A restaurant's event log for benchmarks, written straight to the store (no command handling):
-//! whole orders (placed to closed, 7 events) with the kitchen's stock consumption, from 8 writers.
-//! Shared by the fan-out and the replay benchmarks (the latter includes this file by path).
+//! What the benchmarks share (each includes this file by path): the preamble of a benchmark run,
+//! a fresh database, and a restaurant's event log written straight to the store (no command
+//! handling): whole orders (placed to closed, 7 events) with the kitchen's stock consumption.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use brigade_domain::amount::{Money, Percent, Quantity};
@@ -14,7 +14,42 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
+use std::time::Instant;
 use uuid::Uuid;
+
+/// The database URL when this is a benchmark run (`cargo bench` passes `--bench`); `None` when
+/// `cargo test --all-targets` runs the bench target in a debug build, which then does nothing.
+pub fn bench_run() -> Option<String> {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("not a benchmark run (use `make bench`); skipped");
+        return None;
+    }
+    Some(std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run `make bench`"))
+}
+
+/// A numeric setting from the environment, or its default.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+/// A fresh, migrated database called `name` holding a restaurant's log of `orders` orders.
+/// Returns its pool, its store and the number of events.
+pub async fn seeded(url: &str, name: &str, orders: u32) -> (PgPool, EventStore, i64) {
+    let pool = fresh_db(url, name).await;
+    let store = EventStore::new(pool.clone());
+    store.migrate().await.unwrap();
+    let started = Instant::now();
+    restaurant_log(&store, orders).await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!(
+        "wrote {total} events ({orders} orders) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    (pool, store, total)
+}
 
 pub fn meta() -> CommandMeta {
     CommandMeta::direct(Uuid::now_v7(), Uuid::now_v7(), Some(UserId(Uuid::now_v7())))
