@@ -36,13 +36,15 @@ pub const LAG_COUNT_CAP: i64 = 1_000_000;
 
 type Row = (String, i64, i64, i64, Option<String>, DateTime<Utc>, i64);
 
-/// The lag of every projection that has a checkpoint (also published as metrics).
+/// The lag of every projection that has a checkpoint (also published as metrics). A rebuild's
+/// shadow copy (`<name>@rebuild`) serves no reads and is not listed: its progress is the
+/// rebuild's own (`brigade-replay rebuild` shows it).
 pub async fn lag(pool: &PgPool) -> Result<Vec<ProjectionLag>, StoreError> {
     let (head, _) = head(pool).await?.unwrap_or((GlobalPosition::START, Utc::now()));
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT c.name, c.transaction_id, c.position, c.applied_events, c.last_error, c.updated_at, \
                 (SELECT count(*) FROM projection_parked p WHERE p.name = c.name) \
-           FROM projection_checkpoints c ORDER BY c.name",
+           FROM projection_checkpoints c WHERE c.name NOT LIKE '%@rebuild' ORDER BY c.name",
     )
     .fetch_all(pool)
     .await?;
