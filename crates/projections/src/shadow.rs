@@ -76,9 +76,7 @@ impl ShadowRun {
         fresh: bool,
     ) -> Result<ShadowRun, RebuildError> {
         let name = shadow_checkpoint(projection.as_ref());
-        let Some(mut lease) = Lease::try_acquire(pool, &format!("brigade:projection:{name}")).await? else {
-            return Err(RebuildError::AlreadyRunning(projection.name().to_owned()));
-        };
+        let mut lease = take_lease(pool, &name, projection.name()).await?;
         let resumable = if fresh {
             None
         } else {
@@ -161,6 +159,23 @@ impl ShadowRun {
     /// Gives up the lease and leaves the shadow copy to be resumed.
     pub async fn close(self) {
         self.session.lease.release().await;
+    }
+}
+
+/// How long a rebuild waits for its lease: a build that was just killed keeps it until
+/// PostgreSQL notices its connection is gone (usually at once, at worst when its statement ends).
+const LEASE_WAIT: Duration = Duration::from_secs(5);
+
+async fn take_lease(pool: &PgPool, name: &str, projection: &str) -> Result<Lease, RebuildError> {
+    let deadline = tokio::time::Instant::now() + LEASE_WAIT;
+    loop {
+        if let Some(lease) = Lease::try_acquire(pool, &format!("brigade:projection:{name}")).await? {
+            return Ok(lease);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(RebuildError::AlreadyRunning(projection.to_owned()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -176,6 +176,19 @@ async fn a_rebuild_killed_or_interrupted_half_way_resumes_and_finishes_correctly
         "killed half-way: {left} of {total_stock_events}"
     );
 
+    // The half-built shadow serves no reads: lag and health list only the live models.
+    let listed: Vec<String> = brigade_projections::lag(db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    assert!(
+        listed.contains(&"stock".to_owned()) && !listed.iter().any(|n| n.ends_with("@rebuild")),
+        "{listed:?}"
+    );
+
+    // Run again at once (the killed process's session may not be gone yet): it resumes.
     let resumed = replay(&db.url, &["rebuild", "stock", "--json"]).await;
     assert_eq!(resumed.code, 0, "{resumed:?}");
     let result = &resumed.json()[0];
@@ -282,6 +295,16 @@ async fn a_dry_run_reports_every_difference_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(shadows, 0);
+
+    // One rebuild of a read model at a time.
+    let held = brigade_eventstore::Lease::try_acquire(db.pool(), "brigade:projection:stock@rebuild")
+        .await
+        .unwrap()
+        .unwrap();
+    replay(&db.url, &["rebuild", "stock"])
+        .await
+        .assert_refused("a rebuild of stock is already running in another process");
+    held.release().await;
 
     // A real rebuild repairs them.
     assert_eq!(replay(&db.url, &["rebuild", "all"]).await.code, 0);
