@@ -14,7 +14,7 @@
 //! The command log (idempotency, truncation checks) is rebuilt from the events' metadata.
 
 use crate::error::StoreError;
-use crate::global_log::{GlobalPosition, readable_head};
+use crate::global_log::GlobalPosition;
 use crate::hash_chain::{HashedContent, event_hash};
 use crate::store::EventStore;
 use crate::stream::Xid8;
@@ -138,16 +138,15 @@ struct ExportRow {
 const EXPORT_SELECT: &str = "SELECT transaction_id, position, event_id, tenant_id, stream_id, version, event_type, \
             schema_version, recorded_at, payload::text AS payload, metadata::text AS metadata, hash \
      FROM events \
-     WHERE (transaction_id, position) > ($1::text::xid8, $2) AND (transaction_id, position) <= ($3::text::xid8, $4) \
-       AND ($5::uuid IS NULL OR tenant_id = $5) \
-       AND ($6::text IS NULL OR starts_with(stream_id, $6 || '-')) \
-       AND ($7::timestamptz IS NULL OR recorded_at >= $7) \
-       AND ($8::timestamptz IS NULL OR recorded_at < $8) \
-     ORDER BY transaction_id, position LIMIT $9";
+     WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+       AND ($3::uuid IS NULL OR tenant_id = $3) \
+       AND ($4::text IS NULL OR starts_with(stream_id, $4 || '-')) \
+       AND ($5::timestamptz IS NULL OR recorded_at >= $5) \
+       AND ($6::timestamptz IS NULL OR recorded_at < $6) \
+     ORDER BY transaction_id, position LIMIT $7";
 
 const EXPORT_COUNT: &str = "SELECT count(*) FROM events \
-     WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-       AND ($1::uuid IS NULL OR tenant_id = $1) \
+     WHERE ($1::uuid IS NULL OR tenant_id = $1) \
        AND ($2::text IS NULL OR starts_with(stream_id, $2 || '-')) \
        AND ($3::timestamptz IS NULL OR recorded_at >= $3) \
        AND ($4::timestamptz IS NULL OR recorded_at < $4)";
@@ -163,7 +162,7 @@ fn raw(text: String, event_id: Uuid, field: &'static str) -> Result<Box<RawValue
 }
 
 impl EventStore {
-    /// How many events an export with `filter` would write now (for a progress bar).
+    /// About how many events an export with `filter` would write now (for a progress bar).
     pub async fn count_for_export(&self, filter: &ExportFilter) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(EXPORT_COUNT)
             .bind(filter.tenant.map(TenantId::uuid))
@@ -175,32 +174,32 @@ impl EventStore {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
-    /// Writes the events `filter` selects to `out`, one JSON object per line, in global-log order,
-    /// up to the end of the readable log when it starts. Calls `progress` with the count written
-    /// after each batch; returns the total.
+    /// Writes the events `filter` selects to `out`, one JSON object per line, in global-log order:
+    /// every event committed when it starts, read in one snapshot (a `REPEATABLE READ`
+    /// transaction), so the archive is consistent however long it takes. Calls `progress` with
+    /// the count written after each batch; returns the total.
     pub async fn export(
         &self,
         filter: &ExportFilter,
         out: &mut impl Write,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, ArchiveError> {
-        let Some(until) = readable_head(&self.pool).await? else {
-            return Ok(0);
-        };
+        let mut snapshot = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *snapshot)
+            .await?;
         let mut after = GlobalPosition::START;
         let mut written = 0_u64;
         loop {
             let rows: Vec<ExportRow> = sqlx::query_as(EXPORT_SELECT)
                 .bind(after.transaction_id.to_string())
                 .bind(after.position)
-                .bind(until.transaction_id.to_string())
-                .bind(until.position)
                 .bind(filter.tenant.map(TenantId::uuid))
                 .bind(filter.category.as_deref())
                 .bind(filter.from)
                 .bind(filter.to)
                 .bind(EXPORT_BATCH)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *snapshot)
                 .await?;
             let full = rows.len() == EXPORT_BATCH as usize;
             for row in rows {
@@ -231,6 +230,7 @@ impl EventStore {
             }
         }
         out.flush()?;
+        snapshot.commit().await?;
         Ok(written)
     }
 
