@@ -57,10 +57,23 @@ impl EventStore {
         Ok(rows.into_iter().map(RecordedEvent::from).collect())
     }
 
-    /// The tenants that have a stream called `stream_id` (stream ids are unique per tenant only).
+    /// The tenants that have a stream called `stream_id` (stream ids are unique per tenant only),
+    /// whatever is left of it: a stream whose first events were deleted is still found.
+    ///
+    /// The stream index leads with the tenant, so the tenants are walked through it one by one
+    /// (a loose index scan) and each is probed for the stream: a few index lookups per tenant,
+    /// not a scan of the events.
     pub async fn tenants_of_stream(&self, stream_id: &str) -> Result<Vec<TenantId>, StoreError> {
         let tenants: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT DISTINCT tenant_id FROM events WHERE stream_id = $1 AND version = 1 ORDER BY tenant_id",
+            "WITH RECURSIVE tenants(tenant_id) AS ( \
+                 (SELECT tenant_id FROM events ORDER BY tenant_id LIMIT 1) \
+                 UNION ALL \
+                 SELECT (SELECT e.tenant_id FROM events e WHERE e.tenant_id > t.tenant_id ORDER BY e.tenant_id LIMIT 1) \
+                 FROM tenants t WHERE t.tenant_id IS NOT NULL) \
+             SELECT t.tenant_id FROM tenants t \
+             WHERE t.tenant_id IS NOT NULL \
+               AND EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = t.tenant_id AND e.stream_id = $1) \
+             ORDER BY t.tenant_id",
         )
         .bind(stream_id)
         .fetch_all(&self.pool)
