@@ -145,6 +145,21 @@ async fn audit_stream_lists_history_and_shows_versions_and_diffs() {
         text.stdout.contains("replace /status: \"ready\" -> \"served\""),
         "{text:?}"
     );
+
+    // A stream whose first event was deleted behind the store's back is still found and shown.
+    support::tamper(
+        db.pool(),
+        &format!("DELETE FROM events WHERE stream_id = '{stream}' AND version = 1"),
+    )
+    .await;
+    let remains = replay(&db.url, &["audit", "stream", &stream, "--json"]).await.json();
+    let versions: Vec<u64> = remains["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, (2..=last).collect::<Vec<u64>>());
 }
 
 #[tokio::test]
