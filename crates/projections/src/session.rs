@@ -191,37 +191,16 @@ impl Session {
     }
 
     async fn transaction(&mut self, events: &[RecordedEvent], to: GlobalPosition) -> Result<(), ApplyError> {
-        // Events of a blocked stream are parked behind its first parked event; the rest apply.
-        // (Usually nothing is blocked, and the batch goes to the projection as it is.)
-        let (ready, held): (std::borrow::Cow<'_, [RecordedEvent]>, Vec<&RecordedEvent>) = if self.blocked.is_empty() {
-            (events.into(), Vec::new())
-        } else {
-            let (ready, held): (Vec<&RecordedEvent>, Vec<&RecordedEvent>) =
-                events.iter().partition(|e| !self.blocked.contains_key(&e.stream_id));
-            (ready.into_iter().cloned().collect::<Vec<_>>().into(), held)
-        };
         let from = self.cursor;
         let name = self.target.checkpoint.clone();
         let set_path = format!("SET LOCAL search_path TO \"{}\", public", self.target.schema);
         let mut tx = self.lease.connection().begin().await?;
         sqlx::query(&set_path).execute(&mut *tx).await?;
-        if !ready.is_empty() {
-            self.projection.apply(&mut tx, &ready).await?;
-        }
-        for event in held {
-            let first = self.blocked.get(&event.stream_id).copied().unwrap_or_default();
-            insert_parked(
-                &mut tx,
-                &name,
-                event,
-                &format!("held behind the parked event at position {first}"),
-            )
-            .await?;
-        }
-        checkpoint::advance(&mut tx, &name, from, to, ready.len()).await?;
+        let applied = apply_unblocked(&mut tx, self.projection.as_ref(), &self.blocked, &name, events).await?;
+        checkpoint::advance(&mut tx, &name, from, to, applied).await?;
         tx.commit().await?;
         metrics::counter!("brigade_projection_events_applied_total", "projection" => name.clone())
-            .increment(ready.len() as u64);
+            .increment(applied as u64);
         metrics::gauge!("brigade_projection_position", "projection" => name).set(to.position as f64);
         Ok(())
     }
@@ -329,7 +308,38 @@ impl Session {
     }
 }
 
-pub(crate) async fn insert_parked(
+/// Applies `events` inside the caller's transaction (its `search_path` already set), except those
+/// of a blocked stream, which are parked behind the stream's first parked event under
+/// `checkpoint`, never applied out of order. Returns how many were applied. Usually nothing is
+/// blocked, and the batch goes to the projection as it is.
+pub(crate) async fn apply_unblocked(
+    tx: &mut sqlx::PgConnection,
+    projection: &dyn Projection,
+    blocked: &HashMap<String, i64>,
+    checkpoint: &str,
+    events: &[RecordedEvent],
+) -> Result<usize, ApplyError> {
+    if blocked.is_empty() {
+        if !events.is_empty() {
+            projection.apply(tx, events).await?;
+        }
+        return Ok(events.len());
+    }
+    let (ready, held): (Vec<&RecordedEvent>, Vec<&RecordedEvent>) =
+        events.iter().partition(|e| !blocked.contains_key(&e.stream_id));
+    let ready: Vec<RecordedEvent> = ready.into_iter().cloned().collect();
+    if !ready.is_empty() {
+        projection.apply(&mut *tx, &ready).await?;
+    }
+    for event in held {
+        let first = blocked.get(&event.stream_id).copied().unwrap_or_default();
+        let reason = format!("held behind the parked event at position {first}");
+        insert_parked(&mut *tx, checkpoint, event, &reason).await?;
+    }
+    Ok(ready.len())
+}
+
+async fn insert_parked(
     connection: &mut sqlx::PgConnection,
     name: &str,
     event: &RecordedEvent,

@@ -24,9 +24,9 @@
 
 use crate::checkpoint::APPLIED_CHANNEL;
 use crate::projection::{ApplyError, Projection};
-use crate::session::insert_parked;
+use crate::session::apply_unblocked;
 use crate::shadow::{RebuildError, ShadowRun, TableDifference, compare_on, shadow_checkpoint, shadow_schema};
-use brigade_eventstore::{GlobalPosition, LogRange, RecordedEvent, StoreError, read_log, readable_head};
+use brigade_eventstore::{GlobalPosition, LogRange, StoreError, read_log, readable_head};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 use std::collections::HashMap;
@@ -292,23 +292,13 @@ async fn finish(
     if events.len() == FINAL_STRETCH as usize {
         return Ok(None);
     }
-    let (ready, held): (Vec<RecordedEvent>, Vec<RecordedEvent>) =
-        events.into_iter().partition(|e| !blocked.contains_key(&e.stream_id));
     sqlx::query(&format!(
         "SET LOCAL search_path TO \"{}\", public",
         shadow_schema(projection)
     ))
     .execute(&mut *tx)
     .await?;
-    if !ready.is_empty() {
-        projection.apply(&mut *tx, &ready).await?;
-    }
-    let name = shadow_checkpoint(projection);
-    for event in &held {
-        let first = blocked.get(&event.stream_id).copied().unwrap_or_default();
-        let reason = format!("held behind the parked event at position {first}");
-        insert_parked(&mut *tx, &name, event, &reason).await?;
-    }
+    let applied = apply_unblocked(&mut *tx, projection, blocked, &shadow_checkpoint(projection), &events).await?;
     sqlx::query("SET LOCAL search_path TO public").execute(&mut *tx).await?;
-    Ok(Some((ready.len(), until)))
+    Ok(Some((applied, until)))
 }
