@@ -10,6 +10,7 @@
 //! event, shows up as a fault naming the stream and version.
 
 use crate::error::StoreError;
+use crate::seal::Seal;
 use crate::store::EventStore;
 use brigade_domain::ids::TenantId;
 use chrono::{DateTime, Utc};
@@ -130,6 +131,15 @@ pub enum FaultKind {
         /// The global position of the version before it, which is later than this one's.
         previous_position: i64,
     },
+    /// The event at a version recorded in a seal no longer has the hash the seal recorded (or
+    /// is gone): the stream's history up to the seal was rewritten, even if its chain was
+    /// recomputed to look intact.
+    SealBroken {
+        /// The hash the seal recorded (hex).
+        sealed_hash: String,
+        /// The hash found now (hex), if the version still exists.
+        found_hash: Option<String>,
+    },
     /// Versions are missing before this one (events deleted).
     Missing {
         /// The first missing version.
@@ -203,18 +213,27 @@ async fn fetch(pool: sqlx::PgPool, tenant: Option<Uuid>, after: Cursor) -> Resul
 impl EventStore {
     /// Recomputes every hash chain (of one tenant, or all) and reports each fault.
     /// `progress` is called after each batch with the number of events checked so far.
-    ///
-    /// Streams are read in `(tenant, stream, version)` order, by the stream index, one batch
-    /// ahead: the next batch is fetched while this one is hashed.
     pub async fn verify(
         &self,
         tenant: Option<TenantId>,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> Result<IntegrityReport, StoreError> {
+        Ok(self.verify_against(tenant, None, progress).await?.0)
+    }
+
+    /// [`verify`](Self::verify), and also checks that every stream head recorded in `sealed`
+    /// still has the hash it had then. Returns the report and a seal of the store as it is now.
+    ///
+    /// Streams are read in `(tenant, stream, version)` order, by the stream index, one batch
+    /// ahead: the next batch is fetched while this one is hashed.
+    pub async fn verify_against(
+        &self,
+        tenant: Option<TenantId>,
+        sealed: Option<&Seal>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(IntegrityReport, Seal), StoreError> {
+        let mut walk = Walk::new(tenant, sealed);
         let tenant = tenant.map(TenantId::uuid);
-        let mut report = IntegrityReport::default();
-        let mut heads: HashMap<(Uuid, String), u64> = HashMap::new();
-        let mut link: Option<Link> = None;
         let mut next = Some(tokio::spawn(fetch(
             self.pool.clone(),
             tenant,
@@ -231,26 +250,22 @@ impl EventStore {
                 next = Some(tokio::spawn(fetch(self.pool.clone(), tenant, after)));
             }
             for row in rows {
-                check(&mut link, &mut heads, &mut report, row);
+                walk.check(row);
             }
-            progress(report.events_checked);
+            progress(walk.report.events_checked);
         }
-        if let Some(last) = link {
-            heads.insert(
-                (last.tenant_id, last.stream_id),
-                u64::try_from(last.version).unwrap_or_default(),
-            );
-        }
+        let (mut report, heads) = walk.finish();
         report.streams_checked = heads.len() as u64;
         self.check_heads(tenant, &heads, &mut report).await?;
-        Ok(report)
+        let seal = Seal::new(tenant.map(TenantId), report.events_checked, heads);
+        Ok((report, seal))
     }
 
     /// Compares each stream's last event with the highest version the command log recorded.
     async fn check_heads(
         &self,
         tenant: Option<Uuid>,
-        heads: &HashMap<(Uuid, String), u64>,
+        heads: &Heads,
         report: &mut IntegrityReport,
     ) -> Result<(), StoreError> {
         let recorded: Vec<(Uuid, String, i64)> = sqlx::query_as(
@@ -262,7 +277,7 @@ impl EventStore {
         .await?;
         for (tenant_id, stream_id, version) in recorded {
             let recorded_version = u64::try_from(version).unwrap_or_default();
-            let last_event_version = heads.get(&(tenant_id, stream_id.clone())).copied().unwrap_or(0);
+            let last_event_version = heads.get(&(tenant_id, stream_id.clone())).map_or(0, |(v, _)| *v);
             if last_event_version < recorded_version {
                 report.faults.push(Fault {
                     tenant_id: TenantId(tenant_id),
@@ -279,59 +294,132 @@ impl EventStore {
     }
 }
 
-/// Checks one event against the previous one of its stream, and makes it the previous one.
-fn check(
-    link: &mut Option<Link>,
-    heads: &mut HashMap<(Uuid, String), u64>,
-    report: &mut IntegrityReport,
-    row: HashedRow,
-) {
-    let continues = link
-        .as_ref()
-        .is_some_and(|l| l.tenant_id == row.tenant_id && l.stream_id == row.stream_id);
-    if !continues && let Some(done) = link.take() {
-        heads.insert(
-            (done.tenant_id, done.stream_id),
-            u64::try_from(done.version).unwrap_or_default(),
-        );
+/// Each stream's last version and hash.
+type Heads = HashMap<(Uuid, String), (u64, Vec<u8>)>;
+
+/// A verification in progress: the previous event of the stream being followed, the heads of the
+/// streams done, the seal being checked against, and the faults found.
+struct Walk {
+    link: Option<Link>,
+    heads: Heads,
+    /// The sealed heads not met yet: what is left at the end was removed since the seal.
+    sealed: Heads,
+    /// The sealed head of the stream being followed, if the seal has one.
+    sealed_here: Option<(u64, Vec<u8>)>,
+    report: IntegrityReport,
+}
+
+impl Walk {
+    fn new(tenant: Option<TenantId>, seal: Option<&Seal>) -> Self {
+        let sealed = seal.map(|s| s.heads_of(tenant)).unwrap_or_default();
+        Self {
+            link: None,
+            heads: HashMap::new(),
+            sealed,
+            sealed_here: None,
+            report: IntegrityReport::default(),
+        }
     }
-    let version = u64::try_from(row.version).unwrap_or_default();
-    let fault = |kind| Fault {
-        tenant_id: TenantId(row.tenant_id),
-        stream_id: row.stream_id.clone(),
+
+    /// Checks one event against the previous one of its stream (and against the seal), and
+    /// makes it the previous one.
+    fn check(&mut self, row: HashedRow) {
+        let continues = self
+            .link
+            .as_ref()
+            .is_some_and(|l| l.tenant_id == row.tenant_id && l.stream_id == row.stream_id);
+        if !continues {
+            self.close_stream();
+            self.sealed_here = self.sealed.remove(&(row.tenant_id, row.stream_id.clone()));
+        }
+        let version = u64::try_from(row.version).unwrap_or_default();
+        let fault = |kind| Fault {
+            tenant_id: TenantId(row.tenant_id),
+            stream_id: row.stream_id.clone(),
+            version,
+            kind,
+        };
+        let (expected_version, prev_hash, prev_position) = match self.link.as_ref() {
+            Some(l) => (l.version + 1, Some(l.hash.as_slice()), l.position),
+            None => (1, None, i64::MIN),
+        };
+        if row.version != expected_version {
+            let from_version = u64::try_from(expected_version).unwrap_or_default();
+            self.report.faults.push(fault(FaultKind::Missing { from_version }));
+        } else if row.position < prev_position {
+            self.report.faults.push(fault(FaultKind::Reordered {
+                event_id: row.event_id,
+                previous_position: prev_position,
+            }));
+        } else if event_hash(prev_hash, &HashedContent::from(&row)).as_slice() != row.hash.as_slice() {
+            self.report
+                .faults
+                .push(fault(FaultKind::Altered { event_id: row.event_id }));
+        }
+        if let Some((sealed_version, sealed_hash)) = &self.sealed_here
+            && *sealed_version == version
+        {
+            if *sealed_hash != row.hash {
+                self.report.faults.push(fault(FaultKind::SealBroken {
+                    sealed_hash: hex::encode(sealed_hash),
+                    found_hash: Some(hex::encode(&row.hash)),
+                }));
+            }
+            self.sealed_here = None;
+        }
+        self.report.events_checked += 1;
+        match &mut self.link {
+            Some(l) => {
+                l.version = row.version;
+                l.position = row.position;
+                l.hash = row.hash;
+            }
+            None => {
+                self.link = Some(Link {
+                    tenant_id: row.tenant_id,
+                    stream_id: row.stream_id,
+                    version: row.version,
+                    position: row.position,
+                    hash: row.hash,
+                });
+            }
+        }
+    }
+
+    /// Records the head of the stream just followed; a sealed version it never reached is gone.
+    fn close_stream(&mut self) {
+        if let Some(done) = self.link.take() {
+            if let Some((version, hash)) = self.sealed_here.take() {
+                self.report
+                    .faults
+                    .push(gone(done.tenant_id, &done.stream_id, version, &hash));
+            }
+            let version = u64::try_from(done.version).unwrap_or_default();
+            self.heads
+                .insert((done.tenant_id, done.stream_id), (version, done.hash));
+        }
+    }
+
+    fn finish(mut self) -> (IntegrityReport, Heads) {
+        self.close_stream();
+        // Sealed streams of which no event is left at all.
+        let mut vanished: Vec<_> = self.sealed.into_iter().collect();
+        vanished.sort();
+        for ((tenant_id, stream_id), (version, hash)) in vanished {
+            self.report.faults.push(gone(tenant_id, &stream_id, version, &hash));
+        }
+        (self.report, self.heads)
+    }
+}
+
+fn gone(tenant_id: Uuid, stream_id: &str, version: u64, sealed_hash: &[u8]) -> Fault {
+    Fault {
+        tenant_id: TenantId(tenant_id),
+        stream_id: stream_id.to_owned(),
         version,
-        kind,
-    };
-    let (expected_version, prev_hash, prev_position) = match link.as_ref() {
-        Some(l) => (l.version + 1, Some(l.hash.as_slice()), l.position),
-        None => (1, None, i64::MIN),
-    };
-    if row.version != expected_version {
-        let from_version = u64::try_from(expected_version).unwrap_or_default();
-        report.faults.push(fault(FaultKind::Missing { from_version }));
-    } else if row.position < prev_position {
-        report.faults.push(fault(FaultKind::Reordered {
-            event_id: row.event_id,
-            previous_position: prev_position,
-        }));
-    } else if event_hash(prev_hash, &HashedContent::from(&row)).as_slice() != row.hash.as_slice() {
-        report.faults.push(fault(FaultKind::Altered { event_id: row.event_id }));
-    }
-    report.events_checked += 1;
-    match link {
-        Some(l) => {
-            l.version = row.version;
-            l.position = row.position;
-            l.hash = row.hash;
-        }
-        None => {
-            *link = Some(Link {
-                tenant_id: row.tenant_id,
-                stream_id: row.stream_id,
-                version: row.version,
-                position: row.position,
-                hash: row.hash,
-            });
-        }
+        kind: FaultKind::SealBroken {
+            sealed_hash: hex::encode(sealed_hash),
+            found_hash: None,
+        },
     }
 }

@@ -24,6 +24,7 @@ mod lease;
 mod load;
 mod read;
 mod relay;
+mod seal;
 mod snapshot;
 mod store;
 mod stream;
@@ -40,6 +41,7 @@ pub use hash_chain::{Fault, FaultKind, IntegrityReport};
 pub use lease::Lease;
 pub use load::Loaded;
 pub use relay::{Relay, RelayConfig, RelayError};
+pub use seal::{Seal, SealError, SealedHead};
 pub use snapshot::Snapshot;
 pub use store::{EventStore, TenantStore};
 pub use stream::{

@@ -30,6 +30,14 @@ pub enum Command {
         /// Only this tenant's streams.
         #[arg(long)]
         tenant: Option<String>,
+        /// After a clean verification, write a seal (every stream's head and hash) to this file,
+        /// to keep outside the database. An existing file is never overwritten.
+        #[arg(long, value_name = "FILE")]
+        seal: Option<PathBuf>,
+        /// Also check that every stream head recorded in this seal still has its sealed hash:
+        /// history before the seal cannot have been rewritten, even with its hashes recomputed.
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
     },
     /// Rebuild read models from the event store into shadow tables and swap them in while live
     /// workers keep running. Interrupted, it resumes where it stopped when run again.

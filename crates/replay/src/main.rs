@@ -82,7 +82,14 @@ async fn run(cli: Cli, out: Output) -> anyhow::Result<Verdict> {
             let id = input::uuid("correlation id", id)?;
             audit::across(&store, out, audit::Subject::Correlation(id), range).await
         }
-        Command::Verify { tenant } => verify::run(&store, out, tenant.as_deref()).await,
+        Command::Verify { tenant, seal, against } => {
+            let args = verify::Args {
+                tenant: tenant.as_deref(),
+                seal: seal.as_deref(),
+                against: against.as_deref(),
+            };
+            verify::run(&store, out, args).await
+        }
         Command::Rebuild {
             projection,
             dry_run,
