@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make run: install what is missing, start PostgreSQL and NATS under .local/, migrate, load the demo
-# restaurant, then run the relay and the projection workers that build the read models from it
-# (until Ctrl-C). The REST API's `serve` joins this script with issue #4.
+# restaurant, then serve HTTP with the relay and the projection workers running in-process (until
+# Ctrl-C), so the read models are built from the demo's events.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh up
@@ -12,6 +12,6 @@ echo
 echo "PostgreSQL: $DATABASE_URL"
 echo "NATS:       $NATS_URL"
 echo "Services keep running; 'make stop' stops them. 'source .local/env' gives a shell the URLs."
-echo "Now publishing the events to NATS and building the read models (kitchen_queue, stock, sales);"
-echo "Ctrl-C stops the workers (they finish the batch in hand)."
-exec cargo run --locked --quiet -p brigade-projections --bin brigade-worker -- all
+echo "Now serving HTTP (health, readiness, metrics), publishing the events to NATS and building the"
+echo "read models (kitchen_queue, stock, sales); Ctrl-C stops (requests and batches in hand finish)."
+exec cargo run --locked --quiet -p brigade-api --bin brigade -- serve

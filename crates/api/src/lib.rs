@@ -1,5 +1,7 @@
-//! Brigade's server side: for now the schema migration and the demo restaurant; the REST API
-//! (issue #4) is built here on the same command handling.
+//! Brigade's server side: the schema migration, the demo restaurant, and the HTTP server (for
+//! now health, readiness and metrics; the REST API's routes (issue #4) are built here on the same
+//! command handling).
 
 pub mod demo;
 mod demo_data;
+pub mod http;

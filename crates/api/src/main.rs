@@ -1,10 +1,17 @@
-//! `brigade`: migrate the schema and load the demo restaurant (the REST API's `serve` arrives with
-//! issue #4). Configuration comes from the environment, as listed in README.md.
+//! `brigade`: migrate the schema, load the demo restaurant, and serve HTTP with the fan-out
+//! in-process. Configuration comes from the environment, as listed in README.md.
 
 use anyhow::Context as _;
 use brigade_api::demo;
+use brigade_api::http::{AppState, Config};
 use brigade_eventstore::EventStore;
+use brigade_eventstore::RelayConfig;
+use brigade_projections::WorkerConfig;
+use brigade_projections::runner::Fanout;
 use clap::{Parser, Subcommand};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(name = "brigade", version, about = "Brigade: the event-sourced core of a restaurant")]
@@ -22,6 +29,30 @@ enum Command {
     Migrate,
     /// Migrate, then load the demo restaurant unless it is already there.
     Demo,
+    /// Migrate, then serve HTTP (health, readiness, metrics; the REST API's routes come with
+    /// issue #4) and, unless told not to, run the relay and the projection workers in-process.
+    /// Stops on Ctrl-C or SIGTERM, finishing requests and batches in hand.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BRIGADE_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// NATS URL (readiness reports the connection; the in-process workers use it).
+    #[arg(long, env = "NATS_URL")]
+    nats_url: Option<String>,
+    /// Run the relay and every projection worker in this process (`false` when they run as
+    /// `brigade-worker` processes of their own).
+    #[arg(long, env = "BRIGADE_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    workers: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "BRIGADE_BODY_LIMIT", default_value_t = 65_536)]
+    body_limit: usize,
+    /// Readiness fails when a read model is more than this many events behind.
+    #[arg(long, env = "BRIGADE_READY_MAX_LAG", default_value_t = 10_000)]
+    ready_max_lag: i64,
 }
 
 #[tokio::main]
@@ -65,6 +96,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Serve(args) => serve(store, args).await?,
     }
+    Ok(())
+}
+
+async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
+    let metrics = brigade_api::http::metrics::recorder();
+    let jetstream = match &args.nats_url {
+        Some(url) => Some(
+            brigade_projections::runner::connect_nats(url)
+                .await
+                .context("bad NATS URL")?,
+        ),
+        None => None,
+    };
+    let shutdown = CancellationToken::new();
+    let mut workers = JoinSet::new();
+    if args.workers {
+        let all: Vec<String> = brigade_projections::models::all()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect();
+        let fanout = Fanout {
+            relay: true,
+            projections: all,
+            relay_config: RelayConfig::default(),
+            worker_config: WorkerConfig::default(),
+        };
+        fanout.spawn(&store, jetstream.clone(), &shutdown, &mut workers)?;
+    }
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let state = Arc::new(AppState {
+        store,
+        nats: jetstream.map(|js| js.client()),
+        metrics,
+        config: Config {
+            body_limit: args.body_limit,
+            ready_max_lag: args.ready_max_lag,
+        },
+    });
+    println!("serving http://{}", listener.local_addr()?);
+    let server = tokio::spawn(brigade_api::http::serve(listener, state, shutdown.clone()));
+    brigade_projections::runner::wait_for_signal().await;
+    tracing::info!("shutting down: finishing the requests and batches in hand");
+    shutdown.cancel();
+    server.await??;
+    while workers.join_next().await.is_some() {}
     Ok(())
 }

@@ -93,31 +93,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
     fanout.spawn(&store, Some(jetstream), &shutdown, &mut tasks)?;
-    wait_for_signal().await;
+    brigade_projections::runner::wait_for_signal().await;
     tracing::info!("shutting down: finishing the batches in progress");
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
     Ok(())
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -1,0 +1,99 @@
+//! The HTTP server: the router, the layers every request goes through (request id, tracing,
+//! body limit, latency metrics), problem+json for every error, and graceful shutdown.
+
+pub mod health;
+pub mod metrics;
+pub mod problem;
+pub mod request_id;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use brigade_eventstore::EventStore;
+use metrics_exporter_prometheus::PrometheusHandle;
+use problem::Problem;
+use request_id::{MakeUuidV7, X_REQUEST_ID};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// How the server behaves; each setting has an environment variable (README, *Configuration*).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Readiness fails when a read model is more than this many events behind.
+    pub ready_max_lag: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            body_limit: 64 * 1024,
+            ready_max_lag: 10_000,
+        }
+    }
+}
+
+/// What handlers share.
+pub struct AppState {
+    /// The event store (and, through its pool, the read models).
+    pub store: EventStore,
+    /// The NATS connection, if configured (readiness reports it).
+    pub nats: Option<async_nats::Client>,
+    /// The Prometheus recorder `/metrics` renders.
+    pub metrics: PrometheusHandle,
+    /// Settings.
+    pub config: Config,
+}
+
+/// Every route, and the layers around them.
+pub fn router(state: Arc<AppState>) -> Router {
+    let body_limit = state.config.body_limit;
+    Router::new()
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(metrics::render))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        // Innermost first: the body limit, then problem+json for whatever answered in plain
+        // text (the limit included), then the latency histogram of the final status.
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn(problem::everywhere))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request
+                .headers()
+                .get(&X_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeUuidV7))
+}
+
+async fn not_found(request: Request) -> Response {
+    Problem::not_found(format!("no route {} {}", request.method(), request.uri().path())).into_response()
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    Problem::method_not_allowed(format!(
+        "{} is not allowed on {}",
+        request.method(),
+        request.uri().path()
+    ))
+    .into_response()
+}
+
+/// Serves `router` on `listener` until `shutdown`; requests in flight are finished first.
+pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: CancellationToken) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}

@@ -1,0 +1,194 @@
+//! The HTTP server through real HTTP, against a real PostgreSQL and a real NATS server: liveness,
+//! readiness (database, NATS, projection lag) going down and up with NATS, Prometheus metrics by
+//! route and status, request ids taken or made, problem+json for every error the server writes
+//! (unknown route, wrong method, oversize body), and graceful shutdown, in-process and of the
+//! `brigade serve` binary on SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../projections/tests/common/mod.rs"]
+mod common;
+
+use brigade_api::http::{AppState, Config, metrics, serve};
+use common::nats::NatsServer;
+use common::{Fanout, TestDb};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+async fn get(url: &str) -> reqwest::Response {
+    reqwest::get(url).await.unwrap()
+}
+
+fn content_type(response: &reqwest::Response) -> String {
+    response.headers()["content-type"].to_str().unwrap().to_owned()
+}
+
+/// Polls readiness until it answers `status` (or panics after `within`); returns the body.
+async fn ready_becomes(base: &str, status: u16, within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let response = get(&format!("{base}/health/ready")).await;
+        if response.status().as_u16() == status {
+            return response.json().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "readiness never became {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_metrics_request_ids_and_problems_through_http() {
+    let db = TestDb::create("http").await;
+    let mut nats = NatsServer::start().await;
+    let fanout = Fanout::start(&db, &nats.url()).await;
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connect(nats.url())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = Arc::new(AppState {
+        store: db.store.clone(),
+        nats: Some(client),
+        metrics: metrics::recorder(),
+        config: Config {
+            body_limit: 1024,
+            ..Config::default()
+        },
+    });
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+
+    // Liveness, with a request id made for it (a UUIDv7), or the client's own echoed.
+    let live = get(&format!("{base}/health/live")).await;
+    assert_eq!(live.status(), 200);
+    let id = live.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
+    let http = reqwest::Client::new();
+    let echoed = http
+        .get(format!("{base}/health/live"))
+        .header("X-Request-Id", "pos-7-req-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "pos-7-req-42");
+
+    // Ready once the read models have caught up; every check is listed.
+    let ready = ready_becomes(&base, 200, Duration::from_secs(20)).await;
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["checks"]["database"]["ok"], true);
+    assert_eq!(ready["checks"]["nats"]["ok"], true);
+    let names: Vec<&str> = ready["checks"]["projections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kitchen_queue", "sales", "stock"]);
+
+    // Errors the server writes itself are problem+json.
+    let unknown = get(&format!("{base}/api/v1/nothing-here")).await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(content_type(&unknown), "application/problem+json");
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["type"], "/problems/not-found");
+    assert_eq!(body["status"], 404);
+    assert!(body["detail"].as_str().unwrap().contains("/api/v1/nothing-here"));
+    let wrong_method = http.delete(format!("{base}/health/live")).send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    assert_eq!(content_type(&wrong_method), "application/problem+json");
+    let oversize = http
+        .post(format!("{base}/health/live"))
+        .body(vec![b'x'; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oversize.status(), 413);
+    assert_eq!(content_type(&oversize), "application/problem+json");
+    assert_eq!(oversize.json::<Value>().await.unwrap()["status"], 413);
+
+    // NATS down: not ready, saying why, with Retry-After; back up: ready again.
+    nats.kill();
+    let down = {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let response = get(&format!("{base}/health/ready")).await;
+            if response.status() == 503 {
+                break response;
+            }
+            assert!(Instant::now() < deadline, "readiness never noticed NATS going down");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert_eq!(content_type(&down), "application/problem+json");
+    assert!(down.headers().contains_key("retry-after"));
+    let problem: Value = down.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("nats"), "{problem}");
+    assert_eq!(problem["checks"]["nats"]["ok"], false);
+    assert_eq!(problem["checks"]["database"]["ok"], true);
+    nats.resume().await;
+    ready_becomes(&base, 200, Duration::from_secs(30)).await;
+
+    // Metrics: the request histogram by route pattern and status, and the projections' lag.
+    let text = get(&format!("{base}/metrics")).await.text().await.unwrap();
+    for needle in [
+        "brigade_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/live\",status=\"200\"",
+        "brigade_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/ready\",status=\"503\"",
+        "status=\"404\"",
+        "brigade_projection_lag_events{projection=\"kitchen_queue\"}",
+    ] {
+        assert!(text.contains(needle), "{needle} in /metrics:\n{text}");
+    }
+
+    // Graceful shutdown: the server returns once asked.
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+    fanout.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn brigade_serve_answers_and_stops_cleanly_on_sigterm() {
+    let db = TestDb::create("serve_bin").await;
+    let nats = NatsServer::start().await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("NATS_URL", nats.url())
+        .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("serving ")
+        .expect("the address it serves")
+        .to_owned();
+    assert_eq!(get(&format!("{base}/health/live")).await.status(), 200);
+    ready_becomes(&base, 200, Duration::from_secs(30)).await;
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
