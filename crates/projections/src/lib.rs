@@ -6,6 +6,7 @@
 //! checkpoint is compared-and-set, and anything at or below it is skipped. See `worker` and
 //! `session` for how, and ARCHITECTURE.md for why.
 
+mod applied;
 mod checkpoint;
 mod lag;
 pub mod models;
@@ -17,6 +18,7 @@ mod shadow;
 mod swap;
 mod worker;
 
+pub use applied::{Applied, WaitError};
 pub use checkpoint::APPLIED_CHANNEL;
 pub use lag::{LAG_COUNT_CAP, ProjectionLag, lag, request_retry};
 pub use projection::{ApplyError, BoxFuture, Projection, types};
