@@ -192,3 +192,54 @@ async fn brigade_serve_answers_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
+    let db = TestDb::create("openapi").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = Arc::new(AppState {
+        store: db.store.clone(),
+        nats: None,
+        metrics: metrics::recorder(),
+        config: Config::default(),
+    });
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+
+    let document: Value = get(&format!("{base}/openapi.json")).await.json().await.unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(document["components"]["schemas"]["Problem"].is_object());
+    let paths = document["paths"].as_object().unwrap();
+    let listed: Vec<&str> = paths.keys().map(String::as_str).collect();
+    assert_eq!(listed, ["/health/live", "/health/ready", "/metrics", "/openapi.json"]);
+    let http = reqwest::Client::new();
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = http
+                .request(method.clone(), format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16().to_string();
+            assert!(
+                operation["responses"][&status].is_object(),
+                "{method} {path} answered {status}, which the document does not list"
+            );
+            // Every error response is documented as problem+json.
+            for (code, response) in operation["responses"].as_object().unwrap() {
+                if code.starts_with('4') || code.starts_with('5') {
+                    assert!(
+                        response["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {code}"
+                    );
+                }
+            }
+        }
+    }
+    // Without NATS configured, readiness is the documented 503.
+    assert_eq!(get(&format!("{base}/health/ready")).await.status(), 503);
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}

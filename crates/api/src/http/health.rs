@@ -7,37 +7,65 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// `GET /health/live`.
-pub async fn live() -> impl IntoResponse {
-    Json(json!({ "status": "live" }))
+/// The process answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Live {
+    /// Always `live`.
+    status: String,
 }
 
-#[derive(Serialize)]
-struct Check {
+/// The process answers (no dependency is consulted).
+#[utoipa::path(get, path = "/health/live", tag = "operations",
+    responses((status = 200, description = "The process answers", body = Live)))]
+pub async fn live() -> impl IntoResponse {
+    Json(Live { status: "live".into() })
+}
+
+/// One dependency's state.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Check {
     ok: bool,
     detail: String,
 }
 
-#[derive(Serialize)]
-struct ProjectionCheck {
+/// One read model's state.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProjectionCheck {
     name: String,
     ok: bool,
     lag_events: i64,
     state: &'static str,
 }
 
-#[derive(Serialize)]
-struct Checks {
+/// Every check of readiness.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Checks {
     database: Check,
     nats: Check,
     projections: Vec<ProjectionCheck>,
 }
 
-/// `GET /health/ready`: 200 with every check, or 503 (problem+json) naming what failed.
+/// Readiness, with every check.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    /// Always `ready`.
+    status: String,
+    /// What was checked.
+    checks: Checks,
+}
+
+/// The server can do its work: the database answers, NATS is connected, and no read model is
+/// more than `BRIGADE_READY_MAX_LAG` events behind.
+#[utoipa::path(get, path = "/health/ready", tag = "operations",
+    responses(
+        (status = 200, description = "Ready; every check listed", body = Ready),
+        (status = 503, description = "Not ready: the detail names what failed, `checks` holds every check",
+         body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+    ))]
 pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
     let pool = state.store.pool();
     let database = match tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(pool)).await {
@@ -104,10 +132,14 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
         nats,
         projections,
     };
-    let checks = serde_json::to_value(&checks).unwrap_or_default();
     if failing.is_empty() {
-        Json(json!({ "status": "ready", "checks": checks })).into_response()
+        Json(Ready {
+            status: "ready".into(),
+            checks,
+        })
+        .into_response()
     } else {
+        let checks = serde_json::to_value(&checks).unwrap_or_default();
         Problem::unavailable(format!("not ready: {}", failing.join(", ")), 5)
             .with("checks", checks)
             .into_response()

@@ -34,7 +34,10 @@ pub fn recorder() -> PrometheusHandle {
         .clone()
 }
 
-/// `GET /metrics`.
+/// Prometheus metrics: request latency by route and status, commands, projection lag.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format", body = String,
+               content_type = "text/plain; version=0.0.4")))]
 pub async fn render(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     // Lag is computed when scraped: it is a query, not something a worker pushes.
     if let Err(error) = brigade_projections::lag(state.store.pool()).await {

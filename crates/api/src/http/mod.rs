@@ -3,13 +3,13 @@
 
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod request_id;
 
 use axum::Router;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use brigade_eventstore::EventStore;
 use metrics_exporter_prometheus::PrometheusHandle;
 use problem::Problem;
@@ -54,10 +54,8 @@ pub struct AppState {
 /// Every route, and the layers around them.
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.body_limit;
-    Router::new()
-        .route("/health/live", get(health::live))
-        .route("/health/ready", get(health::ready))
-        .route("/metrics", get(metrics::render))
+    let (routes, _document) = openapi::routes();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

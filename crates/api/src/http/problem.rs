@@ -14,7 +14,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A problem detail. `kind` is a URI reference naming the problem (`/problems/not-found`); the
 /// same kind always comes with the same status and title.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"type": "/problems/not-found", "title": "Not found", "status": 404, "detail": "no order 0193..."}))]
 pub struct Problem {
     /// Names the kind of problem.
     #[serde(rename = "type")]
@@ -30,6 +31,7 @@ pub struct Problem {
     pub errors: BTreeMap<String, Vec<String>>,
     /// Further members (RFC 9457 extension members), e.g. a readiness check's results.
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extensions: BTreeMap<String, Value>,
     /// Seconds to wait before trying again (sent as `Retry-After` too).
     #[serde(skip)]
