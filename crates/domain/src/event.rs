@@ -12,6 +12,7 @@ use crate::purchase_order::PoEvent;
 use crate::stock::StockEvent;
 use crate::supplier::SupplierEvent;
 use crate::transfer::TransferEvent;
+use crate::user::UserEvent;
 use serde_json::Value;
 
 /// Any event of any aggregate.
@@ -39,6 +40,8 @@ pub enum DomainEvent {
     Transfer(TransferEvent),
     /// Expense.
     Expense(ExpenseEvent),
+    /// User.
+    User(UserEvent),
 }
 
 macro_rules! dispatch {
@@ -92,4 +95,5 @@ dispatch! {
     "purchase_order" => PurchaseOrder(PoEvent),
     "transfer" => Transfer(TransferEvent),
     "expense" => Expense(ExpenseEvent),
+    "user" => User(UserEvent),
 }

@@ -24,6 +24,7 @@ pub mod purchase_order;
 pub mod stock;
 pub mod supplier;
 pub mod transfer;
+pub mod user;
 pub mod valuation;
 
 pub use actor::{Actor, Context, Role};

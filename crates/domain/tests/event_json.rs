@@ -8,6 +8,7 @@
 mod support;
 
 use brigade_domain::DomainEvent;
+use brigade_domain::Role;
 use brigade_domain::amount::{Money, Percent, SignedQuantity};
 use brigade_domain::catalog::{Department, InventoryCategory, MenuCategory, Station, UnitOfMeasure};
 use brigade_domain::customer::{CustomerEvent, CustomerProfile};
@@ -20,6 +21,7 @@ use brigade_domain::purchase_order::{PoEvent, PoLine, ReceivedLine};
 use brigade_domain::stock::{AdjustmentReason, Allocation, StockEvent};
 use brigade_domain::supplier::{SupplierEvent, SupplierProfile};
 use brigade_domain::transfer::{TransferEvent, TransferLine, ValidatedLine};
+use brigade_domain::user::{UserEvent, UserProfile};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use support::*;
@@ -292,6 +294,40 @@ fn samples() -> Vec<DomainEvent> {
             by,
             at,
         }),
+        D::User(UserEvent::Created {
+            user_id: user("kim"),
+            profile: UserProfile {
+                username: "kim".into(),
+                display_name: "Kim".into(),
+            },
+            roles: vec![Role::KitchenStaff],
+            by,
+            at,
+        }),
+        D::User(UserEvent::SignedUp {
+            user_id: user("sam"),
+            profile: UserProfile {
+                username: "sam".into(),
+                display_name: "Sam".into(),
+            },
+            at,
+        }),
+        D::User(UserEvent::Approved {
+            roles: vec![Role::StockController],
+            by,
+            at,
+        }),
+        D::User(UserEvent::RolesChanged {
+            roles: vec![Role::KitchenStaff, Role::ProcessingStaff],
+            by,
+            at,
+        }),
+        D::User(UserEvent::Renamed {
+            display_name: "Kim L.".into(),
+            by,
+            at,
+        }),
+        D::User(UserEvent::Deactivated { by, at }),
     ]
 }
 

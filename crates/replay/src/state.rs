@@ -15,6 +15,7 @@ use brigade_domain::purchase_order::PurchaseOrder;
 use brigade_domain::stock::StockLedger;
 use brigade_domain::supplier::Supplier;
 use brigade_domain::transfer::Transfer;
+use brigade_domain::user::User;
 use brigade_eventstore::RecordedEvent;
 use serde_json::Value;
 
@@ -34,6 +35,7 @@ pub fn fold(stream_id: &str, events: &[RecordedEvent]) -> anyhow::Result<Value> 
         c if c == Customer::CATEGORY => fold_as::<Customer>(events),
         c if c == Expense::CATEGORY => fold_as::<Expense>(events),
         c if c == Organization::CATEGORY => fold_as::<Organization>(events),
+        c if c == User::CATEGORY => fold_as::<User>(events),
         other => bail!("streams of category {other:?} have no aggregate to fold; their events can still be listed"),
     }
 }

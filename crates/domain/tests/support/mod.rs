@@ -120,6 +120,7 @@ history_of! {
     brigade_domain::customer::CustomerEvent => brigade_domain::customer::Customer,
     brigade_domain::expense::ExpenseEvent => brigade_domain::expense::Expense,
     brigade_domain::organization::OrganizationEvent => brigade_domain::organization::Organization,
+    brigade_domain::user::UserEvent => brigade_domain::user::User,
 }
 
 /// A state built from past events.
