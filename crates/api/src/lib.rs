@@ -2,6 +2,7 @@
 //! now health, readiness and metrics; the REST API's routes (issue #4) are built here on the same
 //! command handling).
 
+pub mod auth;
 pub mod demo;
 mod demo_data;
 pub mod http;

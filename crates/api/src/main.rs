@@ -2,6 +2,7 @@
 //! in-process. Configuration comes from the environment, as listed in README.md.
 
 use anyhow::Context as _;
+use brigade_api::auth::tokens::Keys;
 use brigade_api::demo;
 use brigade_api::http::{AppState, Config};
 use brigade_eventstore::EventStore;
@@ -53,12 +54,18 @@ struct ServeArgs {
     /// Readiness fails when a read model is more than this many events behind.
     #[arg(long, env = "BRIGADE_READY_MAX_LAG", default_value_t = 10_000)]
     ready_max_lag: i64,
+    /// Secret that signs access tokens (at least 32 bytes). Without it a random one is made, and
+    /// access tokens do not survive a restart (refresh tokens do).
+    #[arg(long, env = "BRIGADE_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Logs go to standard error; standard output carries what the command prints.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -129,8 +136,18 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let keys = match &args.jwt_secret {
+        Some(secret) => Keys::from_secret(secret.as_bytes()).context("BRIGADE_JWT_SECRET")?,
+        None => {
+            tracing::warn!(
+                "BRIGADE_JWT_SECRET is not set: access tokens are signed with a random key and die with this process"
+            );
+            Keys::random()
+        }
+    };
     let state = Arc::new(AppState {
         store,
+        keys,
         nats: jetstream.map(|js| js.client()),
         metrics,
         config: Config {

@@ -8,6 +8,7 @@
 #[path = "../../projections/tests/common/mod.rs"]
 mod common;
 
+use brigade_api::auth::tokens::Keys;
 use brigade_api::http::{AppState, Config, metrics, serve};
 use common::nats::NatsServer;
 use common::{Fanout, TestDb};
@@ -54,6 +55,7 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
     let state = Arc::new(AppState {
         store: db.store.clone(),
         nats: Some(client),
+        keys: Keys::random(),
         metrics: metrics::recorder(),
         config: Config {
             body_limit: 1024,
@@ -201,6 +203,7 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     let state = Arc::new(AppState {
         store: db.store.clone(),
         nats: None,
+        keys: Keys::random(),
         metrics: metrics::recorder(),
         config: Config::default(),
     });
@@ -212,7 +215,19 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     assert!(document["components"]["schemas"]["Problem"].is_object());
     let paths = document["paths"].as_object().unwrap();
     let listed: Vec<&str> = paths.keys().map(String::as_str).collect();
-    assert_eq!(listed, ["/health/live", "/health/ready", "/metrics", "/openapi.json"]);
+    assert_eq!(
+        listed,
+        [
+            "/api/v1/auth/login",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/profile",
+            "/api/v1/auth/refresh",
+            "/health/live",
+            "/health/ready",
+            "/metrics",
+            "/openapi.json"
+        ]
+    );
     let http = reqwest::Client::new();
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {

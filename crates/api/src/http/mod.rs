@@ -47,6 +47,8 @@ pub struct AppState {
     pub nats: Option<async_nats::Client>,
     /// The Prometheus recorder `/metrics` renders.
     pub metrics: PrometheusHandle,
+    /// Signs and checks access tokens.
+    pub keys: crate::auth::tokens::Keys,
     /// Settings.
     pub config: Config,
 }

@@ -21,9 +21,30 @@ use utoipa_axum::routes;
                        Every error is application/problem+json (RFC 9457)."
     ),
     components(schemas(Problem)),
-    tags((name = "operations", description = "Health, readiness, metrics, this document"))
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Log in, refresh, log out, profile"),
+        (name = "operations", description = "Health, readiness, metrics, this document"),
+    )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme (JWT access tokens) the routes refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
 
@@ -41,6 +62,10 @@ pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(super::health::ready))
         .routes(routes!(super::metrics::render))
         .routes(routes!(document))
+        .routes(routes!(crate::auth::routes::login))
+        .routes(routes!(crate::auth::routes::refresh))
+        .routes(routes!(crate::auth::routes::logout))
+        .routes(routes!(crate::auth::routes::profile))
         .split_for_parts();
     let _ = DOCUMENT.set(document.clone());
     (router, document)

@@ -1,0 +1,295 @@
+//! Identity through HTTP: log in with an argon2-hashed password, use the access token, rotate
+//! the refresh token (a reused one ends the whole login), log out; pending and deactivated
+//! accounts are refused; malformed bodies are problem+json.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../projections/tests/common/mod.rs"]
+mod common;
+
+use brigade_api::auth::tokens::Keys;
+use brigade_api::auth::{password, sessions};
+use brigade_api::http::{AppState, Config, metrics, serve};
+use brigade_domain::ids::{TenantId, UserId};
+use brigade_domain::user::{User, UserCommand, UserProfile};
+use brigade_domain::{Actor, Context, Role, stream_id};
+use brigade_eventstore::{CommandMeta, EventStore};
+use common::TestDb;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+struct Org {
+    store: EventStore,
+    tenant: TenantId,
+    manager: Context,
+}
+
+impl Org {
+    fn new(store: &EventStore) -> Org {
+        let manager = Context::new(
+            Actor {
+                user_id: UserId(Uuid::now_v7()),
+                roles: vec![Role::Manager],
+            },
+            chrono::Utc::now(),
+        );
+        Org {
+            store: store.clone(),
+            tenant: TenantId(Uuid::now_v7()),
+            manager,
+        }
+    }
+
+    async fn run(&self, user: UserId, command: UserCommand, ctx: &Context) {
+        let meta = CommandMeta::direct(Uuid::now_v7(), Uuid::now_v7(), Some(ctx.actor.user_id));
+        self.store
+            .tenant(self.tenant)
+            .execute::<User>(&stream_id::<User>(user), &command, ctx, &meta)
+            .await
+            .unwrap();
+    }
+
+    /// An active user with a login.
+    async fn staff(&self, username: &str, password_text: &str, roles: &[Role]) -> UserId {
+        let user = UserId(Uuid::now_v7());
+        let profile = UserProfile {
+            username: username.into(),
+            display_name: username.to_uppercase(),
+        };
+        let command = UserCommand::Create {
+            user_id: user,
+            profile,
+            roles: roles.to_vec(),
+        };
+        self.run(user, command, &self.manager.clone()).await;
+        self.login_for(user, username, password_text).await;
+        user
+    }
+
+    async fn login_for(&self, user: UserId, username: &str, password_text: &str) {
+        let hash = password::hash(password_text.into()).await.unwrap();
+        sessions::save_credential(self.store.pool(), user, self.tenant, username, &hash)
+            .await
+            .unwrap();
+    }
+}
+
+async fn post(http: &reqwest::Client, url: &str, body: Value) -> (u16, Value) {
+    let response = http.post(url).json(&body).send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_use_the_token_rotate_and_log_out() {
+    let db = TestDb::create("auth").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/v1/auth", listener.local_addr().unwrap());
+    let state = Arc::new(AppState {
+        store: db.store.clone(),
+        nats: None,
+        keys: Keys::random(),
+        metrics: metrics::recorder(),
+        config: Config::default(),
+    });
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let http = reqwest::Client::new();
+    let org = Org::new(&db.store);
+    let maria = org.staff("maria", "s3cret-maria", &[Role::Manager]).await;
+
+    // Log in.
+    let (status, session) = post(
+        &http,
+        &format!("{base}/login"),
+        json!({"username": "maria", "password": "s3cret-maria"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["token_type"], "Bearer");
+    assert_eq!(session["expires_in"], 900);
+    assert_eq!(session["user"]["id"], json!(maria.0));
+    assert_eq!(session["user"]["organization_id"], json!(org.tenant.0));
+    assert_eq!(session["user"]["roles"], json!(["manager"]));
+    let access = session["access_token"].as_str().unwrap().to_owned();
+    let first_refresh = session["refresh_token"].as_str().unwrap().to_owned();
+
+    // The access token opens the profile; nothing else does.
+    let profile = http
+        .get(format!("{base}/profile"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(profile.status(), 200);
+    assert_eq!(profile.json::<Value>().await.unwrap()["username"], "maria");
+    for bad in [
+        None,
+        Some("not-a-jwt"),
+        Some(
+            Keys::random()
+                .issue(maria, org.tenant, vec![Role::Manager], chrono::Utc::now())
+                .unwrap()
+                .leak() as &str,
+        ),
+    ] {
+        let mut request = http.get(format!("{base}/profile"));
+        if let Some(token) = bad {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+    }
+
+    // Wrong password and unknown user: the same answer.
+    let (status, wrong) = post(
+        &http,
+        &format!("{base}/login"),
+        json!({"username": "maria", "password": "guess"}),
+    )
+    .await;
+    let (status2, unknown) = post(
+        &http,
+        &format!("{base}/login"),
+        json!({"username": "nobody", "password": "guess"}),
+    )
+    .await;
+    assert_eq!((status, status2), (401, 401));
+    assert_eq!(wrong["detail"], unknown["detail"]);
+
+    // Rotation: each refresh token works once; a reused one ends the whole login.
+    let (status, second) = post(
+        &http,
+        &format!("{base}/refresh"),
+        json!({"refresh_token": first_refresh}),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_refresh, first_refresh);
+    let (status, reused) = post(
+        &http,
+        &format!("{base}/refresh"),
+        json!({"refresh_token": first_refresh}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(reused["detail"].as_str().unwrap().contains("used before"), "{reused}");
+    let (status, _) = post(
+        &http,
+        &format!("{base}/refresh"),
+        json!({"refresh_token": second_refresh}),
+    )
+    .await;
+    assert_eq!(status, 401, "the reuse revoked the newer token of the same login too");
+
+    // Logout ends the login; another login is untouched.
+    let (_, one) = post(
+        &http,
+        &format!("{base}/login"),
+        json!({"username": "maria", "password": "s3cret-maria"}),
+    )
+    .await;
+    let (_, other) = post(
+        &http,
+        &format!("{base}/login"),
+        json!({"username": "maria", "password": "s3cret-maria"}),
+    )
+    .await;
+    let response = http
+        .post(format!("{base}/logout"))
+        .json(&json!({"refresh_token": one["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let (status, _) = post(
+        &http,
+        &format!("{base}/refresh"),
+        json!({"refresh_token": one["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = post(
+        &http,
+        &format!("{base}/refresh"),
+        json!({"refresh_token": other["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // Pending and deactivated accounts.
+    let sam = UserId(Uuid::now_v7());
+    let as_sam = Context::new(
+        Actor {
+            user_id: sam,
+            roles: vec![],
+        },
+        chrono::Utc::now(),
+    );
+    let profile = UserProfile {
+        username: "sam".into(),
+        display_name: "Sam".into(),
+    };
+    org.run(sam, UserCommand::SignUp { profile }, &as_sam).await;
+    org.login_for(sam, "sam", "s3cret-sam").await;
+    let (status, pending) = post(
+        &http,
+        &format!("{base}/login"),
+        json!({"username": "sam", "password": "s3cret-sam"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(pending["type"], "/problems/account-not-active");
+    let kim = org.staff("kim", "s3cret-kim", &[Role::KitchenStaff]).await;
+    let (_, kims) = post(
+        &http,
+        &format!("{base}/login"),
+        json!({"username": "kim", "password": "s3cret-kim"}),
+    )
+    .await;
+    org.run(kim, UserCommand::Deactivate, &org.manager.clone()).await;
+    let (status, _) = post(
+        &http,
+        &format!("{base}/refresh"),
+        json!({"refresh_token": kims["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let profile = http
+        .get(format!("{base}/profile"))
+        .bearer_auth(kims["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(profile.status(), 403, "a deactivated user's profile is refused at once");
+
+    // Malformed requests: problem+json with the right status.
+    let cases: [(&str, &str, u16); 4] = [
+        ("application/json", "{\"username\": \"maria\",", 400),
+        ("application/json", "{\"username\": \"maria\"}", 422),
+        (
+            "application/json",
+            "{\"username\": \"maria\", \"password\": \"x\", \"admin\": true}",
+            422,
+        ),
+        ("text/plain", "username=maria", 415),
+    ];
+    for (content_type, body, expected) in cases {
+        let response = http
+            .post(format!("{base}/login"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), expected, "{body}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json", "{body}");
+    }
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
