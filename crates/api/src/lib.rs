@@ -3,6 +3,7 @@
 //! command handling).
 
 pub mod auth;
+pub mod bootstrap;
 pub mod demo;
 mod demo_data;
 pub mod http;

@@ -58,6 +58,10 @@ struct ServeArgs {
     /// access tokens do not survive a restart (refresh tokens do).
     #[arg(long, env = "BRIGADE_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
+    /// Lets `POST /api/v1/organizations` create an organization once one exists (sent as
+    /// `X-Bootstrap-Secret`). Without it, only the very first organization can be bootstrapped.
+    #[arg(long, env = "BRIGADE_BOOTSTRAP_SECRET", hide_env_values = true)]
+    bootstrap_secret: Option<String>,
 }
 
 #[tokio::main]
@@ -153,6 +157,7 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
         config: Config {
             body_limit: args.body_limit,
             ready_max_lag: args.ready_max_lag,
+            bootstrap_secret: args.bootstrap_secret,
         },
     });
     println!("serving http://{}", listener.local_addr()?);

@@ -293,3 +293,116 @@ async fn log_in_use_the_token_rotate_and_log_out() {
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_organization_and_its_admin_are_bootstrapped_over_http_then_bootstrap_closes() {
+    let db = TestDb::create("bootstrap").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let state = Arc::new(AppState {
+        store: db.store.clone(),
+        nats: None,
+        keys: Keys::random(),
+        metrics: metrics::recorder(),
+        config: Config {
+            bootstrap_secret: Some("open-sesame-for-the-second-one".into()),
+            ..Config::default()
+        },
+    });
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let http = reqwest::Client::new();
+    let body = |org: &str, username: &str, password: &str| json!({"name": org, "admin": {"username": username, "display_name": "Root", "password": password}});
+
+    // Refusals change nothing: a short password, a bad username, a missing admin.
+    for (request, expected) in [
+        (body("Bistro", "root", "short"), 422),
+        (body("Bistro", "Root Admin", "long-enough-password"), 422),
+        (json!({"name": "Bistro"}), 422),
+        (body("", "root", "long-enough-password"), 422),
+    ] {
+        let (status, problem) = post(&http, &format!("{base}/organizations"), request).await;
+        assert_eq!(status, expected, "{problem}");
+        assert!(problem["detail"].is_string(), "{problem}");
+    }
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(events, 0);
+
+    // The first one needs no secret.
+    let (status, created) = post(
+        &http,
+        &format!("{base}/organizations"),
+        body("Bistro", "root", "long-enough-password"),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(created["position"].as_i64().unwrap() > 0);
+    assert_eq!(created["version"], 1);
+    let (status, session) = post(
+        &http,
+        &format!("{base}/auth/login"),
+        json!({"username": "root", "password": "long-enough-password"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["user"]["organization_id"], created["id"]);
+    assert_eq!(session["user"]["roles"], json!(["super_admin", "manager"]));
+    // Recorded as the admin's own doing, in one command.
+    let actors: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT event_type, metadata->>'actor' FROM events ORDER BY position")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    let admin = created["admin_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        actors,
+        [
+            ("organization.established".to_owned(), Some(admin.clone())),
+            ("user.created".to_owned(), Some(admin))
+        ]
+    );
+
+    // Then it is closed, except to the secret; usernames stay unique.
+    let (status, _) = post(
+        &http,
+        &format!("{base}/organizations"),
+        body("Other", "boss", "long-enough-password"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let with = |secret: &str, request: Value| {
+        http.post(format!("{base}/organizations"))
+            .header("X-Bootstrap-Secret", secret)
+            .json(&request)
+            .send()
+    };
+    let wrong = with("guess", body("Other", "boss", "long-enough-password"))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let taken = with(
+        "open-sesame-for-the-second-one",
+        body("Other", "root", "long-enough-password"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(taken.status(), 409);
+    let second = with(
+        "open-sesame-for-the-second-one",
+        body("Other", "boss", "long-enough-password"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(second.status(), 201);
+    let organizations: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'organization.established'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(organizations, 2, "the refused attempts wrote nothing");
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}

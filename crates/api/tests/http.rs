@@ -222,6 +222,7 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
             "/api/v1/auth/logout",
             "/api/v1/auth/profile",
             "/api/v1/auth/refresh",
+            "/api/v1/organizations",
             "/health/live",
             "/health/ready",
             "/metrics",

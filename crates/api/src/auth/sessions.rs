@@ -58,6 +58,36 @@ pub async fn save_credential(
     Ok(())
 }
 
+/// Saves a new user's login; false if the username is taken.
+pub async fn save_new_credential(
+    pool: &PgPool,
+    user: UserId,
+    tenant: TenantId,
+    username: &str,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO auth.credentials (user_id, tenant_id, username, password_hash) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(user.0)
+    .bind(tenant.0)
+    .bind(username)
+    .bind(password_hash)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes a user's login (when what it was made for could not be written).
+pub async fn forget_credential(pool: &PgPool, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM auth.credentials WHERE user_id = $1")
+        .bind(user.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// The login of `username`, if there is one.
 pub async fn credential(pool: &PgPool, username: &str) -> Result<Option<Credential>, sqlx::Error> {
     sqlx::query_as("SELECT user_id, tenant_id, password_hash FROM auth.credentials WHERE username = $1")

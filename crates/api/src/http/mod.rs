@@ -28,6 +28,8 @@ pub struct Config {
     pub body_limit: usize,
     /// Readiness fails when a read model is more than this many events behind.
     pub ready_max_lag: i64,
+    /// Lets `POST /api/v1/organizations` create an organization once one exists.
+    pub bootstrap_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
         Self {
             body_limit: 64 * 1024,
             ready_max_lag: 10_000,
+            bootstrap_secret: None,
         }
     }
 }

@@ -24,6 +24,7 @@ use utoipa_axum::routes;
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Log in, refresh, log out, profile"),
+        (name = "organizations", description = "Organizations and their users"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -66,6 +67,7 @@ pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::auth::routes::refresh))
         .routes(routes!(crate::auth::routes::logout))
         .routes(routes!(crate::auth::routes::profile))
+        .routes(routes!(crate::bootstrap::create))
         .split_for_parts();
     let _ = DOCUMENT.set(document.clone());
     (router, document)

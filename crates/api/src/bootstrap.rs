@@ -1,0 +1,228 @@
+//! `POST /api/v1/organizations`: the first organization and its first administrator, created
+//! without touching the database by hand. Open without a token only while the system has no
+//! organization at all, or to whoever presents the configured bootstrap secret
+//! (`X-Bootstrap-Secret`, `BRIGADE_BOOTSTRAP_SECRET`). The organization and its administrator are
+//! written in one append: there is never one without the other.
+
+use crate::auth::extract::Unauthorized;
+use crate::auth::{password, sessions};
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use brigade_domain::ids::{TenantId, UserId};
+use brigade_domain::organization::{Organization, OrganizationCommand, Settings};
+use brigade_domain::user::{User, UserCommand, UserProfile};
+use brigade_domain::{Actor, Aggregate, Context, Role, stream_id};
+use brigade_eventstore::{CommandMeta, ExpectedVersion, StreamAppend};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The organization and its first administrator.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bootstrap {
+    /// The organization's name.
+    name: String,
+    /// Currency, tax rate, timezone... (defaults: USD, 0%, UTC).
+    #[schema(value_type = Option<Object>)]
+    settings: Option<Settings>,
+    /// Its first administrator (super admin and manager).
+    admin: NewAdmin,
+}
+
+/// A first administrator.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdmin {
+    /// Login name (3 to 64 of a-z, 0-9, '.', '_', '-').
+    username: String,
+    /// Display name.
+    display_name: String,
+    /// Password (10 to 256 characters).
+    password: String,
+}
+
+/// What was created.
+#[derive(Serialize, ToSchema)]
+pub struct Bootstrapped {
+    /// The organization's id.
+    id: Uuid,
+    /// The organization stream's version.
+    version: u64,
+    /// Global position of the last event written.
+    position: i64,
+    /// The administrator's user id.
+    admin_id: Uuid,
+}
+
+fn problem(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Response {
+    Problem::new(status, slug, title, detail).into_response()
+}
+
+fn invalid(detail: impl Into<String>) -> Response {
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+        "Invalid request",
+        detail,
+    )
+}
+
+fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "bootstrap failed");
+    Problem::internal().into_response()
+}
+
+/// Whether the secret presented matches the configured one (compared as digests, so the time
+/// taken does not depend on how much of it is right).
+fn secret_matches(configured: Option<&str>, presented: Option<&str>) -> bool {
+    match (configured, presented) {
+        (Some(c), Some(p)) => Sha256::digest(c.as_bytes()) == Sha256::digest(p.as_bytes()),
+        _ => false,
+    }
+}
+
+/// Creates an organization and its first administrator.
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = Bootstrap,
+    params(("X-Bootstrap-Secret" = Option<String>, Header, description = "Needed once an organization exists")),
+    responses(
+        (status = 201, description = "Created", body = Bootstrapped),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Bootstrap is closed and no (or a wrong) secret was given", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, settings, username or password", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, Json(body): Json<Bootstrap>) -> Response {
+    let presented = headers.get("x-bootstrap-secret").and_then(|v| v.to_str().ok());
+    let pool = state.store.pool();
+    // One bootstrap at a time, so "no organization yet" cannot let two through. The lock is the
+    // transaction's: if the request is dropped half-way, the rollback releases it.
+    let mut guard = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return internal(e),
+    };
+    if let Err(e) = sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('brigade:bootstrap', 0))")
+        .execute(&mut *guard)
+        .await
+    {
+        return internal(e);
+    }
+    let response = bootstrap(&state, presented, body).await;
+    let _ = guard.rollback().await;
+    response
+}
+
+async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -> Response {
+    let pool = state.store.pool();
+    if !secret_matches(state.config.bootstrap_secret.as_deref(), presented) {
+        let exists: Result<bool, _> =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE event_type = 'organization.established')")
+                .fetch_one(pool)
+                .await;
+        match exists {
+            Ok(false) => {}
+            Ok(true) => {
+                return Unauthorized("an organization exists: bootstrapping another needs X-Bootstrap-Secret")
+                    .into_response();
+            }
+            Err(e) => return internal(e),
+        }
+    }
+    let length = body.admin.password.chars().count();
+    if !(10..=256).contains(&length) {
+        return invalid("admin.password must be 10 to 256 characters");
+    }
+    let (tenant, admin) = (TenantId(Uuid::now_v7()), UserId(Uuid::now_v7()));
+    let ctx = Context::new(
+        Actor {
+            user_id: admin,
+            roles: vec![Role::SuperAdmin],
+        },
+        Utc::now(),
+    );
+    let establish = OrganizationCommand::Establish {
+        name: body.name,
+        settings: body.settings.unwrap_or_default(),
+    };
+    let organization = match Organization::default().decide(&establish, &ctx) {
+        Ok(events) => events,
+        Err(e) => return invalid(format!("organization: {e}")),
+    };
+    let profile = UserProfile {
+        username: body.admin.username,
+        display_name: body.admin.display_name,
+    };
+    let first_admin = match User::default().decide(&UserCommand::CreateFirstAdmin { profile }, &ctx) {
+        Ok(events) => events,
+        Err(e) => return invalid(format!("admin: {e}")),
+    };
+    let username = match first_admin.first() {
+        Some(brigade_domain::user::UserEvent::Created { profile, .. }) => profile.username.clone(),
+        _ => return internal("the first administrator was not created"),
+    };
+    let hash = match password::hash(body.admin.password).await {
+        Ok(h) => h,
+        Err(e) => return internal(e),
+    };
+    // The login claims the username first (unique across the system).
+    match sessions::save_new_credential(pool, admin, tenant, &username, &hash).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return problem(
+                StatusCode::CONFLICT,
+                "username-taken",
+                "Username taken",
+                format!("{username} is taken"),
+            );
+        }
+        Err(e) => return internal(e),
+    }
+    let command_id = Uuid::now_v7();
+    let meta = CommandMeta::direct(command_id, command_id, Some(admin));
+    let appends = [
+        StreamAppend::new(
+            stream_id::<Organization>(tenant),
+            ExpectedVersion::NoStream,
+            &organization,
+        ),
+        StreamAppend::new(stream_id::<User>(admin), ExpectedVersion::NoStream, &first_admin),
+    ];
+    match state.store.tenant(tenant).append(&meta, &appends).await {
+        Ok(outcome) => {
+            let version = outcome.streams.first().map_or(0, |s| s.version);
+            let position = outcome.positions.last().copied().unwrap_or_default();
+            let created = Bootstrapped {
+                id: tenant.0,
+                version,
+                position,
+                admin_id: admin.0,
+            };
+            (StatusCode::CREATED, Json(created)).into_response()
+        }
+        Err(e) => {
+            let _ = sessions::forget_credential(pool, admin).await;
+            internal(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_secret_must_be_configured_and_match() {
+        use super::secret_matches;
+        assert!(secret_matches(Some("s3cret"), Some("s3cret")));
+        assert!(!secret_matches(Some("s3cret"), Some("s3cre")));
+        assert!(!secret_matches(Some("s3cret"), None));
+        assert!(!secret_matches(None, Some("")));
+        assert!(!secret_matches(None, None));
+    }
+}
