@@ -31,7 +31,8 @@ pub fn demo_tenant() -> TenantId {
     TenantId(named("tenant"))
 }
 
-fn named(name: &str) -> Uuid {
+/// A fixed id for a named thing of the demo (so a reload finds what is there).
+pub(crate) fn named(name: &str) -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("brigade-demo:{name}").as_bytes())
 }
 
@@ -39,7 +40,7 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap_or_default()
 }
 
-/// The demo's staff: a user per role (the API issue gives them logins).
+/// The demo's staff: a user per role, each with a login (`demo_logins`).
 pub const STAFF: &[(&str, Role)] = &[
     ("maria", Role::Manager),
     ("paula", Role::ProcurementManager),

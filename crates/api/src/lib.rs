@@ -6,4 +6,5 @@ pub mod auth;
 pub mod bootstrap;
 pub mod demo;
 mod demo_data;
+pub mod demo_logins;
 pub mod http;

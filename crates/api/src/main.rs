@@ -106,6 +106,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     demo::demo_tenant()
                 );
             }
+            let logins = brigade_api::demo_logins::ensure(&store).await?;
+            println!("logins (password \"{}\"):", brigade_api::demo_logins::DEMO_PASSWORD);
+            for (name, role) in logins {
+                println!(
+                    "  {name:<6} {}",
+                    serde_json::to_value(role)?.as_str().unwrap_or_default()
+                );
+            }
         }
         Command::Serve(args) => serve(store, args).await?,
     }

@@ -249,3 +249,41 @@ async fn the_demo_day_builds_every_read_model_and_its_pl_matches_the_events(pool
 fn dec(s: &str) -> rust_decimal::Decimal {
     s.parse().unwrap()
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn every_demo_role_gets_a_login_once(pool: PgPool) {
+    use brigade_api::auth::{password, sessions};
+    use brigade_api::demo_logins::{DEMO_PASSWORD, demo_user, ensure};
+    use brigade_domain::user::{User, UserStatus};
+
+    let store = EventStore::new(pool.clone());
+    demo::load(&store, chrono::Utc::now()).await.unwrap();
+    let logins = ensure(&store).await.unwrap();
+    assert_eq!(logins.len(), 8);
+    let events_after_first: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    ensure(&store).await.unwrap();
+    let events_after_second: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(events_after_first, events_after_second, "a second run adds nothing");
+    for (name, role) in logins {
+        let credential = sessions::credential(&pool, name).await.unwrap().expect("a login");
+        assert_eq!(credential.user_id, demo_user(name).0);
+        assert!(
+            password::verify(DEMO_PASSWORD.into(), Some(credential.password_hash)).await,
+            "{name}"
+        );
+        let user = store
+            .tenant(demo::demo_tenant())
+            .load::<User>(&stream_id::<User>(demo_user(name)))
+            .await
+            .unwrap()
+            .state;
+        assert_eq!(user.status, Some(UserStatus::Active), "{name}");
+        assert!(user.roles.contains(&role), "{name}: {:?}", user.roles);
+    }
+}
