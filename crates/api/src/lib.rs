@@ -2,9 +2,11 @@
 //! now health, readiness and metrics; the REST API's routes (issue #4) are built here on the same
 //! command handling).
 
+pub mod access;
 pub mod auth;
 pub mod bootstrap;
 pub mod demo;
 mod demo_data;
 pub mod demo_logins;
 pub mod http;
+pub mod operations;

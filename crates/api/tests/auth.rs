@@ -406,3 +406,182 @@ async fn the_first_organization_and_its_admin_are_bootstrapped_over_http_then_bo
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }
+
+const ALL_ROLES: [Role; 8] = [
+    Role::SuperAdmin,
+    Role::Manager,
+    Role::ProcurementManager,
+    Role::StockController,
+    Role::ProcessingStaff,
+    Role::KitchenStaff,
+    Role::PosOperator,
+    Role::Accountant,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_against_every_route_of_the_access_table() {
+    use brigade_api::access::{Access, RULES, allows};
+    let db = TestDb::create("access").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let keys = Keys::random();
+    let state = Arc::new(AppState {
+        store: db.store.clone(),
+        nats: None,
+        keys: keys.clone(),
+        metrics: metrics::recorder(),
+        config: Config::default(),
+    });
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let http = reqwest::Client::new();
+    let org = TenantId(Uuid::now_v7());
+
+    // The table and the OpenAPI document name the same routes.
+    let document: Value = http
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut documented: Vec<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let mut tabled: Vec<(String, String)> = RULES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    documented.sort();
+    tabled.sort();
+    assert_eq!(documented, tabled);
+
+    let mut checked = 0;
+    for rule in RULES {
+        let path = rule
+            .path
+            .replace("{name}", "kitchen_queue")
+            .replace("{stream_id}", &format!("order-{}", Uuid::now_v7()));
+        let url = format!("{base}{path}");
+        let method = reqwest::Method::from_bytes(rule.method.as_bytes()).unwrap();
+        let request = |token: Option<String>| {
+            let mut r = http.request(method.clone(), &url).json(&json!({}));
+            if let Some(t) = token {
+                r = r.bearer_auth(t);
+            }
+            r.send()
+        };
+        let anonymous = request(None).await.unwrap().status().as_u16();
+        if rule.access == Access::Public {
+            assert!(
+                anonymous != 401 && anonymous != 403,
+                "{} {}: {anonymous}",
+                rule.method,
+                rule.path
+            );
+        } else {
+            assert_eq!(anonymous, 401, "{} {} without a token", rule.method, rule.path);
+        }
+        for role in ALL_ROLES {
+            let token = keys
+                .issue(UserId(Uuid::now_v7()), org, vec![role], chrono::Utc::now())
+                .unwrap();
+            let status = request(Some(token)).await.unwrap().status().as_u16();
+            if allows(rule.access, &[role]) {
+                assert_ne!(status, 403, "{} {} as {role:?}", rule.method, rule.path);
+            } else {
+                assert_eq!(status, 403, "{} {} as {role:?}", rule.method, rule.path);
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, RULES.len() * ALL_ROLES.len());
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_another_organization_is_not_found_and_operations_are_for_super_admins() {
+    let db = TestDb::create("tenancy").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let keys = Keys::random();
+    let state = Arc::new(AppState {
+        store: db.store.clone(),
+        nats: None,
+        keys: keys.clone(),
+        metrics: metrics::recorder(),
+        config: Config::default(),
+    });
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let http = reqwest::Client::new();
+    let (a, b) = (Org::new(&db.store), Org::new(&db.store));
+    let kim = a.staff("kim", "s3cret-kim-kim", &[Role::KitchenStaff]).await;
+    let stream = stream_id::<User>(kim);
+    let token = |org: &Org, role: Role| {
+        keys.issue(org.manager.actor.user_id, org.tenant, vec![role], chrono::Utc::now())
+            .unwrap()
+    };
+
+    let mine = http
+        .get(format!("{base}/audit/streams/{stream}"))
+        .bearer_auth(token(&a, Role::Manager))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.status(), 200);
+    let events: Value = mine.json().await.unwrap();
+    assert_eq!(events[0]["event_type"], "user.created");
+    assert_eq!(events[0]["actor"], json!(a.manager.actor.user_id.0));
+    let theirs = http
+        .get(format!("{base}/audit/streams/{stream}"))
+        .bearer_auth(token(&b, Role::Manager))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.status(),
+        404,
+        "another organization's stream is not found, not forbidden"
+    );
+    assert_eq!(theirs.headers()["content-type"], "application/problem+json");
+    let missing = http
+        .get(format!("{base}/audit/streams/order-{}", Uuid::now_v7()))
+        .bearer_auth(token(&a, Role::Manager))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
+    let projections = http
+        .get(format!("{base}/admin/projections"))
+        .bearer_auth(token(&a, Role::SuperAdmin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(projections.status(), 200);
+    assert!(projections.json::<Value>().await.unwrap().is_array());
+    let as_manager = http
+        .get(format!("{base}/admin/projections"))
+        .bearer_auth(token(&a, Role::Manager))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_manager.status(), 403);
+    let unknown = http
+        .post(format!("{base}/admin/projections/nope/retry"))
+        .bearer_auth(token(&a, Role::SuperAdmin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}

@@ -218,6 +218,9 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     assert_eq!(
         listed,
         [
+            "/api/v1/admin/projections",
+            "/api/v1/admin/projections/{name}/retry",
+            "/api/v1/audit/streams/{stream_id}",
             "/api/v1/auth/login",
             "/api/v1/auth/logout",
             "/api/v1/auth/profile",

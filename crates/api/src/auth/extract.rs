@@ -29,10 +29,12 @@ impl IntoResponse for Unauthorized {
     }
 }
 
-impl FromRequestParts<Arc<AppState>> for Caller {
-    type Rejection = Unauthorized;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+impl Caller {
+    /// The caller the access layer already checked, or the one the `Authorization` header names.
+    pub fn from_parts(parts: &Parts, state: &AppState) -> Result<Caller, Unauthorized> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let header = parts.headers.get(header::AUTHORIZATION).ok_or(Unauthorized(
             "no Authorization header: send `Authorization: Bearer <access token>`",
         ))?;
@@ -46,5 +48,13 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .verify(token.trim())
             .map(Caller)
             .map_err(|_| Unauthorized("the access token is invalid or expired: log in or refresh"))
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = Unauthorized;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        Caller::from_parts(parts, state)
     }
 }

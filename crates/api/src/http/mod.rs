@@ -63,6 +63,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::access::authorize,
+        ))
         .with_state(state)
         // Innermost first: the body limit, then problem+json for whatever answered in plain
         // text (the limit included), then the latency histogram of the final status.

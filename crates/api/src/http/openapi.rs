@@ -25,7 +25,8 @@ use utoipa_axum::routes;
     tags(
         (name = "auth", description = "Log in, refresh, log out, profile"),
         (name = "organizations", description = "Organizations and their users"),
-        (name = "operations", description = "Health, readiness, metrics, this document"),
+        (name = "operations", description = "Health, readiness, metrics, projections, this document"),
+        (name = "audit", description = "Who did what"),
     )
 )]
 struct ApiDoc;
@@ -68,6 +69,9 @@ pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::auth::routes::logout))
         .routes(routes!(crate::auth::routes::profile))
         .routes(routes!(crate::bootstrap::create))
+        .routes(routes!(crate::operations::projections))
+        .routes(routes!(crate::operations::retry))
+        .routes(routes!(crate::operations::stream))
         .split_for_parts();
     let _ = DOCUMENT.set(document.clone());
     (router, document)

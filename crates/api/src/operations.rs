@@ -1,0 +1,157 @@
+//! Operations and audit over HTTP: the projections' state and the retry of parked events (super
+//! admins: they are the whole system's), and a stream's history with who did what (the caller's
+//! organization only).
+
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::extract::Caller;
+
+/// One projection, against the head of the log.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectionState {
+    /// Name.
+    name: String,
+    /// Global position of its checkpoint.
+    checkpoint: i64,
+    /// Global position of the last event written.
+    head: i64,
+    /// Events after the checkpoint (at most 1,000,000 counted).
+    lag_events: i64,
+    /// Seconds since the oldest event it has not applied was recorded.
+    lag_seconds: f64,
+    /// Events applied in all.
+    applied_events: i64,
+    /// `healthy`, or `unhealthy` while events are parked.
+    state: String,
+    /// Parked events.
+    parked_events: i64,
+    /// The last error, if unhealthy.
+    last_error: Option<String>,
+}
+
+fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "operations request failed");
+    Problem::internal().into_response()
+}
+
+/// Every projection's checkpoint, lag and health.
+#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "operations", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every projection", body = [ProjectionState]),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a super admin", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn projections(State(state): State<Arc<AppState>>) -> Response {
+    match brigade_projections::lag(state.store.pool()).await {
+        Ok(lags) => Json(
+            lags.into_iter()
+                .map(|l| ProjectionState {
+                    name: l.name,
+                    checkpoint: l.checkpoint.position,
+                    head: l.head.position,
+                    lag_events: l.lag_events,
+                    lag_seconds: l.lag_seconds,
+                    applied_events: l.applied_events,
+                    state: l.state.to_owned(),
+                    parked_events: l.parked_events,
+                    last_error: l.last_error,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// Asks the projection's active worker to re-apply its parked events (within a second or so).
+#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/retry", tag = "operations", security(("bearer" = [])),
+    params(("name" = String, Path, description = "The projection")),
+    responses(
+        (status = 202, description = "Retry requested"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a super admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such projection", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn retry(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    match brigade_projections::request_retry(state.store.pool(), &name).await {
+        Ok(true) => StatusCode::ACCEPTED.into_response(),
+        Ok(false) => Problem::not_found(format!("no projection {name:?}")).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// One event of a stream, with who did it.
+#[derive(Serialize, ToSchema)]
+pub struct AuditedEvent {
+    /// Version in the stream.
+    version: u64,
+    /// Global position.
+    position: i64,
+    /// Event id.
+    event_id: Uuid,
+    /// Type name.
+    event_type: String,
+    /// Schema version of the payload.
+    schema_version: i32,
+    /// When the store recorded it.
+    recorded_at: DateTime<Utc>,
+    /// The acting user (absent for system actions).
+    actor: Option<Uuid>,
+    /// The command that wrote it.
+    command_id: Option<Uuid>,
+    /// The request it belongs to.
+    correlation_id: Option<Uuid>,
+    /// The payload, as stored.
+    #[schema(value_type = Object)]
+    payload: Value,
+}
+
+/// A stream's events, with actor and command metadata (the caller's organization only: another
+/// organization's stream is not found).
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_id}", tag = "audit", security(("bearer" = [])),
+    params(("stream_id" = String, Path, description = "The stream, e.g. order-0193...")),
+    responses(
+        (status = 200, description = "Every event of the stream, in order", body = [AuditedEvent]),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Needs manager or accountant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such stream in the caller's organization", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn stream(State(state): State<Arc<AppState>>, caller: Caller, Path(stream_id): Path<String>) -> Response {
+    let events = match state.store.tenant(caller.0.org).read_stream(&stream_id, 0, None).await {
+        Ok(events) => events,
+        Err(e) => return internal(e),
+    };
+    if events.is_empty() {
+        return Problem::not_found(format!("no stream {stream_id:?}")).into_response();
+    }
+    let audited: Vec<AuditedEvent> = events
+        .iter()
+        .map(|e| {
+            let meta = e.metadata().ok();
+            AuditedEvent {
+                version: e.version,
+                position: e.position,
+                event_id: e.event_id,
+                event_type: e.event_type.clone(),
+                schema_version: e.schema_version,
+                recorded_at: e.recorded_at,
+                actor: meta.as_ref().and_then(|m| m.command.actor.map(|a| a.0)),
+                command_id: meta.as_ref().map(|m| m.command.command_id),
+                correlation_id: meta.as_ref().map(|m| m.command.correlation_id),
+                payload: serde_json::from_str(&e.payload).unwrap_or(Value::Null),
+            }
+        })
+        .collect();
+    Json(audited).into_response()
+}
