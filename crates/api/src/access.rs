@@ -107,6 +107,16 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
         Ok(caller) => caller,
         Err(Unauthorized(detail)) => return Unauthorized(detail).into_response(),
     };
+    if let Err(wait) = state.limiter.check(caller.0.org, caller.0.sub) {
+        let mut problem = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+            format!("this user's request rate is over the limit; retry in {wait} s"),
+        );
+        problem.retry_after = Some(wait);
+        return problem.into_response();
+    }
     if !allows(rule.access, &caller.0.roles) {
         let detail = format!("{} {path} needs one of the roles this route allows", parts.method);
         return Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail).into_response();

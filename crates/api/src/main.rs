@@ -62,6 +62,12 @@ struct ServeArgs {
     /// `X-Bootstrap-Secret`). Without it, only the very first organization can be bootstrapped.
     #[arg(long, env = "BRIGADE_BOOTSTRAP_SECRET", hide_env_values = true)]
     bootstrap_secret: Option<String>,
+    /// Requests a second per user and organization (beyond the burst: 429 with Retry-After).
+    #[arg(long, env = "BRIGADE_RATE_LIMIT", default_value_t = 50)]
+    rate_limit: u32,
+    /// Requests a user may make at once before the rate applies.
+    #[arg(long, env = "BRIGADE_RATE_BURST", default_value_t = 100)]
+    rate_burst: u32,
 }
 
 #[tokio::main]
@@ -121,7 +127,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
-    let metrics = brigade_api::http::metrics::recorder();
     let jetstream = match &args.nats_url {
         Some(url) => Some(
             brigade_projections::runner::connect_nats(url)
@@ -157,17 +162,14 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
             Keys::random()
         }
     };
-    let state = Arc::new(AppState {
-        store,
-        keys,
-        nats: jetstream.map(|js| js.client()),
-        metrics,
-        config: Config {
-            body_limit: args.body_limit,
-            ready_max_lag: args.ready_max_lag,
-            bootstrap_secret: args.bootstrap_secret,
-        },
-    });
+    let config = Config {
+        body_limit: args.body_limit,
+        ready_max_lag: args.ready_max_lag,
+        bootstrap_secret: args.bootstrap_secret,
+        rate_per_second: args.rate_limit,
+        rate_burst: args.rate_burst,
+    };
+    let state = Arc::new(AppState::new(store, jetstream.map(|js| js.client()), keys, config));
     println!("serving http://{}", listener.local_addr()?);
     let server = tokio::spawn(brigade_api::http::serve(listener, state, shutdown.clone()));
     brigade_projections::runner::wait_for_signal().await;

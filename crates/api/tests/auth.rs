@@ -8,7 +8,7 @@ mod common;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_api::auth::{password, sessions};
-use brigade_api::http::{AppState, Config, metrics, serve};
+use brigade_api::http::{AppState, Config, serve};
 use brigade_domain::ids::{TenantId, UserId};
 use brigade_domain::user::{User, UserCommand, UserProfile};
 use brigade_domain::{Actor, Context, Role, stream_id};
@@ -87,13 +87,7 @@ async fn log_in_use_the_token_rotate_and_log_out() {
     let db = TestDb::create("auth").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1/auth", listener.local_addr().unwrap());
-    let state = Arc::new(AppState {
-        store: db.store.clone(),
-        nats: None,
-        keys: Keys::random(),
-        metrics: metrics::recorder(),
-        config: Config::default(),
-    });
+    let state = Arc::new(AppState::new(db.store.clone(), None, Keys::random(), Config::default()));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, state, shutdown.clone()));
     let http = reqwest::Client::new();
@@ -299,16 +293,15 @@ async fn the_first_organization_and_its_admin_are_bootstrapped_over_http_then_bo
     let db = TestDb::create("bootstrap").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let state = Arc::new(AppState {
-        store: db.store.clone(),
-        nats: None,
-        keys: Keys::random(),
-        metrics: metrics::recorder(),
-        config: Config {
+    let state = Arc::new(AppState::new(
+        db.store.clone(),
+        None,
+        Keys::random(),
+        Config {
             bootstrap_secret: Some("open-sesame-for-the-second-one".into()),
             ..Config::default()
         },
-    });
+    ));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, state, shutdown.clone()));
     let http = reqwest::Client::new();
@@ -425,13 +418,7 @@ async fn every_role_against_every_route_of_the_access_table() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let keys = Keys::random();
-    let state = Arc::new(AppState {
-        store: db.store.clone(),
-        nats: None,
-        keys: keys.clone(),
-        metrics: metrics::recorder(),
-        config: Config::default(),
-    });
+    let state = Arc::new(AppState::new(db.store.clone(), None, keys.clone(), Config::default()));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, state, shutdown.clone()));
     let http = reqwest::Client::new();
@@ -512,13 +499,7 @@ async fn a_stream_of_another_organization_is_not_found_and_operations_are_for_su
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
     let keys = Keys::random();
-    let state = Arc::new(AppState {
-        store: db.store.clone(),
-        nats: None,
-        keys: keys.clone(),
-        metrics: metrics::recorder(),
-        config: Config::default(),
-    });
+    let state = Arc::new(AppState::new(db.store.clone(), None, keys.clone(), Config::default()));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, state, shutdown.clone()));
     let http = reqwest::Client::new();
@@ -582,6 +563,54 @@ async fn a_stream_of_another_organization_is_not_found_and_operations_are_for_su
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_user_is_rate_limited_on_their_own_and_health_is_not() {
+    let db = TestDb::create("rate_limit").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let keys = Keys::random();
+    let config = Config {
+        rate_per_second: 1,
+        rate_burst: 3,
+        ..Config::default()
+    };
+    let state = Arc::new(AppState::new(db.store.clone(), None, keys.clone(), config));
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let http = reqwest::Client::new();
+    let org = TenantId(Uuid::now_v7());
+    let token = |user: UserId| keys.issue(user, org, vec![Role::Manager], chrono::Utc::now()).unwrap();
+    let (kim, carl) = (token(UserId(Uuid::now_v7())), token(UserId(Uuid::now_v7())));
+    let profile = |t: &str| {
+        http.get(format!("{base}/api/v1/auth/profile"))
+            .bearer_auth(t.to_owned())
+            .send()
+    };
+
+    for _ in 0..3 {
+        assert_ne!(profile(&kim).await.unwrap().status(), 429);
+    }
+    let limited = profile(&kim).await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "1");
+    assert_eq!(limited.headers()["content-type"], "application/problem+json");
+    assert_ne!(
+        profile(&carl).await.unwrap().status(),
+        429,
+        "another user has their own budget"
+    );
+    for _ in 0..10 {
+        assert_eq!(
+            http.get(format!("{base}/health/live")).send().await.unwrap().status(),
+            200
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_ne!(profile(&kim).await.unwrap().status(), 429, "the budget refills");
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }

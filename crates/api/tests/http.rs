@@ -9,7 +9,7 @@
 mod common;
 
 use brigade_api::auth::tokens::Keys;
-use brigade_api::http::{AppState, Config, metrics, serve};
+use brigade_api::http::{AppState, Config, serve};
 use common::nats::NatsServer;
 use common::{Fanout, TestDb};
 use serde_json::Value;
@@ -52,16 +52,15 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = Arc::new(AppState {
-        store: db.store.clone(),
-        nats: Some(client),
-        keys: Keys::random(),
-        metrics: metrics::recorder(),
-        config: Config {
+    let state = Arc::new(AppState::new(
+        db.store.clone(),
+        Some(client),
+        Keys::random(),
+        Config {
             body_limit: 1024,
             ..Config::default()
         },
-    });
+    ));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, state, shutdown.clone()));
 
@@ -200,13 +199,7 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     let db = TestDb::create("openapi").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = Arc::new(AppState {
-        store: db.store.clone(),
-        nats: None,
-        keys: Keys::random(),
-        metrics: metrics::recorder(),
-        config: Config::default(),
-    });
+    let state = Arc::new(AppState::new(db.store.clone(), None, Keys::random(), Config::default()));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, state, shutdown.clone()));
 

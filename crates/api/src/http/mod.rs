@@ -5,6 +5,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod rate_limit;
 pub mod request_id;
 
 use axum::Router;
@@ -30,6 +31,10 @@ pub struct Config {
     pub ready_max_lag: i64,
     /// Lets `POST /api/v1/organizations` create an organization once one exists.
     pub bootstrap_secret: Option<String>,
+    /// Requests a second per user and organization...
+    pub rate_per_second: u32,
+    /// ...and at once.
+    pub rate_burst: u32,
 }
 
 impl Default for Config {
@@ -38,6 +43,8 @@ impl Default for Config {
             body_limit: 64 * 1024,
             ready_max_lag: 10_000,
             bootstrap_secret: None,
+            rate_per_second: 50,
+            rate_burst: 100,
         }
     }
 }
@@ -52,8 +59,29 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Signs and checks access tokens.
     pub keys: crate::auth::tokens::Keys,
+    /// Per user and organization request limits (made from `config` by [`AppState::new`]).
+    pub limiter: rate_limit::Limiter,
     /// Settings.
     pub config: Config,
+}
+
+impl AppState {
+    /// The state of a server.
+    pub fn new(
+        store: EventStore,
+        nats: Option<async_nats::Client>,
+        keys: crate::auth::tokens::Keys,
+        config: Config,
+    ) -> AppState {
+        AppState {
+            store,
+            nats,
+            keys,
+            limiter: rate_limit::Limiter::new(config.rate_per_second, config.rate_burst),
+            metrics: metrics::recorder(),
+            config,
+        }
+    }
 }
 
 /// Every route, and the layers around them.
