@@ -64,7 +64,14 @@ pub const RULES: &[Rule] = &[
         "/api/v1/audit/streams/{stream_id}",
         Roles(&[Role::Manager, Role::Accountant]),
     ),
+    rule("POST", "/api/v1/menu/items", Roles(MENU_EDITORS)),
+    rule("GET", "/api/v1/menu/items", AnyUser),
+    rule("PUT", "/api/v1/menu/items/{id}", Roles(MENU_EDITORS)),
+    rule("GET", "/api/v1/menu/items/{id}", AnyUser),
 ];
+
+/// Who edits the menu: managers, and processing staff (who own the recipes).
+const MENU_EDITORS: &[Role] = &[Role::Manager, Role::ProcessingStaff];
 
 /// The rule of a route.
 pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {
@@ -91,13 +98,8 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
             return next.run(request).await;
         }
         tracing::error!(method = %request.method(), path, "route missing from the access table: refused");
-        return Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Forbidden",
-            "this route is not open to anyone yet",
-        )
-        .into_response();
+        let detail = format!("{} {path} is not open to anyone yet", request.method());
+        return Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail).into_response();
     };
     if rule.access == Public {
         return next.run(request).await;

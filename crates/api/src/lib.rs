@@ -5,8 +5,11 @@
 pub mod access;
 pub mod auth;
 pub mod bootstrap;
+pub mod commands;
 pub mod demo;
 mod demo_data;
 pub mod demo_logins;
 pub mod http;
+pub mod idempotency;
+pub mod menu;
 pub mod operations;

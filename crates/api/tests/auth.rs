@@ -454,7 +454,8 @@ async fn every_role_against_every_route_of_the_access_table() {
         let path = rule
             .path
             .replace("{name}", "kitchen_queue")
-            .replace("{stream_id}", &format!("order-{}", Uuid::now_v7()));
+            .replace("{stream_id}", &format!("order-{}", Uuid::now_v7()))
+            .replace("{id}", &Uuid::now_v7().to_string());
         let url = format!("{base}{path}");
         let method = reqwest::Method::from_bytes(rule.method.as_bytes()).unwrap();
         let request = |token: Option<String>| {

@@ -218,6 +218,8 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
             "/api/v1/auth/logout",
             "/api/v1/auth/profile",
             "/api/v1/auth/refresh",
+            "/api/v1/menu/items",
+            "/api/v1/menu/items/{id}",
             "/api/v1/organizations",
             "/health/live",
             "/health/ready",

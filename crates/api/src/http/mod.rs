@@ -63,6 +63,8 @@ pub struct AppState {
     pub limiter: rate_limit::Limiter,
     /// Settings.
     pub config: Config,
+    /// The read models' checkpoints, followed from the first `after=` on.
+    applied: tokio::sync::OnceCell<brigade_projections::Applied>,
 }
 
 impl AppState {
@@ -80,6 +82,37 @@ impl AppState {
             limiter: rate_limit::Limiter::new(config.rate_per_second, config.rate_burst),
             metrics: metrics::recorder(),
             config,
+            applied: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Waits until `read_models` have applied the event at `after` (if given), at most 2 s:
+    /// `after=` on a query. 503 with `Retry-After` if they have not; 422 if no event has it.
+    pub async fn wait_after(&self, after: Option<i64>, read_models: &[&str]) -> Result<(), Response> {
+        let Some(position) = after else { return Ok(()) };
+        let applied = self
+            .applied
+            .get_or_try_init(|| brigade_projections::Applied::follow(self.store.pool(), CancellationToken::new()))
+            .await
+            .map_err(crate::commands::internal)?;
+        match applied
+            .wait(read_models, position, std::time::Duration::from_secs(2))
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(brigade_projections::WaitError::NotYet { behind }) => Err(Problem::unavailable(
+                format!("{} has not applied position {position} yet", behind.join(", ")),
+                1,
+            )
+            .into_response()),
+            Err(brigade_projections::WaitError::UnknownPosition(p)) => Err(Problem::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid request",
+                format!("after={p}: no event has that position"),
+            )
+            .into_response()),
+            Err(e) => Err(crate::commands::internal(e)),
         }
     }
 }
@@ -91,6 +124,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Outer layers run first: access (it identifies the caller), then idempotency.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotent,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::access::authorize,

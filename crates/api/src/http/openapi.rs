@@ -27,6 +27,7 @@ use utoipa_axum::routes;
         (name = "organizations", description = "Organizations and their users"),
         (name = "operations", description = "Health, readiness, metrics, projections, this document"),
         (name = "audit", description = "Who did what"),
+        (name = "menu", description = "Menu items: price, station, recipe"),
     )
 )]
 struct ApiDoc;
@@ -72,6 +73,8 @@ pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::operations::projections))
         .routes(routes!(crate::operations::retry))
         .routes(routes!(crate::operations::stream))
+        .routes(routes!(crate::menu::add, crate::menu::list))
+        .routes(routes!(crate::menu::update, crate::menu::get))
         .split_for_parts();
     let _ = DOCUMENT.set(document.clone());
     (router, document)

@@ -1,0 +1,161 @@
+//! Running a domain command from a request: the caller becomes the actor, the request id the
+//! correlation id, the `Idempotency-Key` the command id (so a repeat is one command in the store),
+//! and the answer is the stream's `id`, `version` and the `position` of its last event. Domain
+//! refusals become problem+json: 404 for what the caller's organization does not have, 403 for a
+//! role the domain requires, 409 for a rule of the domain, 422 for invalid input.
+
+use crate::auth::extract::Caller;
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::idempotency::key_of;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use brigade_domain::{Actor, Aggregate, Context, stream_id};
+use brigade_eventstore::{CommandError, CommandMeta};
+use chrono::Utc;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What every command answers.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Written {
+    /// The aggregate's id.
+    pub id: Uuid,
+    /// Its stream's version after the command.
+    pub version: u64,
+    /// Global position of its last event (pass it as `after=` to read your write).
+    pub position: i64,
+}
+
+/// How a domain refusal is answered.
+pub trait Refusal: std::error::Error {
+    /// The HTTP status of this refusal.
+    fn status(&self) -> StatusCode;
+}
+
+/// Who sends a command, within which request, under which key.
+pub struct CommandRequest {
+    caller: Caller,
+    correlation: Uuid,
+    command_id: Uuid,
+    keyed: bool,
+}
+
+impl FromRequestParts<Arc<AppState>> for CommandRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_parts(parts, state).map_err(IntoResponse::into_response)?;
+        // The request id (accepted from X-Request-Id or made by the server) names the request in
+        // every event it writes; a non-UUID id is turned into one, stably.
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_default();
+        let correlation =
+            Uuid::parse_str(&request_id).unwrap_or_else(|_| Uuid::new_v5(&Uuid::NAMESPACE_OID, request_id.as_bytes()));
+        let keyed = key_of(&parts.headers).is_some();
+        let command_id = match key_of(&parts.headers) {
+            Some(key) => {
+                let scoped = format!("{}:{}:{key}", caller.0.org.0, caller.0.sub.0);
+                Uuid::new_v5(&Uuid::NAMESPACE_OID, scoped.as_bytes())
+            }
+            None => Uuid::now_v7(),
+        };
+        Ok(CommandRequest {
+            caller,
+            correlation,
+            command_id,
+            keyed,
+        })
+    }
+}
+
+impl CommandRequest {
+    /// The caller.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The id of an aggregate this request creates: a new UUIDv7, or, under an Idempotency-Key,
+    /// one derived from it, so that a repeat (even one racing the first) names the same one.
+    pub fn new_id(&self) -> Uuid {
+        if self.keyed {
+            Uuid::new_v5(&self.command_id, b"created")
+        } else {
+            Uuid::now_v7()
+        }
+    }
+
+    /// Runs `command` on the aggregate `id` of the caller's organization.
+    pub async fn run<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, Response>
+    where
+        A: Aggregate,
+        A::Error: Refusal,
+    {
+        let claims = &self.caller.0;
+        let ctx = Context::new(
+            Actor {
+                user_id: claims.sub,
+                roles: claims.roles.clone(),
+            },
+            Utc::now(),
+        );
+        let meta = CommandMeta::direct(self.command_id, self.correlation, Some(claims.sub));
+        let stream = stream_id::<A>(id);
+        let store = state.store.tenant(claims.org);
+        match store.execute::<A>(&stream, &command, &ctx, &meta).await {
+            Ok(outcome) => {
+                let position = match outcome.append.as_ref().and_then(|a| a.positions.last().copied()) {
+                    Some(p) => p,
+                    None => last_position(state, claims.org.0, &stream).await.map_err(internal)?,
+                };
+                Ok(Written {
+                    id,
+                    version: outcome.version,
+                    position,
+                })
+            }
+            Err(CommandError::Domain(refusal)) => {
+                let status = refusal.status();
+                let (slug, title) = match status {
+                    StatusCode::NOT_FOUND => ("not-found", "Not found"),
+                    StatusCode::FORBIDDEN => ("forbidden", "Forbidden"),
+                    StatusCode::UNPROCESSABLE_ENTITY => ("validation", "Invalid request"),
+                    _ => ("refused", "Refused by a rule of the domain"),
+                };
+                Err(Problem::new(status, slug, title, refusal.to_string()).into_response())
+            }
+            Err(CommandError::Conflict { attempts, .. }) => Err(Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Concurrent changes",
+                format!("others kept changing {stream} ({attempts} attempts); try again"),
+            )
+            .into_response()),
+            Err(CommandError::Store(e)) => Err(internal(e)),
+        }
+    }
+}
+
+async fn last_position(state: &AppState, tenant: Uuid, stream: &str) -> Result<i64, sqlx::Error> {
+    let position: Option<i64> =
+        sqlx::query_scalar("SELECT max(position) FROM events WHERE tenant_id = $1 AND stream_id = $2")
+            .bind(tenant)
+            .bind(stream)
+            .fetch_one(state.store.pool())
+            .await?;
+    Ok(position.unwrap_or(0))
+}
+
+/// A server failure: logged, answered with a generic problem.
+pub fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "request failed");
+    Problem::internal().into_response()
+}

@@ -1,0 +1,239 @@
+//! `/api/v1/menu/items`: the menu (price, station, recipe). Commands go to the `menu_item`
+//! aggregate; queries read the sales read model's copy of the menu.
+
+use crate::commands::{CommandRequest, Refusal, Written, internal};
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use brigade_domain::menu_item::{MenuItem, MenuItemCommand, MenuItemDetails, MenuItemError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+impl Refusal for MenuItemError {
+    fn status(&self) -> StatusCode {
+        match self {
+            MenuItemError::NotFound => StatusCode::NOT_FOUND,
+            MenuItemError::NotAllowed => StatusCode::FORBIDDEN,
+            MenuItemError::BadName(_) | MenuItemError::ZeroRecipeQuantity | MenuItemError::DuplicateIngredient(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            MenuItemError::AlreadyAdded | MenuItemError::Withdrawn | MenuItemError::NotWithdrawn => {
+                StatusCode::CONFLICT
+            }
+        }
+    }
+}
+
+/// A menu item's details, as sent.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Bistro Burger", "category": "food", "sell_price": "16.00", "station": "grill",
+                          "recipe": [{"inventory_item_id": "0193...", "quantity": "0.2"}]}))]
+pub struct MenuItemBody {
+    /// Display name.
+    name: String,
+    /// `food` or `beverage`.
+    #[schema(value_type = String)]
+    category: brigade_domain::catalog::MenuCategory,
+    /// Price per portion before tax ("16.00").
+    #[schema(value_type = String)]
+    sell_price: brigade_domain::amount::Money,
+    /// Kitchen station (`grill`, `fryer`, `bar`...).
+    #[schema(value_type = String)]
+    station: brigade_domain::catalog::Station,
+    /// Ingredients per portion.
+    #[schema(value_type = Vec<Object>)]
+    recipe: Vec<brigade_domain::menu_item::RecipeLine>,
+}
+
+impl From<MenuItemBody> for MenuItemDetails {
+    fn from(b: MenuItemBody) -> Self {
+        MenuItemDetails {
+            name: b.name,
+            category: b.category,
+            sell_price: b.sell_price,
+            station: b.station,
+            recipe: b.recipe,
+        }
+    }
+}
+
+/// Read-your-writes and paging.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Answer only once the read model has applied this global position (at most 2 s).
+    after: Option<i64>,
+    /// Items per page (default 50, at most 500).
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<Uuid>,
+}
+
+/// Read-your-writes.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AfterQuery {
+    /// Answer only once the read model has applied this global position (at most 2 s).
+    after: Option<i64>,
+}
+
+/// A page of the menu.
+#[derive(Serialize, ToSchema)]
+pub struct MenuPage {
+    /// Items, by id.
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<Value>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<Uuid>,
+}
+
+/// Puts a new item on the menu.
+#[utoipa::path(post, path = "/api/v1/menu/items", tag = "menu", request_body = MenuItemBody, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses(
+        (status = 201, description = "Added", body = Written),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Needs manager or processing staff", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid details, or an Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<MenuItemBody>,
+) -> Response {
+    let id = request.new_id();
+    match request
+        .run::<MenuItem>(&state, id, MenuItemCommand::Add(body.into()))
+        .await
+    {
+        Ok(written) => (StatusCode::CREATED, Json(written)).into_response(),
+        Err(refused) => refused,
+    }
+}
+
+/// Replaces an item's details (each changed aspect is recorded as its own event).
+#[utoipa::path(put, path = "/api/v1/menu/items/{id}", tag = "menu", request_body = MenuItemBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The menu item"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses(
+        (status = 200, description = "Updated", body = Written),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Needs manager or processing staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item in the caller's organization", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The item is withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid details", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<MenuItemBody>,
+) -> Response {
+    match request
+        .run::<MenuItem>(&state, id, MenuItemCommand::Update(body.into()))
+        .await
+    {
+        Ok(written) => Json(written).into_response(),
+        Err(refused) => refused,
+    }
+}
+
+fn item(id: Uuid, active: bool, mut doc: Value) -> Value {
+    if let Some(fields) = doc.as_object_mut() {
+        fields.insert("id".into(), Value::String(id.to_string()));
+        fields.insert("active".into(), Value::Bool(active));
+    }
+    doc
+}
+
+/// The menu, by item id.
+#[utoipa::path(get, path = "/api/v1/menu/items", tag = "menu", security(("bearer" = [])), params(ListQuery),
+    responses(
+        (status = 200, description = "A page of the menu", body = MenuPage),
+        (status = 400, description = "Bad query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "after= names no event", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read model has not applied `after` yet", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: crate::auth::extract::Caller,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
+        return not_yet;
+    }
+    let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
+    let rows: Result<Vec<(Uuid, bool, Value)>, _> = sqlx::query_as(
+        "SELECT menu_item_id, active, doc FROM sales.menu_items \
+         WHERE tenant_id = $1 AND ($2::uuid IS NULL OR menu_item_id > $2) ORDER BY menu_item_id LIMIT $3",
+    )
+    .bind(caller.0.org.0)
+    .bind(query.cursor)
+    .bind(limit + 1)
+    .fetch_all(state.store.pool())
+    .await;
+    let mut rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => return internal(e),
+    };
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|(id, _, _)| *id)
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|(id, active, doc)| item(id, active, doc))
+        .collect();
+    Json(MenuPage { items, next_cursor }).into_response()
+}
+
+/// One menu item.
+#[utoipa::path(get, path = "/api/v1/menu/items/{id}", tag = "menu", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The menu item"), AfterQuery),
+    responses(
+        (status = 200, description = "The item", body = Object),
+        (status = 400, description = "Malformed id or query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item in the caller's organization", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "after= names no event", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read model has not applied `after` yet", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: crate::auth::extract::Caller,
+    Path(id): Path<Uuid>,
+    Query(query): Query<AfterQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
+        return not_yet;
+    }
+    let row: Result<Option<(bool, Value)>, _> =
+        sqlx::query_as("SELECT active, doc FROM sales.menu_items WHERE tenant_id = $1 AND menu_item_id = $2")
+            .bind(caller.0.org.0)
+            .bind(id)
+            .fetch_optional(state.store.pool())
+            .await;
+    match row {
+        Ok(Some((active, doc))) => Json(item(id, active, doc)).into_response(),
+        Ok(None) => Problem::not_found(format!("no menu item {id}")).into_response(),
+        Err(e) => internal(e),
+    }
+}
