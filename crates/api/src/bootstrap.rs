@@ -8,6 +8,7 @@ use crate::auth::extract::Unauthorized;
 use crate::auth::{password, sessions};
 use crate::http::AppState;
 use crate::http::problem::Problem;
+use crate::http::responses::JsonBodyErrors;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -94,10 +95,9 @@ fn secret_matches(configured: Option<&str>, presented: Option<&str>) -> bool {
     params(("X-Bootstrap-Secret" = Option<String>, Header, description = "Needed once an organization exists")),
     responses(
         (status = 201, description = "Created", body = Bootstrapped),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Bootstrap is closed and no (or a wrong) secret was given", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
         (status = 422, description = "Invalid name, settings, username or password", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, Json(body): Json<Bootstrap>) -> Response {

@@ -4,6 +4,7 @@
 use crate::commands::{CommandRequest, Refusal, Written, internal};
 use crate::http::AppState;
 use crate::http::problem::Problem;
+use crate::http::responses::{AfterErrors, CallerErrors, JsonBodyErrors};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -99,12 +100,9 @@ pub struct MenuPage {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses(
         (status = 201, description = "Added", body = Written),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Needs manager or processing staff", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid details, or an Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, CallerErrors,
+        (status = 422, description = "Invalid details, or an Idempotency-Key reused for another request",
+         body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add(
     State(state): State<Arc<AppState>>,
@@ -127,14 +125,9 @@ pub async fn add(
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses(
         (status = 200, description = "Updated", body = Written),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Needs manager or processing staff", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item in the caller's organization", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The item is withdrawn", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid details", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, CallerErrors,
     ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
@@ -164,10 +157,7 @@ fn item(id: Uuid, active: bool, mut doc: Value) -> Value {
     responses(
         (status = 200, description = "A page of the menu", body = MenuPage),
         (status = 400, description = "Bad query parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "after= names no event", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model has not applied `after` yet", body = Problem, content_type = "application/problem+json"),
+        CallerErrors, AfterErrors,
     ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -210,11 +200,8 @@ pub async fn list(
     responses(
         (status = 200, description = "The item", body = Object),
         (status = 400, description = "Malformed id or query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item in the caller's organization", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "after= names no event", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model has not applied `after` yet", body = Problem, content_type = "application/problem+json"),
+        CallerErrors, AfterErrors,
     ))]
 pub async fn get(
     State(state): State<Arc<AppState>>,

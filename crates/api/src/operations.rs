@@ -4,6 +4,7 @@
 
 use crate::http::AppState;
 use crate::http::problem::Problem;
+use crate::http::responses::CallerErrors;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -49,8 +50,7 @@ fn internal(error: impl std::fmt::Display) -> Response {
 #[utoipa::path(get, path = "/api/v1/admin/projections", tag = "operations", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every projection", body = [ProjectionState]),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a super admin", body = Problem, content_type = "application/problem+json"),
+        CallerErrors,
     ))]
 pub async fn projections(State(state): State<Arc<AppState>>) -> Response {
     match brigade_projections::lag(state.store.pool()).await {
@@ -79,8 +79,7 @@ pub async fn projections(State(state): State<Arc<AppState>>) -> Response {
     params(("name" = String, Path, description = "The projection")),
     responses(
         (status = 202, description = "Retry requested"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a super admin", body = Problem, content_type = "application/problem+json"),
+        CallerErrors,
         (status = 404, description = "No such projection", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn retry(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
@@ -123,8 +122,7 @@ pub struct AuditedEvent {
     params(("stream_id" = String, Path, description = "The stream, e.g. order-0193...")),
     responses(
         (status = 200, description = "Every event of the stream, in order", body = [AuditedEvent]),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Needs manager or accountant", body = Problem, content_type = "application/problem+json"),
+        CallerErrors,
         (status = 404, description = "No such stream in the caller's organization", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stream(State(state): State<Arc<AppState>>, caller: Caller, Path(stream_id): Path<String>) -> Response {

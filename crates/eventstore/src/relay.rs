@@ -116,8 +116,23 @@ impl Relay {
             discard: stream::DiscardPolicy::Old,
             ..Default::default()
         };
-        self.jetstream.create_or_update_stream(config).await.map_err(nats)?;
-        Ok(())
+        match self.jetstream.create_or_update_stream(config.clone()).await {
+            Ok(_) => Ok(()),
+            // The server reserves a stream's byte cap from its storage up front, and by default
+            // it only has three quarters of the free disk: on a small disk the cap cannot be
+            // granted. The stream is then capped by age alone, rather than not created at all.
+            Err(error) if insufficient_storage(&error) && config.max_bytes > 0 => {
+                tracing::warn!(%error, max_bytes = config.max_bytes,
+                    "NATS cannot reserve the stream's byte cap; keeping events by age only");
+                let uncapped = stream::Config {
+                    max_bytes: -1,
+                    ..config
+                };
+                self.jetstream.create_or_update_stream(uncapped).await.map_err(nats)?;
+                Ok(())
+            }
+            Err(error) => Err(nats(error)),
+        }
     }
 
     /// The published-and-acknowledged checkpoint.
@@ -248,5 +263,17 @@ impl Relay {
         *saved = acked;
         metrics::gauge!("brigade_relay_position").set(acked.position as f64);
         Ok(())
+    }
+}
+
+/// Whether JetStream refused a stream because it cannot reserve the storage asked for.
+fn insufficient_storage(error: &async_nats::jetstream::context::CreateStreamError) -> bool {
+    use async_nats::jetstream::ErrorCode;
+    use async_nats::jetstream::context::CreateStreamErrorKind;
+    match error.kind() {
+        CreateStreamErrorKind::JetStream(e) => {
+            [ErrorCode::INSUFFICIENT_RESOURCES, ErrorCode::STORAGE_RESOURCES_EXCEEDED].contains(&e.error_code())
+        }
+        _ => false,
     }
 }

@@ -349,3 +349,42 @@ async fn a_standby_relay_takes_over_and_lag_is_reported_while_a_projection_is_st
     worker_token.cancel();
     while tasks.join_next().await.is_some() {}
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_nats_server_with_little_storage_the_stream_is_kept_by_age_and_events_flow() {
+    let db = TestDb::create("small_nats").await;
+    // 64 MB of JetStream file storage: the stream's 8 GiB cap cannot be reserved.
+    let nats = NatsServer::start_with_max_file_store(64 * 1024 * 1024).await;
+    let js = brigade_projections::runner::connect_nats(&nats.url()).await.unwrap();
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    spawn_relay(&db, &js, &shutdown, &mut tasks);
+    let tenant = TenantId(Uuid::now_v7());
+    let streams: Vec<String> = (0..5)
+        .map(|i| format!("counter-{i}-{}", Uuid::now_v7().simple()))
+        .collect();
+    counters(&db, tenant, &streams, 20, 5).await;
+    let head = head_of(db.pool()).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let relayed: Option<(i64, i64)> =
+            sqlx::query_as("SELECT transaction_id, position FROM relay_checkpoints WHERE name = 'main'")
+                .fetch_optional(db.pool())
+                .await
+                .unwrap();
+        if relayed.is_some_and(|(_, position)| position == head.position) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the relay never caught up: {relayed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut stream = js.get_stream("BRIGADE_EVENTS").await.unwrap();
+    let info = stream.info().await.unwrap();
+    assert_eq!(info.config.max_bytes, -1);
+    assert_eq!(info.state.messages, 100);
+    shutdown.cancel();
+    while tasks.join_next().await.is_some() {}
+}

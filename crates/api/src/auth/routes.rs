@@ -4,6 +4,7 @@ use super::extract::{Caller, Unauthorized};
 use super::{password, sessions, tokens};
 use crate::http::AppState;
 use crate::http::problem::Problem;
+use crate::http::responses::JsonBodyErrors;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -147,11 +148,9 @@ fn session(state: &AppState, profile: Profile, refresh_token: String) -> Result<
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
     responses(
         (status = 200, description = "Logged in", body = Session),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is pending or deactivated", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or unknown fields", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
     ))]
 pub async fn login(State(state): State<Arc<AppState>>, Json(body): Json<Login>) -> Result<Json<Session>, AuthError> {
     let credential = sessions::credential(state.store.pool(), body.username.trim())
@@ -175,11 +174,9 @@ pub async fn login(State(state): State<Arc<AppState>>, Json(body): Json<Login>) 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshToken,
     responses(
         (status = 200, description = "New tokens", body = Session),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account was deactivated", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or unknown fields", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
     ))]
 pub async fn refresh(
     State(state): State<Arc<AppState>>,
@@ -214,9 +211,7 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshToken,
     responses(
         (status = 204, description = "Logged out (every refresh token of the login is revoked)"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or unknown fields", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
     ))]
 pub async fn logout(
     State(state): State<Arc<AppState>>,

@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
+pub mod responses;
 
 use axum::Router;
 use axum::extract::Request;

@@ -9,6 +9,8 @@ pub struct NatsServer {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// A configuration file, when the server is started with limits.
+    config: Option<PathBuf>,
 }
 
 fn binary() -> String {
@@ -37,12 +39,27 @@ fn free_port() -> u16 {
 
 impl NatsServer {
     pub async fn start() -> NatsServer {
+        Self::start_with(None).await
+    }
+
+    /// A server whose JetStream may use at most `bytes` of file storage.
+    pub async fn start_with_max_file_store(bytes: u64) -> NatsServer {
+        Self::start_with(Some(format!("jetstream {{ max_file_store: {bytes} }}\n"))).await
+    }
+
+    async fn start_with(config_text: Option<String>) -> NatsServer {
         let dir = std::env::temp_dir().join(format!("brigade-nats-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).unwrap();
+        let config = config_text.map(|text| {
+            let path = dir.join("nats.conf");
+            std::fs::write(&path, text).unwrap();
+            path
+        });
         let mut server = NatsServer {
             port: free_port(),
             dir,
             child: None,
+            config,
         };
         server.resume().await;
         server
@@ -54,7 +71,11 @@ impl NatsServer {
 
     /// Starts the server again (same port, same storage).
     pub async fn resume(&mut self) {
-        let child = Command::new(binary())
+        let mut command = Command::new(binary());
+        if let Some(config) = &self.config {
+            command.arg("-c").arg(config);
+        }
+        let child = command
             .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
             .arg(&self.dir)
             .stdout(Stdio::null())

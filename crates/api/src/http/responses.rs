@@ -1,0 +1,62 @@
+//! The error responses many routes share, for their OpenAPI documentation: each set is one type
+//! implementing `utoipa::IntoResponses`, listed in a route's `responses(...)` beside its own.
+//! Every one is problem+json (RFC 9457) with the `Problem` schema.
+
+use std::collections::BTreeMap;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+fn problems(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+    list.iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content(super::problem::PROBLEM_JSON, content)
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
+
+/// A JSON body that is malformed (400), not JSON (415), or has missing, unknown or invalid
+/// fields (422).
+pub struct JsonBodyErrors;
+
+impl utoipa::IntoResponses for JsonBodyErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (400, "Malformed JSON"),
+            (415, "Not JSON (send Content-Type: application/json)"),
+            (422, "Missing, unknown or invalid fields"),
+        ])
+    }
+}
+
+/// A logged-in caller's route: no valid access token (401), not one of the route's roles (403),
+/// over the rate limit (429, with Retry-After).
+pub struct CallerErrors;
+
+impl utoipa::IntoResponses for CallerErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (401, "No valid access token"),
+            (403, "The caller's roles do not allow it"),
+            (429, "Over the caller's rate limit (see Retry-After)"),
+        ])
+    }
+}
+
+/// A query with `after=`: no event has that position (422), or the read model has not applied
+/// it within 2 s (503, with Retry-After).
+pub struct AfterErrors;
+
+impl utoipa::IntoResponses for AfterErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (422, "after= names no event"),
+            (503, "The read model has not applied `after` yet (see Retry-After)"),
+        ])
+    }
+}
