@@ -3,20 +3,18 @@
 //! accounts are refused; malformed bodies are problem+json.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../projections/tests/common/mod.rs"]
-mod common;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_api::auth::{password, sessions};
-use brigade_api::http::{AppState, Config, serve};
+use brigade_api::http::{AppState, Config};
 use brigade_domain::ids::{TenantId, UserId};
 use brigade_domain::user::{User, UserCommand, UserProfile};
 use brigade_domain::{Actor, Context, Role, stream_id};
 use brigade_eventstore::{CommandMeta, EventStore};
-use common::TestDb;
 use serde_json::{Value, json};
-use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
+use support::Server;
+use support::common::TestDb;
 use uuid::Uuid;
 
 struct Org {
@@ -85,11 +83,8 @@ async fn post(http: &reqwest::Client, url: &str, body: Value) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_use_the_token_rotate_and_log_out() {
     let db = TestDb::create("auth").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/v1/auth", listener.local_addr().unwrap());
-    let state = Arc::new(AppState::new(db.store.clone(), None, Keys::random(), Config::default()));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let server = Server::start(AppState::new(db.store.clone(), None, Keys::random(), Config::default())).await;
+    let base = format!("{}/api/v1/auth", server.base);
     let http = reqwest::Client::new();
     let org = Org::new(&db.store);
     let maria = org.staff("maria", "s3cret-maria", &[Role::Manager]).await;
@@ -284,16 +279,13 @@ async fn log_in_use_the_token_rotate_and_log_out() {
         assert_eq!(response.status().as_u16(), expected, "{body}");
         assert_eq!(response.headers()["content-type"], "application/problem+json", "{body}");
     }
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_organization_and_its_admin_are_bootstrapped_over_http_then_bootstrap_closes() {
     let db = TestDb::create("bootstrap").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let state = Arc::new(AppState::new(
+    let server = Server::start(AppState::new(
         db.store.clone(),
         None,
         Keys::random(),
@@ -301,9 +293,9 @@ async fn the_first_organization_and_its_admin_are_bootstrapped_over_http_then_bo
             bootstrap_secret: Some("open-sesame-for-the-second-one".into()),
             ..Config::default()
         },
-    ));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    ))
+    .await;
+    let base = format!("{}/api/v1", server.base);
     let http = reqwest::Client::new();
     let body = |org: &str, username: &str, password: &str| json!({"name": org, "admin": {"username": username, "display_name": "Root", "password": password}});
 
@@ -396,8 +388,7 @@ async fn the_first_organization_and_its_admin_are_bootstrapped_over_http_then_bo
             .await
             .unwrap();
     assert_eq!(organizations, 2, "the refused attempts wrote nothing");
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 const ALL_ROLES: [Role; 8] = [
@@ -415,12 +406,9 @@ const ALL_ROLES: [Role; 8] = [
 async fn every_role_against_every_route_of_the_access_table() {
     use brigade_api::access::{Access, RULES, allows};
     let db = TestDb::create("access").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let keys = Keys::random();
-    let state = Arc::new(AppState::new(db.store.clone(), None, keys.clone(), Config::default()));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), Config::default())).await;
+    let base = server.base.clone();
     let http = reqwest::Client::new();
     let org = TenantId(Uuid::now_v7());
 
@@ -490,19 +478,15 @@ async fn every_role_against_every_route_of_the_access_table() {
         }
     }
     assert_eq!(checked, RULES.len() * ALL_ROLES.len());
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_of_another_organization_is_not_found_and_operations_are_for_super_admins() {
     let db = TestDb::create("tenancy").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
     let keys = Keys::random();
-    let state = Arc::new(AppState::new(db.store.clone(), None, keys.clone(), Config::default()));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), Config::default())).await;
+    let base = format!("{}/api/v1", server.base);
     let http = reqwest::Client::new();
     let (a, b) = (Org::new(&db.store), Org::new(&db.store));
     let kim = a.staff("kim", "s3cret-kim-kim", &[Role::KitchenStaff]).await;
@@ -564,24 +548,20 @@ async fn a_stream_of_another_organization_is_not_found_and_operations_are_for_su
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_is_rate_limited_on_their_own_and_health_is_not() {
     let db = TestDb::create("rate_limit").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let keys = Keys::random();
     let config = Config {
         rate_per_second: 1,
         rate_burst: 3,
         ..Config::default()
     };
-    let state = Arc::new(AppState::new(db.store.clone(), None, keys.clone(), config));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config)).await;
+    let base = server.base.clone();
     let http = reqwest::Client::new();
     let org = TenantId(Uuid::now_v7());
     let token = |user: UserId| keys.issue(user, org, vec![Role::Manager], chrono::Utc::now()).unwrap();
@@ -612,6 +592,5 @@ async fn each_user_is_rate_limited_on_their_own_and_health_is_not() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_ne!(profile(&kim).await.unwrap().status(), 429, "the budget refills");
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }

@@ -5,18 +5,16 @@
 //! `brigade serve` binary on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../projections/tests/common/mod.rs"]
-mod common;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
-use brigade_api::http::{AppState, Config, serve};
-use common::nats::NatsServer;
-use common::{Fanout, TestDb};
+use brigade_api::http::{AppState, Config};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_util::sync::CancellationToken;
+use support::Server;
+use support::common::nats::NatsServer;
+use support::common::{Fanout, TestDb};
 
 async fn get(url: &str) -> reqwest::Response {
     reqwest::get(url).await.unwrap()
@@ -50,9 +48,7 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
         .connect(nats.url())
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = Arc::new(AppState::new(
+    let server = Server::start(AppState::new(
         db.store.clone(),
         Some(client),
         Keys::random(),
@@ -60,9 +56,9 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
             body_limit: 1024,
             ..Config::default()
         },
-    ));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    ))
+    .await;
+    let base = server.base.clone();
 
     // Liveness, with a request id made for it (a UUIDv7), or the client's own echoed.
     let live = get(&format!("{base}/health/live")).await;
@@ -146,12 +142,7 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
     }
 
     // Graceful shutdown: the server returns once asked.
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .expect("the server stops")
-        .unwrap()
-        .unwrap();
+    server.stop().await;
     fanout.stop().await;
 }
 
@@ -197,11 +188,8 @@ async fn brigade_serve_answers_and_stops_cleanly_on_sigterm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     let db = TestDb::create("openapi").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = Arc::new(AppState::new(db.store.clone(), None, Keys::random(), Config::default()));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let server = Server::start(AppState::new(db.store.clone(), None, Keys::random(), Config::default())).await;
+    let base = server.base.clone();
 
     let document: Value = get(&format!("{base}/openapi.json")).await.json().await.unwrap();
     assert_eq!(document["openapi"], "3.1.0");
@@ -254,6 +242,5 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     }
     // Without NATS configured, readiness is the documented 503.
     assert_eq!(get(&format!("{base}/health/ready")).await.status(), 503);
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }

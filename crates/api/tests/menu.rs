@@ -4,19 +4,29 @@
 //! another body is refused; another organization's item is not found; bad bodies are 422.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../projections/tests/common/mod.rs"]
-mod common;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
-use brigade_api::http::{AppState, Config, serve};
+use brigade_api::http::{AppState, Config};
 use brigade_domain::Role;
 use brigade_domain::ids::{TenantId, UserId};
-use common::nats::NatsServer;
-use common::{Fanout, TestDb};
 use serde_json::{Value, json};
-use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
+use support::Server;
+use support::common::nats::NatsServer;
+use support::common::{Fanout, TestDb};
 use uuid::Uuid;
+
+/// GET `url` as `token`, and the JSON it answers.
+async fn get_json(http: &reqwest::Client, url: impl reqwest::IntoUrl, token: &str) -> Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
 
 fn burger(price: &str) -> Value {
     json!({"name": "Bistro Burger", "category": "food", "sell_price": price, "station": "grill", "recipe": []})
@@ -27,12 +37,9 @@ async fn menu_items_through_http_with_read_your_writes_idempotency_and_tenancy()
     let db = TestDb::create("menu_http").await;
     let nats = NatsServer::start().await;
     let fanout = Fanout::start(&db, &nats.url()).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/v1/menu/items", listener.local_addr().unwrap());
     let keys = Keys::random();
-    let state = Arc::new(AppState::new(db.store.clone(), None, keys.clone(), Config::default()));
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, state, shutdown.clone()));
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), Config::default())).await;
+    let base = format!("{}/api/v1/menu/items", server.base);
     let http = reqwest::Client::new();
     let token = |org: TenantId, role: Role| {
         keys.issue(UserId(Uuid::now_v7()), org, vec![role], chrono::Utc::now())
@@ -57,15 +64,7 @@ async fn menu_items_through_http_with_read_your_writes_idempotency_and_tenancy()
         written["id"].as_str().unwrap().to_owned(),
         written["position"].as_i64().unwrap(),
     );
-    let item: Value = http
-        .get(format!("{base}/{id}?after={position}"))
-        .bearer_auth(&maria)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let item: Value = get_json(&http, format!("{base}/{id}?after={position}"), &maria).await;
     assert_eq!(item["id"], id);
     assert_eq!(item["active"], true);
     assert!(item.to_string().contains("16.00"), "{item}");
@@ -81,15 +80,7 @@ async fn menu_items_through_http_with_read_your_writes_idempotency_and_tenancy()
     assert_eq!(updated.status(), 200);
     let written: Value = updated.json().await.unwrap();
     assert_eq!(written["version"], 2);
-    let item: Value = http
-        .get(format!("{base}/{id}?after={}", written["position"]))
-        .bearer_auth(&maria)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let item: Value = get_json(&http, format!("{base}/{id}?after={}", written["position"]), &maria).await;
     assert!(item.to_string().contains("17.50"), "{item}");
 
     // 20 identical requests under one Idempotency-Key: one item, one answer.
@@ -139,28 +130,19 @@ async fn menu_items_through_http_with_read_your_writes_idempotency_and_tenancy()
     );
 
     // A page at a time.
-    let page: Value = http
-        .get(format!("{base}?limit=1&after={}", answers[0].1["position"]))
-        .bearer_auth(&maria)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(
+        &http,
+        format!("{base}?limit=1&after={}", answers[0].1["position"]),
+        &maria,
+    )
+    .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
-    let next: Value = http
-        .get(format!(
-            "{base}?limit=1&cursor={}",
-            page["next_cursor"].as_str().unwrap()
-        ))
-        .bearer_auth(&maria)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let next: Value = get_json(
+        &http,
+        format!("{base}?limit=1&cursor={}", page["next_cursor"].as_str().unwrap()),
+        &maria,
+    )
+    .await;
     assert_eq!(next["items"].as_array().unwrap().len(), 1);
     assert!(next["next_cursor"].is_null());
 
@@ -185,15 +167,7 @@ async fn menu_items_through_http_with_read_your_writes_idempotency_and_tenancy()
             .status(),
         404
     );
-    let theirs: Value = http
-        .get(&base)
-        .bearer_auth(&other)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let theirs: Value = get_json(&http, &base, &other).await;
     assert_eq!(theirs["items"], json!([]));
 
     // Bad bodies change nothing.
@@ -259,7 +233,6 @@ async fn menu_items_through_http_with_read_your_writes_idempotency_and_tenancy()
             .status(),
         403
     );
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     fanout.stop().await;
 }
