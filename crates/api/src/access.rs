@@ -68,10 +68,163 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/menu/items", AnyUser),
     rule("PUT", "/api/v1/menu/items/{id}", Roles(MENU_EDITORS)),
     rule("GET", "/api/v1/menu/items/{id}", AnyUser),
+    // Organizations and users.
+    rule("POST", "/api/v1/auth/register", Public),
+    rule("PUT", "/api/v1/auth/profile", AnyUser),
+    rule("GET", "/api/v1/organizations/{id}/settings", AnyUser),
+    rule("PUT", "/api/v1/organizations/{id}/settings", Roles(MANAGERS)),
+    rule("GET", "/api/v1/organizations/{id}/users", Roles(MANAGERS)),
+    rule("POST", "/api/v1/organizations/{id}/users", Roles(MANAGERS)),
+    rule("PUT", "/api/v1/organizations/{id}/users/{user_id}", Roles(MANAGERS)),
+    rule("DELETE", "/api/v1/organizations/{id}/users/{user_id}", Roles(MANAGERS)),
+    rule(
+        "POST",
+        "/api/v1/organizations/{id}/users/{user_id}/approve",
+        Roles(MANAGERS),
+    ),
+    // Catalog.
+    rule("POST", "/api/v1/stock/inventory", Roles(INVENTORY_KEEPERS)),
+    rule("GET", "/api/v1/stock/inventory", Roles(STOCK_READERS)),
+    rule("PUT", "/api/v1/stock/inventory/{id}", Roles(INVENTORY_KEEPERS)),
+    rule("GET", "/api/v1/stock/inventory/{id}", Roles(STOCK_READERS)),
+    rule("POST", "/api/v1/procurement/suppliers", Roles(BUYERS)),
+    rule("GET", "/api/v1/procurement/suppliers", Roles(PROCUREMENT_READERS)),
+    rule("PUT", "/api/v1/procurement/suppliers/{id}", Roles(BUYERS)),
+    rule("GET", "/api/v1/procurement/suppliers/{id}", Roles(PROCUREMENT_READERS)),
+    // POS and payments.
+    rule("POST", "/api/v1/pos/orders", Roles(FRONT_OF_HOUSE)),
+    rule("GET", "/api/v1/pos/orders", Roles(ORDER_READERS)),
+    rule("GET", "/api/v1/pos/orders/{id}", Roles(ORDER_READERS)),
+    rule("POST", "/api/v1/pos/orders/{id}/items", Roles(FRONT_OF_HOUSE)),
+    rule(
+        "DELETE",
+        "/api/v1/pos/orders/{id}/items/{line_id}",
+        Roles(FRONT_OF_HOUSE),
+    ),
+    rule("POST", "/api/v1/pos/orders/{id}/discounts", Roles(FRONT_OF_HOUSE)),
+    rule("POST", "/api/v1/pos/orders/{id}/send-to-kitchen", Roles(FRONT_OF_HOUSE)),
+    rule("POST", "/api/v1/pos/orders/{id}/serve", Roles(FRONT_OF_HOUSE)),
+    rule("POST", "/api/v1/pos/orders/{id}/cancel", Roles(FRONT_OF_HOUSE)),
+    rule(
+        "GET",
+        "/api/v1/pos/orders/{id}/kitchen-status",
+        Roles(FRONT_AND_KITCHEN),
+    ),
+    rule("GET", "/api/v1/pos/orders/{id}/receipt", Roles(ORDER_READERS)),
+    rule("POST", "/api/v1/pos/customers", Roles(FRONT_OF_HOUSE)),
+    rule("GET", "/api/v1/pos/customers", Roles(FRONT_OF_HOUSE)),
+    rule("PUT", "/api/v1/pos/customers/{id}", Roles(FRONT_OF_HOUSE)),
+    rule("GET", "/api/v1/pos/customers/{id}", Roles(FRONT_OF_HOUSE)),
+    rule("POST", "/api/v1/pos/payments/process", Roles(FRONT_OF_HOUSE)),
+    rule("POST", "/api/v1/pos/payments/refund", Roles(MANAGERS)),
+    // Kitchen.
+    rule("GET", "/api/v1/kitchen/orders", Roles(KITCHEN)),
+    rule("POST", "/api/v1/kitchen/orders/{id}/start", Roles(KITCHEN)),
+    rule(
+        "POST",
+        "/api/v1/kitchen/orders/{id}/items/{line_id}/ready",
+        Roles(KITCHEN),
+    ),
+    rule("POST", "/api/v1/kitchen/orders/{id}/complete", Roles(KITCHEN)),
+    rule("POST", "/api/v1/kitchen/orders/{id}/recall", Roles(KITCHEN)),
+    rule("PUT", "/api/v1/kitchen/orders/{id}/priority", Roles(FRONT_AND_KITCHEN)),
+    rule("GET", "/api/v1/kitchen/stream", Roles(FRONT_AND_KITCHEN)),
+    // Procurement.
+    rule("POST", "/api/v1/procurement/purchase-orders", Roles(BUYERS)),
+    rule("GET", "/api/v1/procurement/purchase-orders", Roles(PROCUREMENT_READERS)),
+    rule("PUT", "/api/v1/procurement/purchase-orders/{id}", Roles(BUYERS)),
+    rule(
+        "GET",
+        "/api/v1/procurement/purchase-orders/{id}",
+        Roles(PROCUREMENT_READERS),
+    ),
+    rule("POST", "/api/v1/procurement/purchase-orders/{id}/submit", Roles(BUYERS)),
+    rule(
+        "POST",
+        "/api/v1/procurement/purchase-orders/{id}/approve",
+        Roles(BUYERS),
+    ),
+    rule("POST", "/api/v1/procurement/purchase-orders/{id}/reject", Roles(BUYERS)),
+    rule(
+        "POST",
+        "/api/v1/procurement/purchase-orders/{id}/receive",
+        Roles(RECEIVERS),
+    ),
+    rule("POST", "/api/v1/procurement/purchase-orders/{id}/close", Roles(BUYERS)),
+    rule("POST", "/api/v1/procurement/purchase-orders/{id}/cancel", Roles(BUYERS)),
+    // Stock.
+    rule("POST", "/api/v1/stock/transfers", Roles(STOCK_MOVERS)),
+    rule("GET", "/api/v1/stock/transfers", Roles(STOCK_READERS)),
+    rule("GET", "/api/v1/stock/transfers/{id}", Roles(STOCK_READERS)),
+    rule("POST", "/api/v1/stock/transfers/{id}/validate", Roles(STOCK_MOVERS)),
+    rule("POST", "/api/v1/stock/transfers/{id}/reject", Roles(STOCK_MOVERS)),
+    rule("POST", "/api/v1/stock/transfers/{id}/cancel", Roles(STOCK_MOVERS)),
+    rule(
+        "POST",
+        "/api/v1/stock/adjustments",
+        Roles(&[Role::Manager, Role::StockController]),
+    ),
+    rule("GET", "/api/v1/stock/levels", Roles(STOCK_READERS)),
+    rule("GET", "/api/v1/stock/alerts", Roles(STOCK_READERS)),
+    rule("GET", "/api/v1/stock/reports/valuation", Roles(VALUERS)),
+    rule("GET", "/api/v1/stock/reports/usage", Roles(VALUERS)),
+    // Accounting.
+    rule("POST", "/api/v1/accounting/expenses", Roles(BOOKKEEPERS)),
+    rule("GET", "/api/v1/accounting/expenses", Roles(BOOKKEEPERS)),
+    rule("GET", "/api/v1/accounting/reports/pl-statement", Roles(BOOKKEEPERS)),
+    rule(
+        "GET",
+        "/api/v1/accounting/product-categories/bcg-matrix",
+        Roles(BOOKKEEPERS),
+    ),
+    rule("GET", "/api/v1/accounting/food-cost-ratio", Roles(BOOKKEEPERS)),
+    rule("GET", "/api/v1/accounting/reports/wastage", Roles(BOOKKEEPERS)),
 ];
 
+// Who does what, from the seed's authorization matrix (a manager runs the whole restaurant).
+use Role::{Accountant, KitchenStaff, Manager, PosOperator, ProcessingStaff, ProcurementManager, StockController};
+
+/// Managers only (users, settings, refunds).
+const MANAGERS: &[Role] = &[Manager];
 /// Who edits the menu: managers, and processing staff (who own the recipes).
-const MENU_EDITORS: &[Role] = &[Role::Manager, Role::ProcessingStaff];
+const MENU_EDITORS: &[Role] = &[Manager, ProcessingStaff];
+/// The POS: orders, customers, payments.
+const FRONT_OF_HOUSE: &[Role] = &[Manager, PosOperator];
+/// Who reads orders and receipts: the POS and the books.
+const ORDER_READERS: &[Role] = &[Manager, PosOperator, Accountant];
+/// The kitchen screens and their cooks.
+const KITCHEN: &[Role] = &[Manager, KitchenStaff];
+/// The POS asks where an order is and flags a rush; the kitchen sees it.
+const FRONT_AND_KITCHEN: &[Role] = &[Manager, PosOperator, KitchenStaff];
+/// Suppliers and purchase orders.
+const BUYERS: &[Role] = &[Manager, ProcurementManager];
+/// Goods in at the back door: buyers and the stock controller.
+const RECEIVERS: &[Role] = &[Manager, ProcurementManager, StockController];
+/// Who reads suppliers and purchase orders.
+const PROCUREMENT_READERS: &[Role] = &[Manager, ProcurementManager, StockController, Accountant];
+/// Who maintains inventory items.
+const INVENTORY_KEEPERS: &[Role] = &[Manager, ProcurementManager, StockController];
+/// Who moves stock between departments (the domain checks the validating side).
+const STOCK_MOVERS: &[Role] = &[
+    Manager,
+    ProcurementManager,
+    StockController,
+    ProcessingStaff,
+    KitchenStaff,
+];
+/// Who reads quantities.
+const STOCK_READERS: &[Role] = &[
+    Manager,
+    ProcurementManager,
+    StockController,
+    ProcessingStaff,
+    KitchenStaff,
+    Accountant,
+];
+/// Who reads the stock's value.
+const VALUERS: &[Role] = &[Manager, StockController, Accountant];
+/// Expenses and financial reports.
+const BOOKKEEPERS: &[Role] = &[Manager, Accountant];
 
 /// The rule of a route.
 pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use brigade_domain::{Actor, Aggregate, Context, stream_id};
-use brigade_eventstore::{CommandError, CommandMeta};
+use brigade_eventstore::{AppendOutcome, CommandError, CommandMeta, TenantStore};
 use chrono::Utc;
 use serde::Serialize;
 use std::sync::Arc;
@@ -86,19 +86,26 @@ impl CommandRequest {
     /// The id of an aggregate this request creates: a new UUIDv7, or, under an Idempotency-Key,
     /// one derived from it, so that a repeat (even one racing the first) names the same one.
     pub fn new_id(&self) -> Uuid {
+        self.derived_id("created")
+    }
+
+    /// Another id this request makes (a line, a payment, a receipt), stable under its key as
+    /// [`CommandRequest::new_id`] is.
+    pub fn derived_id(&self, what: &str) -> Uuid {
         if self.keyed {
-            Uuid::new_v5(&self.command_id, b"created")
+            Uuid::new_v5(&self.command_id, what.as_bytes())
         } else {
             Uuid::now_v7()
         }
     }
 
-    /// Runs `command` on the aggregate `id` of the caller's organization.
-    pub async fn run<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, Response>
-    where
-        A: Aggregate,
-        A::Error: Refusal,
-    {
+    /// Whether the request carries an Idempotency-Key.
+    pub fn keyed(&self) -> bool {
+        self.keyed
+    }
+
+    /// The context and metadata of a command sent by this request.
+    fn context(&self) -> (Context, CommandMeta) {
         let claims = &self.caller.0;
         let ctx = Context::new(
             Actor {
@@ -107,31 +114,89 @@ impl CommandRequest {
             },
             Utc::now(),
         );
-        let meta = CommandMeta::direct(self.command_id, self.correlation, Some(claims.sub));
+        (
+            ctx,
+            CommandMeta::direct(self.command_id, self.correlation, Some(claims.sub)),
+        )
+    }
+
+    /// The caller's organization's store.
+    pub fn store(&self, state: &AppState) -> TenantStore {
+        state.store.tenant(self.caller.0.org)
+    }
+
+    /// Runs `command` on the aggregate `id` of the caller's organization.
+    pub async fn run<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, Response>
+    where
+        A: Aggregate,
+        A::Error: Refusal,
+    {
+        let (ctx, meta) = self.context();
         let stream = stream_id::<A>(id);
-        let store = state.store.tenant(claims.org);
-        match store.execute::<A>(&stream, &command, &ctx, &meta).await {
-            Ok(outcome) => {
-                let position = match outcome.append.as_ref().and_then(|a| a.positions.last().copied()) {
+        let name = command_name(A::CATEGORY, &command);
+        let store = self.store(state);
+        let result = store
+            .execute::<A>(&stream, &command, &ctx, &meta)
+            .await
+            .map(|outcome| (outcome.version, outcome.append));
+        self.respond(state, &name, id, &stream, result).await
+    }
+
+    /// Runs a decision that spans aggregates (`handle` gets the store, context and metadata and
+    /// makes one atomic append); the answer names the aggregate `id` of category `A`.
+    pub async fn run_flow<A, E, F, Fut>(
+        &self,
+        state: &AppState,
+        name: &str,
+        id: Uuid,
+        handle: F,
+    ) -> Result<Written, Response>
+    where
+        A: Aggregate,
+        E: Refusal,
+        F: FnOnce(TenantStore, Context, CommandMeta) -> Fut,
+        Fut: Future<Output = Result<AppendOutcome, CommandError<E>>>,
+    {
+        let (ctx, meta) = self.context();
+        let stream = stream_id::<A>(id);
+        let result = handle(self.store(state), ctx, meta).await.map(|append| {
+            let version = append.version_of(&stream).unwrap_or_default();
+            (version, Some(append))
+        });
+        self.respond(state, &format!("{}.{name}", A::CATEGORY), id, &stream, result)
+            .await
+    }
+
+    async fn respond<E: Refusal>(
+        &self,
+        state: &AppState,
+        name: &str,
+        id: Uuid,
+        stream: &str,
+        result: Result<(u64, Option<AppendOutcome>), CommandError<E>>,
+    ) -> Result<Written, Response> {
+        let outcome = match &result {
+            Ok(_) => "accepted",
+            Err(CommandError::Domain(_)) => "refused",
+            Err(CommandError::Conflict { .. }) => "conflict",
+            Err(CommandError::Store(_)) => "failed",
+        };
+        metrics::counter!("brigade_commands_total", "command" => name.to_owned(), "outcome" => outcome).increment(1);
+        match result {
+            Ok((version, append)) => {
+                let org = self.caller.0.org.0;
+                let position = match append.as_ref().and_then(AppendOutcome::last_position) {
                     Some(p) => p,
-                    None => last_position(state, claims.org.0, &stream).await.map_err(internal)?,
+                    None => last_position(state, org, stream).await.map_err(internal)?,
                 };
-                Ok(Written {
-                    id,
-                    version: outcome.version,
-                    position,
-                })
-            }
-            Err(CommandError::Domain(refusal)) => {
-                let status = refusal.status();
-                let (slug, title) = match status {
-                    StatusCode::NOT_FOUND => ("not-found", "Not found"),
-                    StatusCode::FORBIDDEN => ("forbidden", "Forbidden"),
-                    StatusCode::UNPROCESSABLE_ENTITY => ("validation", "Invalid request"),
-                    _ => ("refused", "Refused by a rule of the domain"),
+                let version = if version == 0 {
+                    self.store(state).stream_version(stream).await.map_err(internal)?
+                } else {
+                    version
                 };
-                Err(Problem::new(status, slug, title, refusal.to_string()).into_response())
+                Ok(Written { id, version, position })
             }
+            Err(CommandError::Domain(refusal)) => Err(refused(&refusal)),
             Err(CommandError::Conflict { attempts, .. }) => Err(Problem::new(
                 StatusCode::CONFLICT,
                 "conflict",
@@ -142,6 +207,28 @@ impl CommandRequest {
             Err(CommandError::Store(e)) => Err(internal(e)),
         }
     }
+}
+
+/// A domain refusal as problem+json.
+pub fn refused<E: Refusal>(refusal: &E) -> Response {
+    let status = refusal.status();
+    let (slug, title) = match status {
+        StatusCode::NOT_FOUND => ("not-found", "Not found"),
+        StatusCode::FORBIDDEN => ("forbidden", "Forbidden"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("validation", "Invalid request"),
+        _ => ("refused", "Refused by a rule of the domain"),
+    };
+    Problem::new(status, slug, title, refusal.to_string()).into_response()
+}
+
+/// `order.Place`: the aggregate's category and the command's variant, for the commands counter.
+fn command_name(category: &str, command: &impl std::fmt::Debug) -> String {
+    let debug = format!("{command:?}");
+    let variant = debug
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or_default();
+    format!("{category}.{variant}")
 }
 
 async fn last_position(state: &AppState, tenant: Uuid, stream: &str) -> Result<i64, sqlx::Error> {

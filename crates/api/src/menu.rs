@@ -1,35 +1,20 @@
 //! `/api/v1/menu/items`: the menu (price, station, recipe). Commands go to the `menu_item`
 //! aggregate; queries read the sales read model's copy of the menu.
 
-use crate::commands::{CommandRequest, Refusal, Written, internal};
+use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, JsonBodyErrors};
+use crate::views::{AfterQuery, ListQuery, Page, created, done};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use brigade_domain::menu_item::{MenuItem, MenuItemCommand, MenuItemDetails, MenuItemError};
-use serde::{Deserialize, Serialize};
+use brigade_domain::menu_item::{MenuItem, MenuItemCommand, MenuItemDetails};
+use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
-
-impl Refusal for MenuItemError {
-    fn status(&self) -> StatusCode {
-        match self {
-            MenuItemError::NotFound => StatusCode::NOT_FOUND,
-            MenuItemError::NotAllowed => StatusCode::FORBIDDEN,
-            MenuItemError::BadName(_) | MenuItemError::ZeroRecipeQuantity | MenuItemError::DuplicateIngredient(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            MenuItemError::AlreadyAdded | MenuItemError::Withdrawn | MenuItemError::NotWithdrawn => {
-                StatusCode::CONFLICT
-            }
-        }
-    }
-}
 
 /// A menu item's details, as sent.
 #[derive(Deserialize, ToSchema)]
@@ -65,36 +50,6 @@ impl From<MenuItemBody> for MenuItemDetails {
     }
 }
 
-/// Read-your-writes and paging.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Answer only once the read model has applied this global position (at most 2 s).
-    after: Option<i64>,
-    /// Items per page (default 50, at most 500).
-    limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<Uuid>,
-}
-
-/// Read-your-writes.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AfterQuery {
-    /// Answer only once the read model has applied this global position (at most 2 s).
-    after: Option<i64>,
-}
-
-/// A page of the menu.
-#[derive(Serialize, ToSchema)]
-pub struct MenuPage {
-    /// Items, by id.
-    #[schema(value_type = Vec<Object>)]
-    items: Vec<Value>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    next_cursor: Option<Uuid>,
-}
-
 /// Puts a new item on the menu.
 #[utoipa::path(post, path = "/api/v1/menu/items", tag = "menu", request_body = MenuItemBody, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
@@ -110,13 +65,11 @@ pub async fn add(
     Json(body): Json<MenuItemBody>,
 ) -> Response {
     let id = request.new_id();
-    match request
-        .run::<MenuItem>(&state, id, MenuItemCommand::Add(body.into()))
-        .await
-    {
-        Ok(written) => (StatusCode::CREATED, Json(written)).into_response(),
-        Err(refused) => refused,
-    }
+    created(
+        request
+            .run::<MenuItem>(&state, id, MenuItemCommand::Add(body.into()))
+            .await,
+    )
 }
 
 /// Replaces an item's details (each changed aspect is recorded as its own event).
@@ -135,13 +88,11 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Json(body): Json<MenuItemBody>,
 ) -> Response {
-    match request
-        .run::<MenuItem>(&state, id, MenuItemCommand::Update(body.into()))
-        .await
-    {
-        Ok(written) => Json(written).into_response(),
-        Err(refused) => refused,
-    }
+    done(
+        request
+            .run::<MenuItem>(&state, id, MenuItemCommand::Update(body.into()))
+            .await,
+    )
 }
 
 fn item(id: Uuid, active: bool, mut doc: Value) -> Value {
@@ -155,7 +106,7 @@ fn item(id: Uuid, active: bool, mut doc: Value) -> Value {
 /// The menu, by item id.
 #[utoipa::path(get, path = "/api/v1/menu/items", tag = "menu", security(("bearer" = [])), params(ListQuery),
     responses(
-        (status = 200, description = "A page of the menu", body = MenuPage),
+        (status = 200, description = "A page of the menu", body = Page),
         (status = 400, description = "Bad query parameters", body = Problem, content_type = "application/problem+json"),
         CallerErrors, AfterErrors,
     ))]
@@ -167,7 +118,7 @@ pub async fn list(
     if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
         return not_yet;
     }
-    let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
+    let limit = query.limit();
     let rows: Result<Vec<(Uuid, bool, Value)>, _> = sqlx::query_as(
         "SELECT menu_item_id, active, doc FROM sales.menu_items \
          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR menu_item_id > $2) ORDER BY menu_item_id LIMIT $3",
@@ -177,21 +128,16 @@ pub async fn list(
     .bind(limit + 1)
     .fetch_all(state.store.pool())
     .await;
-    let mut rows = match rows {
-        Ok(rows) => rows,
-        Err(e) => return internal(e),
-    };
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|(id, _, _)| *id)
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|(id, active, doc)| item(id, active, doc))
-        .collect();
-    Json(MenuPage { items, next_cursor }).into_response()
+    match rows {
+        Ok(rows) => {
+            let rows = rows
+                .into_iter()
+                .map(|(id, active, doc)| (id, item(id, active, doc)))
+                .collect();
+            Json(Page::of(rows, limit)).into_response()
+        }
+        Err(e) => internal(e),
+    }
 }
 
 /// One menu item.

@@ -67,6 +67,12 @@ impl Applied {
         })
     }
 
+    /// A receiver that is notified whenever a worker announces a new checkpoint (what a live
+    /// feed waits on between reads of its read model).
+    pub fn subscribe(&self) -> watch::Receiver<HashMap<String, GlobalPosition>> {
+        self.checkpoints.clone()
+    }
+
     /// Waits until every projection in `names` has applied the event at `position`, at most
     /// `timeout`.
     pub async fn wait(&self, names: &[&str], position: i64, timeout: Duration) -> Result<(), WaitError> {

@@ -96,6 +96,36 @@ pub async fn credential(pool: &PgPool, username: &str) -> Result<Option<Credenti
         .await
 }
 
+/// The password hash of `user`'s login.
+pub async fn password_hash_of(pool: &PgPool, user: UserId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM auth.credentials WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Replaces `user`'s password hash and ends every session of theirs (a changed password logs
+/// out whoever else held one), in one transaction.
+pub async fn set_password(
+    pool: &PgPool,
+    user: UserId,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE auth.credentials SET password_hash = $2, updated_at = now() WHERE user_id = $1")
+        .bind(user.0)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE auth.refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
 fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -31,6 +31,8 @@ pub struct Claims {
 pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Signs invite codes (derived from the same secret, for another purpose).
+    invites: [u8; 32],
 }
 
 impl Keys {
@@ -40,6 +42,7 @@ impl Keys {
         Ok(Keys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            invites: invite_key(secret),
         })
     }
 
@@ -49,7 +52,34 @@ impl Keys {
         Keys {
             encoding: EncodingKey::from_secret(&secret),
             decoding: DecodingKey::from_secret(&secret),
+            invites: invite_key(&secret),
         }
+    }
+
+    /// The invite code of an organization: its id and a tag only the server can make, so a
+    /// code cannot be guessed from an id. Stable while the secret is (rotate it to void codes).
+    pub fn invite_code(&self, org: TenantId) -> String {
+        format!("{}-{}", org.0.simple(), hex::encode(&self.invite_tag(org)[..10]))
+    }
+
+    /// The organization an invite code was made for, if this server made it.
+    pub fn invited_to(&self, code: &str) -> Option<TenantId> {
+        let (id, tag) = code.trim().split_once('-')?;
+        let org = TenantId(uuid::Uuid::try_parse(id).ok()?);
+        let expected = hex::encode(&self.invite_tag(org)[..10]);
+        // Constant time: the comparison leaks nothing about the expected tag.
+        let same =
+            expected.len() == tag.len() && expected.bytes().zip(tag.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0;
+        same.then_some(org)
+    }
+
+    fn invite_tag(&self, org: TenantId) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::new()
+            .chain_update(self.invites)
+            .chain_update(org.0.as_bytes())
+            .finalize()
+            .into()
     }
 
     /// An access token for `user` of `org` with `roles`, issued `now`.
@@ -77,6 +107,16 @@ impl Keys {
     }
 }
 
+/// The invite-signing key: the secret hashed for that one purpose.
+fn invite_key(secret: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::new()
+        .chain_update(b"brigade invite codes\0")
+        .chain_update(secret)
+        .finalize()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +137,19 @@ mod tests {
             .unwrap();
         assert!(keys.verify(&old).is_err());
         assert!(Keys::from_secret(b"short").is_err());
+    }
+
+    #[test]
+    fn an_invite_code_names_its_organization_to_its_server_only() {
+        let keys = Keys::random();
+        let org = TenantId(uuid::Uuid::now_v7());
+        let code = keys.invite_code(org);
+        assert_eq!(keys.invited_to(&code), Some(org));
+        assert_eq!(Keys::random().invited_to(&code), None);
+        let other = TenantId(uuid::Uuid::now_v7());
+        let forged = format!("{}-{}", other.0.simple(), code.split_once('-').unwrap().1);
+        assert_eq!(keys.invited_to(&forged), None);
+        assert_eq!(keys.invited_to("nonsense"), None);
+        assert_eq!(keys.invited_to(""), None);
     }
 }

@@ -64,6 +64,9 @@ pub struct AppState {
     pub limiter: rate_limit::Limiter,
     /// Settings.
     pub config: Config,
+    /// Cancelled when the server shuts down: long-lived responses (the kitchen feed) end then,
+    /// so a graceful shutdown does not wait for screens to disconnect.
+    pub closing: CancellationToken,
     /// The read models' checkpoints, followed from the first `after=` on.
     applied: tokio::sync::OnceCell<brigade_projections::Applied>,
 }
@@ -83,19 +86,24 @@ impl AppState {
             limiter: rate_limit::Limiter::new(config.rate_per_second, config.rate_burst),
             metrics: metrics::recorder(),
             config,
+            closing: CancellationToken::new(),
             applied: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The read models' checkpoints, followed from the first call on.
+    pub async fn applied(&self) -> Result<&brigade_projections::Applied, Response> {
+        self.applied
+            .get_or_try_init(|| brigade_projections::Applied::follow(self.store.pool(), CancellationToken::new()))
+            .await
+            .map_err(crate::commands::internal)
     }
 
     /// Waits until `read_models` have applied the event at `after` (if given), at most 2 s:
     /// `after=` on a query. 503 with `Retry-After` if they have not; 422 if no event has it.
     pub async fn wait_after(&self, after: Option<i64>, read_models: &[&str]) -> Result<(), Response> {
         let Some(position) = after else { return Ok(()) };
-        let applied = self
-            .applied
-            .get_or_try_init(|| brigade_projections::Applied::follow(self.store.pool(), CancellationToken::new()))
-            .await
-            .map_err(crate::commands::internal)?;
+        let applied = self.applied().await?;
         match applied
             .wait(read_models, position, std::time::Duration::from_secs(2))
             .await
@@ -167,7 +175,11 @@ async fn method_not_allowed(request: Request) -> Response {
 
 /// Serves `router` on `listener` until `shutdown`; requests in flight are finished first.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: CancellationToken) -> std::io::Result<()> {
+    let closing = state.closing.clone();
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .with_graceful_shutdown(async move {
+            shutdown.cancelled().await;
+            closing.cancel();
+        })
         .await
 }

@@ -28,6 +28,12 @@ use utoipa_axum::routes;
         (name = "operations", description = "Health, readiness, metrics, projections, this document"),
         (name = "audit", description = "Who did what"),
         (name = "menu", description = "Menu items: price, station, recipe"),
+        (name = "pos", description = "Orders and customers at the point of sale"),
+        (name = "payments", description = "Payments and refunds (Idempotency-Key required)"),
+        (name = "kitchen", description = "The kitchen display: queue, cooks' actions, live feed"),
+        (name = "procurement", description = "Suppliers and purchase orders"),
+        (name = "stock", description = "Inventory items, transfers, adjustments, levels, valuation, usage"),
+        (name = "accounting", description = "Expenses, P&L, menu engineering, food cost, wastage"),
     )
 )]
 struct ApiDoc;
@@ -68,13 +74,75 @@ pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::auth::routes::login))
         .routes(routes!(crate::auth::routes::refresh))
         .routes(routes!(crate::auth::routes::logout))
-        .routes(routes!(crate::auth::routes::profile))
+        .routes(routes!(
+            crate::auth::routes::profile,
+            crate::organizations::change_profile
+        ))
         .routes(routes!(crate::bootstrap::create))
         .routes(routes!(crate::operations::projections))
         .routes(routes!(crate::operations::retry))
         .routes(routes!(crate::operations::stream))
         .routes(routes!(crate::menu::add, crate::menu::list))
         .routes(routes!(crate::menu::update, crate::menu::get))
+        .routes(routes!(crate::catalog::add_item, crate::catalog::list_items))
+        .routes(routes!(crate::catalog::update_item, crate::catalog::get_item))
+        .routes(routes!(crate::catalog::add_supplier, crate::catalog::list_suppliers))
+        .routes(routes!(crate::catalog::update_supplier, crate::catalog::get_supplier))
+        .routes(routes!(crate::orders::place, crate::orders::list))
+        .routes(routes!(crate::orders::get))
+        .routes(routes!(crate::orders::add_line))
+        .routes(routes!(crate::orders::remove_line))
+        .routes(routes!(crate::orders::discount))
+        .routes(routes!(crate::orders::send))
+        .routes(routes!(crate::orders::serve))
+        .routes(routes!(crate::orders::cancel))
+        .routes(routes!(crate::orders::kitchen_status))
+        .routes(routes!(crate::orders::receipt))
+        .routes(routes!(crate::customers::add, crate::customers::list))
+        .routes(routes!(crate::customers::update, crate::customers::get))
+        .routes(routes!(crate::payments::process))
+        .routes(routes!(crate::payments::refund))
+        .routes(routes!(crate::kitchen::queue))
+        .routes(routes!(crate::kitchen::start))
+        .routes(routes!(crate::kitchen::line_ready))
+        .routes(routes!(crate::kitchen::complete))
+        .routes(routes!(crate::kitchen::recall))
+        .routes(routes!(crate::kitchen::priority))
+        .routes(routes!(crate::kitchen::stream))
+        .routes(routes!(crate::purchase_orders::draft, crate::purchase_orders::list))
+        .routes(routes!(crate::purchase_orders::revise, crate::purchase_orders::get))
+        .routes(routes!(crate::purchase_orders::submit))
+        .routes(routes!(crate::purchase_orders::approve))
+        .routes(routes!(crate::purchase_orders::reject))
+        .routes(routes!(crate::purchase_orders::receive))
+        .routes(routes!(crate::purchase_orders::close))
+        .routes(routes!(crate::purchase_orders::cancel))
+        .routes(routes!(crate::transfers::request, crate::transfers::list))
+        .routes(routes!(crate::transfers::get))
+        .routes(routes!(crate::transfers::validate))
+        .routes(routes!(crate::transfers::reject))
+        .routes(routes!(crate::transfers::cancel))
+        .routes(routes!(crate::transfers::adjust))
+        .routes(routes!(crate::reports::levels))
+        .routes(routes!(crate::reports::alerts))
+        .routes(routes!(crate::reports::valuation))
+        .routes(routes!(crate::reports::usage))
+        .routes(routes!(crate::expenses::record, crate::expenses::list))
+        .routes(routes!(crate::reports::pl_statement))
+        .routes(routes!(crate::reports::bcg_matrix))
+        .routes(routes!(crate::reports::food_cost_ratio))
+        .routes(routes!(crate::reports::wastage))
+        .routes(routes!(
+            crate::organizations::settings,
+            crate::organizations::change_settings
+        ))
+        .routes(routes!(crate::organizations::users, crate::organizations::add_user))
+        .routes(routes!(
+            crate::organizations::change_user,
+            crate::organizations::deactivate
+        ))
+        .routes(routes!(crate::organizations::approve))
+        .routes(routes!(crate::organizations::register))
         .split_for_parts();
     let _ = DOCUMENT.set(document.clone());
     (router, document)

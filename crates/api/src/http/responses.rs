@@ -60,3 +60,30 @@ impl utoipa::IntoResponses for AfterErrors {
         ])
     }
 }
+
+/// A command the domain may refuse: nothing of that id in the caller's organization (404), a
+/// rule of its current state or a concurrent change (409), or input it cannot accept (422).
+pub struct CommandErrors;
+
+impl utoipa::IntoResponses for CommandErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (404, "No such resource in the caller's organization"),
+            (409, "Refused by a rule of its current state, or changed concurrently"),
+            (422, "Invalid input, or an Idempotency-Key reused for another request"),
+        ])
+    }
+}
+
+/// A read of one resource or a report: a malformed id or query parameter (400), nothing of that
+/// id in the caller's organization (404).
+pub struct ReadErrors;
+
+impl utoipa::IntoResponses for ReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (400, "Malformed id or query parameter"),
+            (404, "No such resource in the caller's organization"),
+        ])
+    }
+}

@@ -87,6 +87,19 @@ pub enum SaleEffect {
         /// What the guest paid towards the bill (net sales + tax; tips excluded).
         spent: Decimal,
     },
+    /// A payment towards the bill (what a refund names it by).
+    Paid {
+        /// The payment id.
+        payment_id: uuid::Uuid,
+        /// `cash`, `card`...
+        method: String,
+        /// Towards the bill.
+        amount: Decimal,
+        /// On top.
+        tip: Decimal,
+        /// When.
+        at: DateTime<Utc>,
+    },
     /// A refund.
     Refunded {
         /// The refund id.
@@ -155,9 +168,22 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
             s.cancelled_at = Some(*at);
             SaleEffect::None
         }
-        OrderEvent::PaymentCaptured { amount, .. } => {
+        OrderEvent::PaymentCaptured {
+            payment_id,
+            method,
+            amount,
+            tip,
+            at,
+            ..
+        } => {
             s.paid += amount.value();
-            SaleEffect::None
+            SaleEffect::Paid {
+                payment_id: payment_id.0,
+                method: super::stored_name(method),
+                amount: amount.value(),
+                tip: tip.value(),
+                at: *at,
+            }
         }
         OrderEvent::PaymentRefunded {
             refund_id,

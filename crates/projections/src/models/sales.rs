@@ -68,6 +68,7 @@ struct Org {
 struct Writes {
     sold: Vec<(Uuid, Uuid, sale::SaleLine, DateTime<Utc>)>,
     refunds: Vec<(Uuid, Uuid, SaleEffect)>,
+    payments: Vec<(Uuid, Uuid, SaleEffect)>,
     expenses: Vec<(Uuid, Uuid, ExpenseEvent)>,
     deltas: Vec<CustomerDelta>,
 }
@@ -92,6 +93,7 @@ impl Projection for Sales {
             "orders",
             "sold_lines",
             "refunds",
+            "payments",
             "expenses",
             "customers",
             "organizations",
@@ -152,6 +154,7 @@ impl Projection for Sales {
                         let Some(s) = slot.as_ref() else { continue };
                         match effect {
                             SaleEffect::None => {}
+                            paid @ SaleEffect::Paid { .. } => w.payments.push((key.0, key.1, paid)),
                             SaleEffect::Closed { at, spent } => {
                                 for line in &s.lines {
                                     w.sold.push((key.0, key.1, line.clone(), at));
@@ -432,6 +435,41 @@ async fn write_rest(connection: &mut PgConnection, w: Writes) -> Result<(), Appl
         sqlx::query(
             "INSERT INTO refunds (tenant_id, refund_id, order_id, payment_id, amount, reason, at) \
              SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[], $6::text[], \
+                $7::timestamptz[])",
+        )
+        .bind(c.0)
+        .bind(c.1)
+        .bind(c.2)
+        .bind(c.3)
+        .bind(c.4)
+        .bind(c.5)
+        .bind(c.6)
+        .execute(&mut *connection)
+        .await?;
+    }
+    if !w.payments.is_empty() {
+        let mut c = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (tenant, order, payment) in w.payments {
+            if let SaleEffect::Paid {
+                payment_id,
+                method,
+                amount,
+                tip,
+                at,
+            } = payment
+            {
+                c.0.push(tenant);
+                c.1.push(payment_id);
+                c.2.push(order);
+                c.3.push(method);
+                c.4.push(amount);
+                c.5.push(tip);
+                c.6.push(at);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO payments (tenant_id, payment_id, order_id, method, amount, tip, at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::numeric[], $6::numeric[], \
                 $7::timestamptz[])",
         )
         .bind(c.0)

@@ -1,0 +1,279 @@
+//! The catalog beside the menu: inventory items (`/api/v1/stock/inventory`, read from the stock
+//! read model, with quantities per department and value) and suppliers
+//! (`/api/v1/procurement/suppliers`, read from their streams).
+
+use crate::auth::extract::Caller;
+use crate::commands::{CommandRequest, Written, internal};
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream, page_of_streams, with_id};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use brigade_domain::amount::Quantity;
+use brigade_domain::catalog::{InventoryCategory, UnitOfMeasure};
+use brigade_domain::ids::InventoryItemId;
+use brigade_domain::inventory_item::{InventoryItem, InventoryItemCommand, ItemDetails};
+use brigade_domain::supplier::{Supplier, SupplierCommand, SupplierProfile};
+use serde::Deserialize;
+use serde_json::Value;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A new inventory item.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"sku": "FLOUR-T55", "name": "Flour T55", "unit": "kg", "category": "food", "minimum_stock": "10"}))]
+pub struct NewInventoryItem {
+    /// Stock-keeping unit, unique in the organization (stored uppercase).
+    sku: String,
+    /// Unit of measure (`kg`, `l`, `piece`...).
+    #[schema(value_type = String)]
+    unit: UnitOfMeasure,
+    /// The rest of the item.
+    #[serde(flatten)]
+    details: InventoryDetails,
+}
+
+/// An inventory item's details.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Flour T55", "category": "food", "minimum_stock": "10", "maximum_stock": "80"}))]
+pub struct InventoryDetails {
+    /// Display name.
+    name: String,
+    /// `food`, `beverage` or `supplies`.
+    #[schema(value_type = String)]
+    category: InventoryCategory,
+    /// An alert is raised below this quantity on hand.
+    #[schema(value_type = String)]
+    minimum_stock: Quantity,
+    /// Optional ceiling for ordering.
+    #[schema(value_type = Option<String>)]
+    maximum_stock: Option<Quantity>,
+}
+
+impl From<InventoryDetails> for ItemDetails {
+    fn from(d: InventoryDetails) -> Self {
+        ItemDetails {
+            name: d.name,
+            category: d.category,
+            minimum_stock: d.minimum_stock,
+            maximum_stock: d.maximum_stock,
+        }
+    }
+}
+
+/// Checks a flattened body for fields no struct named (serde cannot deny them through `flatten`).
+fn only_fields(body: &Value, allowed: &[&str]) -> Result<(), Response> {
+    let unknown: Vec<&String> = body
+        .as_object()
+        .map(|o| o.keys().filter(|k| !allowed.contains(&k.as_str())).collect())
+        .unwrap_or_default();
+    match unknown.first() {
+        None => Ok(()),
+        Some(field) => Err(Problem::invalid(format!("unknown field `{field}`")).into_response()),
+    }
+}
+
+/// Parses a JSON body into `T`, as a 422 problem when it does not fit.
+fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Response> {
+    serde_json::from_value(body).map_err(|e| Problem::invalid(e.to_string()).into_response())
+}
+
+/// Registers an inventory item (its SKU claimed in the same append).
+#[utoipa::path(post, path = "/api/v1/stock/inventory", tag = "stock", request_body = NewInventoryItem, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Registered", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn add_item(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<Value>,
+) -> Response {
+    let checked = only_fields(
+        &body,
+        &["sku", "unit", "name", "category", "minimum_stock", "maximum_stock"],
+    )
+    .and_then(|()| parse::<NewInventoryItem>(body));
+    let item = match checked {
+        Ok(item) => item,
+        Err(invalid) => return invalid,
+    };
+    let id = request.new_id();
+    created(
+        request
+            .run_flow::<InventoryItem, _, _, _>(&state, "Register", id, |store, ctx, meta| async move {
+                store
+                    .register_inventory_item(
+                        InventoryItemId(id),
+                        &item.sku,
+                        item.unit,
+                        item.details.into(),
+                        &ctx,
+                        &meta,
+                    )
+                    .await
+            })
+            .await,
+    )
+}
+
+/// Replaces an inventory item's details (the SKU and unit stay).
+#[utoipa::path(put, path = "/api/v1/stock/inventory/{id}", tag = "stock", request_body = InventoryDetails, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The inventory item"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Updated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn update_item(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<Value>,
+) -> Response {
+    let details = match only_fields(&body, &["name", "category", "minimum_stock", "maximum_stock"])
+        .and_then(|()| parse::<InventoryDetails>(body))
+    {
+        Ok(details) => details,
+        Err(invalid) => return invalid,
+    };
+    let command = InventoryItemCommand::Update {
+        details: details.into(),
+    };
+    done(request.run::<InventoryItem>(&state, id, command).await)
+}
+
+/// Inventory items with their quantities per department and value, by id.
+#[utoipa::path(get, path = "/api/v1/stock/inventory", tag = "stock", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of items", body = Page), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn list_items(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
+        return not_yet;
+    }
+    let limit = query.limit();
+    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(
+        "SELECT item_id, doc || jsonb_build_object('quantity', quantity, 'value_fifo', value_fifo, 'value_weighted_average', value_avco) \
+           FROM stock.items WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL \
+          ORDER BY item_id LIMIT $3",
+    )
+    .bind(caller.0.org.0)
+    .bind(query.cursor)
+    .bind(limit + 1)
+    .fetch_all(state.store.pool())
+    .await;
+    match rows {
+        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// One inventory item.
+#[utoipa::path(get, path = "/api/v1/stock/inventory/{id}", tag = "stock", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The inventory item"), AfterQuery),
+    responses((status = 200, description = "The item", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn get_item(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(query): Query<AfterQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
+        return not_yet;
+    }
+    let row: Result<Option<Value>, _> = sqlx::query_scalar(
+        "SELECT doc || jsonb_build_object('quantity', quantity, 'value_fifo', value_fifo, 'value_weighted_average', value_avco) \
+           FROM stock.items WHERE tenant_id = $1 AND item_id = $2 AND doc->>'sku' IS NOT NULL",
+    )
+    .bind(caller.0.org.0)
+    .bind(id)
+    .fetch_optional(state.store.pool())
+    .await;
+    match row {
+        Ok(Some(doc)) => Json(with_id(id, doc)).into_response(),
+        Ok(None) => Problem::not_found(format!("no inventory item {id}")).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// A supplier's profile.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Greenfield Farm Produce", "contact": "orders@greenfield.example", "payment_terms": "net 14"}))]
+pub struct SupplierBody {
+    /// Trading name.
+    name: String,
+    /// Contact person, email or phone.
+    contact: Option<String>,
+    /// Payment terms ("net 30").
+    payment_terms: Option<String>,
+}
+
+impl From<SupplierBody> for SupplierProfile {
+    fn from(b: SupplierBody) -> Self {
+        SupplierProfile {
+            name: b.name,
+            contact: b.contact,
+            payment_terms: b.payment_terms,
+        }
+    }
+}
+
+/// Registers a supplier.
+#[utoipa::path(post, path = "/api/v1/procurement/suppliers", tag = "procurement", request_body = SupplierBody, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Registered", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn add_supplier(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<SupplierBody>,
+) -> Response {
+    let id = request.new_id();
+    created(
+        request
+            .run::<Supplier>(&state, id, SupplierCommand::Register(body.into()))
+            .await,
+    )
+}
+
+/// Replaces a supplier's profile.
+#[utoipa::path(put, path = "/api/v1/procurement/suppliers/{id}", tag = "procurement", request_body = SupplierBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The supplier"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Updated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn update_supplier(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<SupplierBody>,
+) -> Response {
+    done(
+        request
+            .run::<Supplier>(&state, id, SupplierCommand::Update(body.into()))
+            .await,
+    )
+}
+
+/// The suppliers, by id (read from their streams).
+#[utoipa::path(get, path = "/api/v1/procurement/suppliers", tag = "procurement", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of suppliers", body = Page), ReadErrors, CallerErrors))]
+pub async fn list_suppliers(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    page_of_streams::<Supplier>(&state, &caller, &query, "supplier").await
+}
+
+/// One supplier.
+#[utoipa::path(get, path = "/api/v1/procurement/suppliers/{id}", tag = "procurement", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The supplier")),
+    responses((status = 200, description = "The supplier", body = Object), ReadErrors, CallerErrors))]
+pub async fn get_supplier(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
+    match from_stream::<Supplier>(&state, &caller, id, "supplier").await {
+        Ok(doc) => Json(doc).into_response(),
+        Err(failed) => failed,
+    }
+}

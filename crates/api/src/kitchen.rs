@@ -1,0 +1,262 @@
+//! `/api/v1/kitchen`: the kitchen display. The queue per station (or the expo view), the cooks'
+//! actions on a ticket (start, a line up, bump, recall, rush), and the live feed: Server-Sent
+//! Events from the kitchen read model's change table, woken by the workers' checkpoint
+//! announcements, so a screen sees a change a few milliseconds after the worker applied it.
+//! Every change carries its place in the global log as its SSE id: a screen that reconnects with
+//! `Last-Event-ID` gets exactly the changes after it, none lost and none twice.
+
+use crate::auth::extract::Caller;
+use crate::commands::{CommandRequest, Written, internal};
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::views::done;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use brigade_domain::ids::LineId;
+use brigade_domain::order::{Order, OrderCommand};
+use brigade_eventstore::GlobalPosition;
+use brigade_projections::reports::kitchen::{KitchenChange, changes_since, screen};
+use chrono::Utc;
+use serde::Deserialize;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Which screen.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// A station (`grill`, `bar`...); absent: the expo view of every ticket.
+    station: Option<String>,
+    /// Only tickets in this status (`queued`, `cooking`, `recalled`).
+    status: Option<String>,
+    /// Answer only once the kitchen read model has applied this global position (at most 2 s).
+    after: Option<i64>,
+}
+
+/// The queue: open tickets (rush first, then oldest), urgency colours, all-day counts, tickets
+/// bumped in the last hour and average prep time per station.
+#[utoipa::path(get, path = "/api/v1/kitchen/orders", tag = "kitchen", security(("bearer" = [])), params(QueueQuery),
+    responses((status = 200, description = "The screen", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn queue(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<QueueQuery>) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["kitchen_queue"]).await {
+        return not_yet;
+    }
+    let station = query.station.as_deref().map(str::to_ascii_lowercase);
+    match screen(state.store.pool(), caller.0.org.0, station.as_deref(), Utc::now()).await {
+        Ok(mut screen) => {
+            if let Some(status) = &query.status {
+                screen
+                    .tickets
+                    .retain(|t| crate::views::name_of(&t.status).as_deref() == Some(status.as_str()));
+            }
+            Json(screen).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn order_command(state: &AppState, request: &CommandRequest, id: Uuid, command: OrderCommand) -> Response {
+    done(request.run::<Order>(state, id, command).await)
+}
+
+/// A cook starts the ticket.
+#[utoipa::path(post, path = "/api/v1/kitchen/orders/{id}/start", tag = "kitchen", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order")),
+    responses((status = 200, description = "Started", body = Written), CallerErrors, CommandErrors))]
+pub async fn start(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+    order_command(&state, &request, id, OrderCommand::StartTicket).await
+}
+
+/// A line is up at the pass (the last one makes the order ready).
+#[utoipa::path(post, path = "/api/v1/kitchen/orders/{id}/items/{line_id}/ready", tag = "kitchen", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"), ("line_id" = Uuid, Path, description = "The line")),
+    responses((status = 200, description = "Ready", body = Written), CallerErrors, CommandErrors))]
+pub async fn line_ready(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path((id, line_id)): Path<(Uuid, Uuid)>,
+) -> Response {
+    order_command(&state, &request, id, OrderCommand::MarkLineReady(LineId(line_id))).await
+}
+
+/// The expo bumps the ticket: every line is up.
+#[utoipa::path(post, path = "/api/v1/kitchen/orders/{id}/complete", tag = "kitchen", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order")),
+    responses((status = 200, description = "Bumped", body = Written), CallerErrors, CommandErrors))]
+pub async fn complete(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+    order_command(&state, &request, id, OrderCommand::CompleteTicket).await
+}
+
+/// A bumped ticket comes back to the screens.
+#[utoipa::path(post, path = "/api/v1/kitchen/orders/{id}/recall", tag = "kitchen", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order")),
+    responses((status = 200, description = "Recalled", body = Written), CallerErrors, CommandErrors))]
+pub async fn recall(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+    order_command(&state, &request, id, OrderCommand::RecallTicket).await
+}
+
+/// Rush or not.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityBody {
+    /// A rush ticket goes before all others.
+    rush: bool,
+}
+
+/// Sets the ticket's priority.
+#[utoipa::path(put, path = "/api/v1/kitchen/orders/{id}/priority", tag = "kitchen", request_body = PriorityBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order")),
+    responses((status = 200, description = "Set", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn priority(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<PriorityBody>,
+) -> Response {
+    order_command(&state, &request, id, OrderCommand::SetPriority { rush: body.rush }).await
+}
+
+/// Which feed.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// A station; absent: every change (expo).
+    station: Option<String>,
+    /// Resume after this change id (as the `Last-Event-ID` header does).
+    last_event_id: Option<String>,
+}
+
+/// An SSE id: `<transaction>.<position>` of the event that made the change.
+fn parse_id(id: &str) -> Option<GlobalPosition> {
+    let (transaction, position) = id.split_once('.')?;
+    Some(GlobalPosition {
+        transaction_id: transaction.parse().ok()?,
+        position: position.parse().ok()?,
+    })
+}
+
+fn event_of(change: &KitchenChange) -> Event {
+    let id = format!("{}.{}", change.id.transaction_id, change.id.position);
+    Event::default()
+        .id(id)
+        .event(change.change.clone())
+        .json_data(change)
+        .unwrap_or_else(|_| Event::default().comment("unencodable change"))
+}
+
+/// The latest change of the organization: where a screen that did not say starts.
+async fn latest(state: &AppState, tenant: Uuid) -> Result<GlobalPosition, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT transaction_id, position FROM kitchen_queue.changes WHERE tenant_id = $1 \
+          ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .fetch_optional(state.store.pool())
+    .await?;
+    Ok(
+        row.map_or_else(GlobalPosition::default, |(transaction_id, position)| GlobalPosition {
+            transaction_id,
+            position,
+        }),
+    )
+}
+
+struct Feed {
+    state: Arc<AppState>,
+    tenant: Uuid,
+    station: Option<String>,
+    after: GlobalPosition,
+    woken: tokio::sync::watch::Receiver<std::collections::HashMap<String, GlobalPosition>>,
+    pending: VecDeque<KitchenChange>,
+}
+
+impl Feed {
+    /// The next change, waiting for one; `None` once the server shuts down.
+    async fn next(&mut self) -> Option<KitchenChange> {
+        loop {
+            if let Some(change) = self.pending.pop_front() {
+                self.after = change.id;
+                return Some(change);
+            }
+            let pool = self.state.store.pool();
+            match changes_since(pool, self.tenant, self.station.as_deref(), self.after, 200).await {
+                Ok(batch) if !batch.is_empty() => {
+                    self.pending.extend(batch);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "kitchen feed read failed; again in 1 s"),
+            }
+            // Woken by a checkpoint announcement; a read every second as well, in case one was
+            // missed (a listener reconnecting).
+            tokio::select! {
+                () = self.state.closing.cancelled() => return None,
+                _ = self.woken.changed() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+}
+
+/// Live changes of the kitchen queue as Server-Sent Events: `event` is the change (`sent`,
+/// `started`, `line_ready`, `completed`, `recalled`, `priority`, `served`, `cancelled`), `data`
+/// the ticket after it, `id` its place in the log (send it back as `Last-Event-ID`).
+#[utoipa::path(get, path = "/api/v1/kitchen/stream", tag = "kitchen", security(("bearer" = [])),
+    params(StreamQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this change")),
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+              ReadErrors, CallerErrors))]
+pub async fn stream(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<StreamQuery>,
+) -> Response {
+    let tenant = caller.0.org.0;
+    let given = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(query.last_event_id);
+    let after = match given {
+        Some(id) => match parse_id(&id) {
+            Some(position) => position,
+            None => {
+                return Problem::bad_request(format!(
+                    "last event id {id:?} is not an id this feed sent (<transaction>.<position>)"
+                ))
+                .into_response();
+            }
+        },
+        None => match latest(&state, tenant).await {
+            Ok(position) => position,
+            Err(e) => return internal(e),
+        },
+    };
+    let woken = match state.applied().await {
+        Ok(applied) => applied.subscribe(),
+        Err(failed) => return failed,
+    };
+    let feed = Feed {
+        state: state.clone(),
+        tenant,
+        station: query.station.map(|s| s.to_ascii_lowercase()),
+        after,
+        woken,
+        pending: VecDeque::new(),
+    };
+    let events = futures_util::stream::unfold(feed, |mut feed| async move {
+        let change = feed.next().await?;
+        Some((Ok::<Event, Infallible>(event_of(&change)), feed))
+    });
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}

@@ -1,0 +1,424 @@
+//! `/api/v1/pos/orders`: what a POS terminal does with an order (place it, add and remove lines,
+//! discount, fire it, serve, cancel) and reads back (the order, its kitchen status, its receipt).
+//! Prices, stations and recipes come from the menu at the moment a line is taken; the tax rate
+//! and the discount limit from the organization's settings at that moment.
+
+use crate::auth::extract::Caller;
+use crate::commands::{CommandRequest, Written, internal};
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use brigade_domain::amount::{Money, Percent};
+use brigade_domain::customer::Customer;
+use brigade_domain::ids::{CustomerId, LineId, MenuItemId, OrderId};
+use brigade_domain::order::{Discount, NewLine, Order, OrderCommand, OrderType};
+use brigade_domain::organization::{Organization, Settings};
+use brigade_domain::stream_id;
+use brigade_eventstore::{CommandError, TenantStore};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A line as the POS takes it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineBody {
+    /// The menu item.
+    menu_item_id: Uuid,
+    /// Portions (1 to 99).
+    quantity: u32,
+    /// "no onions", "medium rare".
+    #[serde(default)]
+    modifications: Vec<String>,
+    /// Free text for the kitchen.
+    notes: Option<String>,
+}
+
+/// A new order.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"order_type": "dine_in", "table": 12, "covers": 2,
+    "lines": [{"menu_item_id": "0193...", "quantity": 2, "modifications": ["no onions"]}]}))]
+pub struct PlaceOrder {
+    /// `dine_in` (needs `table`), `takeout` or `delivery`.
+    #[schema(value_type = String)]
+    order_type: OrderType,
+    /// Table number.
+    table: Option<u16>,
+    /// Guests.
+    covers: Option<u16>,
+    /// A customer of the organization.
+    customer_id: Option<Uuid>,
+    /// The POS's own order number; the server numbers the day's orders when absent.
+    number: Option<u32>,
+    /// Lines (may be empty and added later).
+    #[serde(default)]
+    lines: Vec<LineBody>,
+}
+
+/// A discount: `{"kind": "percent", "value": "10"}` or `{"kind": "amount", "value": "5.00"}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountBody {
+    /// `amount` or `percent`.
+    kind: String,
+    /// The amount off, or the percentage.
+    #[schema(value_type = String)]
+    value: rust_decimal::Decimal,
+    /// Why.
+    reason: Option<String>,
+}
+
+/// Why an order is cancelled.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// Why.
+    reason: Option<String>,
+}
+
+/// Filters of the order list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderFilter {
+    /// `open`, `in_kitchen`, `ready`, `served`, `closed` or `cancelled`.
+    status: Option<String>,
+}
+
+/// The organization's settings now (defaults until it has any).
+pub async fn settings(store: &TenantStore) -> Result<Settings, Response> {
+    let org = store
+        .load::<Organization>(&stream_id::<Organization>(store.tenant_id()))
+        .await
+        .map_err(internal)?;
+    Ok(org.state.settings)
+}
+
+async fn new_line(store: &TenantStore, line_id: Uuid, body: LineBody) -> Result<NewLine, Response> {
+    let item = match store.offer(MenuItemId(body.menu_item_id)).await {
+        Ok(item) => item,
+        Err(CommandError::Domain(refusal)) => {
+            let detail = format!("menu item {}: {refusal}", body.menu_item_id);
+            return Err(Problem::invalid(detail).into_response());
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    Ok(NewLine {
+        line_id: LineId(line_id),
+        item,
+        quantity: body.quantity,
+        modifications: body.modifications,
+        notes: body.notes,
+    })
+}
+
+/// The next order number of the organization's business day.
+async fn next_number(state: &AppState, tenant: Uuid) -> Result<u32, Response> {
+    let pool = state.store.pool();
+    let tz = brigade_projections::reports::timezone(pool, tenant)
+        .await
+        .map_err(internal)?;
+    let day = Utc::now().with_timezone(&tz).date_naive();
+    let last: i32 = sqlx::query_scalar(
+        "INSERT INTO api.order_numbers (tenant_id, day, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (tenant_id, day) DO UPDATE SET last = api.order_numbers.last + 1 RETURNING last",
+    )
+    .bind(tenant)
+    .bind(day)
+    .fetch_one(pool)
+    .await
+    .map_err(internal)?;
+    Ok(u32::try_from(last).unwrap_or_default())
+}
+
+/// Places an order.
+#[utoipa::path(post, path = "/api/v1/pos/orders", tag = "pos", request_body = PlaceOrder, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Placed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn place(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<PlaceOrder>,
+) -> Response {
+    let store = request.store(&state);
+    let tax_rate = match settings(&store).await {
+        Ok(s) => s.tax_rate,
+        Err(failed) => return failed,
+    };
+    if let Some(customer) = body.customer_id {
+        match store.stream_version(&stream_id::<Customer>(customer)).await {
+            Ok(0) => return Problem::invalid(format!("customer_id: no customer {customer}")).into_response(),
+            Ok(_) => {}
+            Err(e) => return internal(e),
+        }
+    }
+    let mut lines = Vec::with_capacity(body.lines.len());
+    for (n, line) in body.lines.into_iter().enumerate() {
+        match new_line(&store, request.derived_id(&format!("line {n}")), line).await {
+            Ok(line) => lines.push(line),
+            Err(invalid) => return invalid,
+        }
+    }
+    let number = match body.number {
+        Some(n) => n,
+        None => match next_number(&state, store.tenant_id().0).await {
+            Ok(n) => n,
+            Err(failed) => return failed,
+        },
+    };
+    let command = OrderCommand::Place {
+        number,
+        order_type: body.order_type,
+        table: body.table,
+        covers: body.covers,
+        customer_id: body.customer_id.map(CustomerId),
+        lines,
+        tax_rate,
+    };
+    created(request.run::<Order>(&state, request.new_id(), command).await)
+}
+
+/// Adds a line to an open order.
+#[utoipa::path(post, path = "/api/v1/pos/orders/{id}/items", tag = "pos", request_body = LineBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Added (GET the order for the line's id)", body = Written),
+              JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn add_line(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<LineBody>,
+) -> Response {
+    let line = match new_line(&request.store(&state), request.derived_id("line"), body).await {
+        Ok(line) => line,
+        Err(invalid) => return invalid,
+    };
+    created(request.run::<Order>(&state, id, OrderCommand::AddLine(line)).await)
+}
+
+/// Removes a line from an open order.
+#[utoipa::path(delete, path = "/api/v1/pos/orders/{id}/items/{line_id}", tag = "pos", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"), ("line_id" = Uuid, Path, description = "The line"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Removed", body = Written), CallerErrors, CommandErrors))]
+pub async fn remove_line(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path((id, line_id)): Path<(Uuid, Uuid)>,
+) -> Response {
+    done(
+        request
+            .run::<Order>(&state, id, OrderCommand::RemoveLine(LineId(line_id)))
+            .await,
+    )
+}
+
+/// Applies a discount (over the organization's limit: managers only).
+#[utoipa::path(post, path = "/api/v1/pos/orders/{id}/discounts", tag = "pos", request_body = DiscountBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Applied", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn discount(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<DiscountBody>,
+) -> Response {
+    let discount = match body.kind.as_str() {
+        "amount" => Money::new(body.value).map(Discount::Amount).map_err(|e| e.to_string()),
+        "percent" => Percent::new(body.value)
+            .map(Discount::Percent)
+            .map_err(|e| e.to_string()),
+        other => Err(format!("kind {other:?} is not `amount` or `percent`")),
+    };
+    let discount = match discount {
+        Ok(d) => d,
+        Err(why) => return Problem::invalid(format!("discount: {why}")).into_response(),
+    };
+    let limit = match settings(&request.store(&state)).await {
+        Ok(s) => s.discount_limit,
+        Err(failed) => return failed,
+    };
+    let command = OrderCommand::ApplyDiscount {
+        discount,
+        reason: body.reason,
+        limit,
+    };
+    done(request.run::<Order>(&state, id, command).await)
+}
+
+/// Fires the order: its lines go to their stations' screens, and the recipe consumption of every
+/// line leaves the kitchen's (or the bar's) stock, in one append.
+#[utoipa::path(post, path = "/api/v1/pos/orders/{id}/send-to-kitchen", tag = "pos", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Sent", body = Written), CallerErrors, CommandErrors))]
+pub async fn send(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+    done(
+        request
+            .run_flow::<Order, _, _, _>(&state, "SendToKitchen", id, |store, ctx, meta| async move {
+                store.send_to_kitchen(OrderId(id), &ctx, &meta).await
+            })
+            .await,
+    )
+}
+
+/// The order is at the table.
+#[utoipa::path(post, path = "/api/v1/pos/orders/{id}/serve", tag = "pos", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Served", body = Written), CallerErrors, CommandErrors))]
+pub async fn serve(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+    done(request.run::<Order>(&state, id, OrderCommand::Serve).await)
+}
+
+/// Cancels the order (once the kitchen has it: managers only, and its ingredients are wastage).
+#[utoipa::path(post, path = "/api/v1/pos/orders/{id}/cancel", tag = "pos", request_body = Option<CancelBody>, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Cancelled", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn cancel(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    body: Option<Json<CancelBody>>,
+) -> Response {
+    let reason = body.and_then(|Json(b)| b.reason);
+    done(request.run::<Order>(&state, id, OrderCommand::Cancel { reason }).await)
+}
+
+/// The orders (sales read model), by id.
+#[utoipa::path(get, path = "/api/v1/pos/orders", tag = "pos", security(("bearer" = [])), params(ListQuery, OrderFilter),
+    responses((status = 200, description = "A page of orders", body = Page), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+    Query(filter): Query<OrderFilter>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
+        return not_yet;
+    }
+    let limit = query.limit();
+    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(
+        "SELECT order_id, doc || jsonb_build_object('status', status) FROM sales.orders \
+          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR order_id > $2) AND ($3::text IS NULL OR status = $3) \
+          ORDER BY order_id LIMIT $4",
+    )
+    .bind(caller.0.org.0)
+    .bind(query.cursor)
+    .bind(filter.status)
+    .bind(limit + 1)
+    .fetch_all(state.store.pool())
+    .await;
+    match rows {
+        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn order_of(state: &AppState, caller: &Caller, id: Uuid) -> Result<(Order, Value), Response> {
+    let doc = from_stream::<Order>(state, caller, id, "order").await?;
+    let order: Order = serde_json::from_value(doc.clone()).map_err(internal)?;
+    Ok((order, doc))
+}
+
+fn totals(order: &Order) -> Value {
+    let t = order.totals();
+    json!({
+        "subtotal": t.subtotal, "discount": t.discount, "tax": t.tax, "total": t.total,
+        "paid": t.paid, "outstanding": t.outstanding, "tips": t.tips,
+    })
+}
+
+/// One order, as its stream has it now: lines (with their ids and kitchen status), payments,
+/// totals.
+#[utoipa::path(get, path = "/api/v1/pos/orders/{id}", tag = "pos", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order")),
+    responses((status = 200, description = "The order", body = Object), ReadErrors, CallerErrors))]
+pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
+    match order_of(&state, &caller, id).await {
+        Ok((order, mut doc)) => {
+            if let Some(fields) = doc.as_object_mut() {
+                fields.insert("totals".into(), totals(&order));
+            }
+            Json(doc).into_response()
+        }
+        Err(failed) => failed,
+    }
+}
+
+/// Where the kitchen is with the order (the kitchen read model's ticket).
+#[utoipa::path(get, path = "/api/v1/pos/orders/{id}/kitchen-status", tag = "pos", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order"), AfterQuery),
+    responses((status = 200, description = "The ticket, or `not_sent`", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn kitchen_status(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(query): Query<AfterQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["kitchen_queue"]).await {
+        return not_yet;
+    }
+    let ticket: Result<Option<(String, Value)>, _> =
+        sqlx::query_as("SELECT status, doc FROM kitchen_queue.tickets WHERE tenant_id = $1 AND order_id = $2")
+            .bind(caller.0.org.0)
+            .bind(id)
+            .fetch_optional(state.store.pool())
+            .await;
+    match ticket {
+        Ok(Some((status, ticket))) => Json(json!({"order_id": id, "status": status, "ticket": ticket})).into_response(),
+        Ok(None) => match order_of(&state, &caller, id).await {
+            Ok(_) => Json(json!({"order_id": id, "status": "not_sent", "ticket": null})).into_response(),
+            Err(failed) => failed,
+        },
+        Err(e) => internal(e),
+    }
+}
+
+/// The guest's receipt: lines, subtotal, discount, tax, total, payments with tips and refunds,
+/// what is still due.
+#[utoipa::path(get, path = "/api/v1/pos/orders/{id}/receipt", tag = "pos", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order")),
+    responses((status = 200, description = "The receipt", body = Object), ReadErrors, CallerErrors))]
+pub async fn receipt(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
+    let (order, _) = match order_of(&state, &caller, id).await {
+        Ok(order) => order,
+        Err(failed) => return failed,
+    };
+    let currency = match settings(&state.store.tenant(caller.0.org)).await {
+        Ok(s) => s.currency,
+        Err(failed) => return failed,
+    };
+    let lines: Vec<Value> = order
+        .lines
+        .iter()
+        .map(|l| {
+            json!({"name": l.name, "quantity": l.quantity, "unit_price": l.unit_price, "total": l.total(),
+                        "modifications": l.modifications})
+        })
+        .collect();
+    let payments: Vec<Value> = order
+        .payments
+        .iter()
+        .map(|p| {
+            json!({"payment_id": p.payment_id, "method": p.method, "amount": p.amount, "tip": p.tip,
+                        "refunded": p.refunded})
+        })
+        .collect();
+    Json(json!({
+        "order_id": id, "number": order.number, "table": order.table, "status": order.status,
+        "closed": order.closed, "currency": currency, "tax_rate": order.tax_rate,
+        "lines": lines, "payments": payments, "totals": totals(&order),
+    }))
+    .into_response()
+}

@@ -1,0 +1,470 @@
+//! `/api/v1/organizations/{id}/...` and `/api/v1/auth/register`: an organization's settings and
+//! its users. Managers add users (active at once) or approve those who registered with the
+//! organization's invite code (pending until then); they change roles and deactivate. Every such
+//! action is an event of the user's stream naming who did it. `{id}` must be the caller's own
+//! organization: another one is 404.
+
+use crate::auth::extract::Caller;
+use crate::auth::{password, sessions};
+use crate::commands::{CommandRequest, Written, internal, refused};
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::views::{ListQuery, Page, done, from_stream, page_of_streams};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use brigade_domain::ids::{TenantId, UserId};
+use brigade_domain::organization::{Organization, OrganizationCommand, Settings};
+use brigade_domain::user::{User, UserCommand, UserEvent, UserProfile};
+use brigade_domain::{Actor, Aggregate, Context, Role, stream_id};
+use brigade_eventstore::{CommandMeta, ExpectedVersion, StreamAppend};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// 404 unless `id` is the caller's organization.
+fn own(caller: &Caller, id: Uuid) -> Result<(), Response> {
+    if caller.0.org.0 == id {
+        Ok(())
+    } else {
+        Err(Problem::not_found(format!("no organization {id}")).into_response())
+    }
+}
+
+/// The organization's settings, and (to managers) its invite code.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/settings", tag = "organizations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The caller's organization")),
+    responses((status = 200, description = "Settings", body = Object), ReadErrors, CallerErrors))]
+pub async fn settings(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
+    if let Err(other) = own(&caller, id) {
+        return other;
+    }
+    let org = match from_stream::<Organization>(&state, &caller, id, "organization").await {
+        Ok(doc) => doc,
+        Err(failed) => return failed,
+    };
+    let manager = caller
+        .0
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Manager | Role::SuperAdmin));
+    let invite_code = manager.then(|| state.keys.invite_code(caller.0.org));
+    Json(json!({
+        "id": id, "name": org["name"], "version": org["version"], "settings": org["settings"],
+        "invite_code": invite_code,
+    }))
+    .into_response()
+}
+
+/// Replaces the organization's settings (managers).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/settings", tag = "organizations", request_body = Object, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The caller's organization"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Changed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn change_settings(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(settings): Json<Settings>,
+) -> Response {
+    if let Err(other) = own(request.caller(), id) {
+        return other;
+    }
+    done(
+        request
+            .run::<Organization>(&state, id, OrganizationCommand::ChangeSettings { settings })
+            .await,
+    )
+}
+
+/// A new user, added by a manager.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "leo.grill", "display_name": "Leo", "password": "a long passphrase", "roles": ["kitchen_staff"]}))]
+pub struct NewUser {
+    /// Login name (3 to 64 of a-z, 0-9, '.', '_', '-'), unique across the system.
+    username: String,
+    /// Display name.
+    display_name: String,
+    /// Password (10 to 256 characters).
+    password: String,
+    /// Roles.
+    #[schema(value_type = Vec<String>)]
+    roles: Vec<Role>,
+}
+
+/// A registration with an invite code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// The organization's invite code (a manager reads it from the settings).
+    invite_code: String,
+    /// Login name.
+    username: String,
+    /// Display name.
+    display_name: String,
+    /// Password (10 to 256 characters).
+    password: String,
+}
+
+/// Roles to grant.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// Roles.
+    #[schema(value_type = Vec<String>)]
+    roles: Vec<Role>,
+}
+
+/// A change to a user.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// New roles.
+    #[schema(value_type = Option<Vec<String>>)]
+    roles: Option<Vec<Role>>,
+    /// New display name.
+    display_name: Option<String>,
+}
+
+fn password_ok(password: &str) -> Result<(), Response> {
+    if (10..=256).contains(&password.chars().count()) {
+        Ok(())
+    } else {
+        Err(Problem::invalid("password must be 10 to 256 characters").into_response())
+    }
+}
+
+/// The username a creating user event records (normalized by the domain).
+fn username_of(events: &[UserEvent]) -> Option<String> {
+    events.iter().find_map(|e| match e {
+        UserEvent::Created { profile, .. } | UserEvent::SignedUp { profile, .. } => Some(profile.username.clone()),
+        _ => None,
+    })
+}
+
+/// Claims the username's login, then runs `append`; the login is released if nothing was written.
+async fn with_login<F, Fut>(
+    state: &AppState,
+    user: UserId,
+    tenant: TenantId,
+    username: &str,
+    password: String,
+    append: F,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Written, Response>>,
+{
+    let hash = match password::hash(password).await {
+        Ok(hash) => hash,
+        Err(e) => return internal(e),
+    };
+    match sessions::save_new_credential(state.store.pool(), user, tenant, username, &hash).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Problem::new(
+                StatusCode::CONFLICT,
+                "username-taken",
+                "Username taken",
+                format!("{username} is taken"),
+            )
+            .into_response();
+        }
+        Err(e) => return internal(e),
+    }
+    match append().await {
+        Ok(written) => (StatusCode::CREATED, Json(written)).into_response(),
+        Err(refused) => {
+            if let Err(e) = sessions::forget_credential(state.store.pool(), user).await {
+                tracing::error!(%e, "a login claimed for a user who was not created stays claimed");
+            }
+            refused
+        }
+    }
+}
+
+/// Adds a user, active at once (managers).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/users", tag = "organizations", request_body = NewUser, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The caller's organization"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Added", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn add_user(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<NewUser>,
+) -> Response {
+    if let Err(other) = own(request.caller(), id) {
+        return other;
+    }
+    if let Err(invalid) = password_ok(&body.password) {
+        return invalid;
+    }
+    let user = UserId(request.new_id());
+    let command = UserCommand::Create {
+        user_id: user,
+        profile: UserProfile {
+            username: body.username,
+            display_name: body.display_name,
+        },
+        roles: body.roles,
+    };
+    // Decided once here for the normalized username (and a refusal before any login is claimed).
+    let claims = &request.caller().0;
+    let ctx = Context::new(
+        Actor {
+            user_id: claims.sub,
+            roles: claims.roles.clone(),
+        },
+        Utc::now(),
+    );
+    let username = match User::default().decide(&command, &ctx) {
+        Ok(events) => username_of(&events).unwrap_or_default(),
+        Err(refusal) => return refused(&refusal),
+    };
+    let append = || request.run::<User>(&state, user.0, command);
+    with_login(&state, user, claims.org, &username, body.password, append).await
+}
+
+/// Registers with an invite code: the account is pending until a manager approves it.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = Registration,
+    responses((status = 201, description = "Registered, pending approval", body = Written),
+              (status = 404, description = "No organization has that invite code", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
+              JsonBodyErrors))]
+pub async fn register(State(state): State<Arc<AppState>>, Json(body): Json<Registration>) -> Response {
+    let Some(tenant) = state.keys.invited_to(&body.invite_code) else {
+        return Problem::not_found("no organization has that invite code").into_response();
+    };
+    match state
+        .store
+        .tenant(tenant)
+        .stream_version(&stream_id::<Organization>(tenant))
+        .await
+    {
+        Ok(0) => return Problem::not_found("no organization has that invite code").into_response(),
+        Ok(_) => {}
+        Err(e) => return internal(e),
+    }
+    if let Err(invalid) = password_ok(&body.password) {
+        return invalid;
+    }
+    let user = UserId(Uuid::now_v7());
+    let ctx = Context::new(
+        Actor {
+            user_id: user,
+            roles: vec![],
+        },
+        Utc::now(),
+    );
+    let command = UserCommand::SignUp {
+        profile: UserProfile {
+            username: body.username,
+            display_name: body.display_name,
+        },
+    };
+    let events = match User::default().decide(&command, &ctx) {
+        Ok(events) => events,
+        Err(refusal) => return refused(&refusal),
+    };
+    let username = username_of(&events).unwrap_or_default();
+    let append = || async {
+        let command_id = Uuid::now_v7();
+        let meta = CommandMeta::direct(command_id, command_id, Some(user));
+        let stream = stream_id::<User>(user);
+        let appends = [StreamAppend::new(&stream, ExpectedVersion::NoStream, &events)];
+        match state.store.tenant(tenant).append(&meta, &appends).await {
+            Ok(outcome) => Ok(Written {
+                id: user.0,
+                version: outcome.version_of(&stream).unwrap_or(1),
+                position: outcome.last_position().unwrap_or_default(),
+            }),
+            Err(e) => Err(internal(e)),
+        }
+    };
+    with_login(&state, user, tenant, &username, body.password, append).await
+}
+
+/// The organization's users, by id.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/users", tag = "organizations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The caller's organization"), ListQuery),
+    responses((status = 200, description = "A page of users", body = Page), ReadErrors, CallerErrors))]
+pub async fn users(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Err(other) = own(&caller, id) {
+        return other;
+    }
+    page_of_streams::<User>(&state, &caller, &query, "user").await
+}
+
+/// Approves a pending user with roles (managers).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/users/{user_id}/approve", tag = "organizations", request_body = Roles, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Approved", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn approve(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path((id, user)): Path<(Uuid, Uuid)>,
+    Json(body): Json<Roles>,
+) -> Response {
+    if let Err(other) = own(request.caller(), id) {
+        return other;
+    }
+    done(
+        request
+            .run::<User>(&state, user, UserCommand::Approve { roles: body.roles })
+            .await,
+    )
+}
+
+/// Changes a user's roles and/or display name (managers).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/users/{user_id}", tag = "organizations", request_body = UserChange, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Changed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn change_user(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path((id, user)): Path<(Uuid, Uuid)>,
+    Json(body): Json<UserChange>,
+) -> Response {
+    if let Err(other) = own(request.caller(), id) {
+        return other;
+    }
+    if body.roles.is_none() && body.display_name.is_none() {
+        return Problem::invalid("nothing to change: give roles, display_name or both").into_response();
+    }
+    let mut last = None;
+    if let Some(display_name) = body.display_name {
+        match request
+            .run::<User>(&state, user, UserCommand::Rename { display_name })
+            .await
+        {
+            Ok(w) => last = Some(w),
+            Err(refused) => return refused,
+        }
+    }
+    if let Some(roles) = body.roles {
+        match request
+            .run::<User>(&state, user, UserCommand::ChangeRoles { roles })
+            .await
+        {
+            Ok(w) => last = Some(w),
+            Err(refused) => return refused,
+        }
+    }
+    done(last.ok_or_else(|| internal("no change was run")))
+}
+
+/// Deactivates a user (managers; not oneself): their tokens stop working at once.
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/users/{user_id}", tag = "organizations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Deactivated", body = Written), CallerErrors, CommandErrors))]
+pub async fn deactivate(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path((id, user)): Path<(Uuid, Uuid)>,
+) -> Response {
+    if let Err(other) = own(request.caller(), id) {
+        return other;
+    }
+    done(request.run::<User>(&state, user, UserCommand::Deactivate).await)
+}
+
+/// A change to one's own profile.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChange {
+    /// New display name.
+    display_name: Option<String>,
+    /// To change the password: the current one...
+    current_password: Option<String>,
+    /// ...and the new one (10 to 256 characters). Other sessions are ended.
+    new_password: Option<String>,
+}
+
+/// Changes the caller's display name and/or password.
+#[utoipa::path(put, path = "/api/v1/auth/profile", tag = "auth", request_body = ProfileChange, security(("bearer" = [])),
+    responses((status = 200, description = "Changed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn change_profile(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<ProfileChange>,
+) -> Response {
+    let me = request.caller().0.sub;
+    match (&body.current_password, &body.new_password) {
+        (None, None) => {}
+        (Some(current), Some(new)) => {
+            if let Err(invalid) = password_ok(new) {
+                return invalid;
+            }
+            let pool = state.store.pool();
+            let stored = match sessions::password_hash_of(pool, me).await {
+                Ok(stored) => stored,
+                Err(e) => return internal(e),
+            };
+            if password::verify(current.clone(), stored).await {
+                let hash = match password::hash(new.clone()).await {
+                    Ok(hash) => hash,
+                    Err(e) => return internal(e),
+                };
+                if let Err(e) = sessions::set_password(pool, me, &hash, Utc::now()).await {
+                    return internal(e);
+                }
+            } else {
+                {
+                    return Problem::new(
+                        StatusCode::FORBIDDEN,
+                        "wrong-password",
+                        "Wrong password",
+                        "current_password is not the account's password",
+                    )
+                    .into_response();
+                }
+            }
+        }
+        _ => return Problem::invalid("give both current_password and new_password").into_response(),
+    }
+    match body.display_name {
+        Some(display_name) => done(
+            request
+                .run::<User>(&state, me.0, UserCommand::Rename { display_name })
+                .await,
+        ),
+        None => done(
+            request
+                .run::<User>(
+                    &state,
+                    me.0,
+                    UserCommand::Rename {
+                        display_name: current_name(&state, &request).await,
+                    },
+                )
+                .await,
+        ),
+    }
+}
+
+async fn current_name(state: &AppState, request: &CommandRequest) -> String {
+    let me = request.caller().0.sub;
+    request
+        .store(state)
+        .load::<User>(&stream_id::<User>(me))
+        .await
+        .ok()
+        .and_then(|u| u.state.profile)
+        .map(|p| p.display_name)
+        .unwrap_or_default()
+}

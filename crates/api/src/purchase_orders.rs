@@ -1,0 +1,267 @@
+//! `/api/v1/procurement/purchase-orders`: draft, revise, submit, approve (by someone other than
+//! the buyer who raised it), reject, receive goods at their actual cost (into the procurement
+//! department's stock, in the same append), close, cancel. Read from the orders' own streams.
+
+use crate::auth::extract::Caller;
+use crate::commands::{CommandRequest, Written};
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use brigade_domain::amount::{Money, Quantity};
+use brigade_domain::ids::{InventoryItemId, PurchaseOrderId, ReceiptId, SupplierId};
+use brigade_domain::purchase_order::{PoCommand, PoLine, PurchaseOrder, ReceivedLine};
+use brigade_domain::stream_id;
+use brigade_domain::supplier::Supplier;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A line ordered.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderedLine {
+    /// The inventory item.
+    inventory_item_id: Uuid,
+    /// How much.
+    #[schema(value_type = String)]
+    quantity: Quantity,
+    /// Agreed price per unit.
+    #[schema(value_type = String)]
+    unit_price: Money,
+}
+
+/// A new purchase order.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"supplier_id": "0193...", "expected_on": "2026-11-23",
+    "lines": [{"inventory_item_id": "0193...", "quantity": "25", "unit_price": "1.10"}]}))]
+pub struct DraftBody {
+    /// A supplier of the organization.
+    supplier_id: Uuid,
+    /// What is ordered.
+    lines: Vec<OrderedLine>,
+    /// When the goods are expected.
+    #[schema(value_type = Option<String>, format = Date)]
+    expected_on: Option<NaiveDate>,
+}
+
+/// A revised draft.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviseBody {
+    /// What is ordered.
+    lines: Vec<OrderedLine>,
+    /// When the goods are expected.
+    #[schema(value_type = Option<String>, format = Date)]
+    expected_on: Option<NaiveDate>,
+}
+
+/// A line delivered.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveredLine {
+    /// The inventory item.
+    inventory_item_id: Uuid,
+    /// How much arrived.
+    #[schema(value_type = String)]
+    quantity: Quantity,
+    /// What each unit actually cost.
+    #[schema(value_type = String)]
+    unit_cost: Money,
+}
+
+/// A delivery.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveBody {
+    /// What arrived.
+    lines: Vec<DeliveredLine>,
+    /// Accept more than was ordered.
+    #[serde(default)]
+    allow_over_receipt: bool,
+}
+
+/// Why (rejecting or cancelling).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why.
+    reason: Option<String>,
+}
+
+fn lines(lines: Vec<OrderedLine>) -> Vec<PoLine> {
+    lines
+        .into_iter()
+        .map(|l| PoLine {
+            inventory_item_id: InventoryItemId(l.inventory_item_id),
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+        })
+        .collect()
+}
+
+/// Drafts a purchase order.
+#[utoipa::path(post, path = "/api/v1/procurement/purchase-orders", tag = "procurement", request_body = DraftBody, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Drafted", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn draft(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<DraftBody>,
+) -> Response {
+    match request
+        .store(&state)
+        .stream_version(&stream_id::<Supplier>(body.supplier_id))
+        .await
+    {
+        Ok(0) => return Problem::invalid(format!("supplier_id: no supplier {}", body.supplier_id)).into_response(),
+        Ok(_) => {}
+        Err(e) => return crate::commands::internal(e),
+    }
+    let command = PoCommand::Draft {
+        supplier_id: SupplierId(body.supplier_id),
+        lines: lines(body.lines),
+        expected_on: body.expected_on,
+    };
+    created(request.run::<PurchaseOrder>(&state, request.new_id(), command).await)
+}
+
+/// Revises a draft.
+#[utoipa::path(put, path = "/api/v1/procurement/purchase-orders/{id}", tag = "procurement", request_body = ReviseBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The purchase order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Revised", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn revise(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<ReviseBody>,
+) -> Response {
+    let command = PoCommand::Revise {
+        lines: lines(body.lines),
+        expected_on: body.expected_on,
+    };
+    done(request.run::<PurchaseOrder>(&state, id, command).await)
+}
+
+macro_rules! po_action {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $command:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "procurement", security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = "The purchase order"),
+                   ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+            responses((status = 200, description = "Done", body = Written), CallerErrors, CommandErrors))]
+        pub async fn $name(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+            done(request.run::<PurchaseOrder>(&state, id, $command).await)
+        }
+    };
+}
+
+po_action!(
+    /// Submits a draft for approval.
+    submit, "/api/v1/procurement/purchase-orders/{id}/submit", PoCommand::Submit
+);
+po_action!(
+    /// Approves a submitted order (a buyer other than the one who raised it).
+    approve, "/api/v1/procurement/purchase-orders/{id}/approve", PoCommand::Approve
+);
+po_action!(
+    /// Closes a received order.
+    close, "/api/v1/procurement/purchase-orders/{id}/close", PoCommand::Close
+);
+
+/// Rejects a submitted order.
+#[utoipa::path(post, path = "/api/v1/procurement/purchase-orders/{id}/reject", tag = "procurement", request_body = ReasonBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The purchase order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Rejected", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn reject(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    body: Option<Json<ReasonBody>>,
+) -> Response {
+    let reason = body.and_then(|Json(b)| b.reason).unwrap_or_default();
+    done(
+        request
+            .run::<PurchaseOrder>(&state, id, PoCommand::Reject { reason })
+            .await,
+    )
+}
+
+/// Cancels an order nothing was received on.
+#[utoipa::path(post, path = "/api/v1/procurement/purchase-orders/{id}/cancel", tag = "procurement", request_body = ReasonBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The purchase order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Cancelled", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn cancel(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    body: Option<Json<ReasonBody>>,
+) -> Response {
+    let reason = body.and_then(|Json(b)| b.reason);
+    done(
+        request
+            .run::<PurchaseOrder>(&state, id, PoCommand::Cancel { reason })
+            .await,
+    )
+}
+
+/// Receives goods (all or part) at their actual unit cost: each line enters the procurement
+/// department's stock as a FIFO layer, in the same append as the receipt.
+#[utoipa::path(post, path = "/api/v1/procurement/purchase-orders/{id}/receive", tag = "procurement", request_body = ReceiveBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The purchase order"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Received", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn receive(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<ReceiveBody>,
+) -> Response {
+    let received: Vec<ReceivedLine> = body
+        .lines
+        .into_iter()
+        .map(|l| ReceivedLine {
+            inventory_item_id: InventoryItemId(l.inventory_item_id),
+            quantity: l.quantity,
+            unit_cost: l.unit_cost,
+        })
+        .collect();
+    let receipt = ReceiptId(request.derived_id("receipt"));
+    let allow = body.allow_over_receipt;
+    done(
+        request
+            .run_flow::<PurchaseOrder, _, _, _>(&state, "Receive", id, |store, ctx, meta| async move {
+                store
+                    .receive_goods(PurchaseOrderId(id), receipt, &received, allow, &ctx, &meta)
+                    .await
+            })
+            .await,
+    )
+}
+
+/// The purchase orders, by id.
+#[utoipa::path(get, path = "/api/v1/procurement/purchase-orders", tag = "procurement", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of purchase orders", body = Page), ReadErrors, CallerErrors))]
+pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
+    page_of_streams::<PurchaseOrder>(&state, &caller, &query, "purchase order").await
+}
+
+/// One purchase order.
+#[utoipa::path(get, path = "/api/v1/procurement/purchase-orders/{id}", tag = "procurement", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The purchase order")),
+    responses((status = 200, description = "The purchase order", body = Object), ReadErrors, CallerErrors))]
+pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
+    match from_stream::<PurchaseOrder>(&state, &caller, id, "purchase order").await {
+        Ok(doc) => Json(doc).into_response(),
+        Err(failed) => failed,
+    }
+}

@@ -1,0 +1,286 @@
+//! The reports: stock levels, alerts, valuation (FIFO or weighted average, now or as of a
+//! moment) and usage from the stock read model; the P&L statement, menu engineering, food cost
+//! ratio and wastage from the sales and stock read models together. Periods are `[from, to)` in
+//! the organization's timezone; every amount is rounded to the cent only at the end.
+
+use crate::auth::extract::Caller;
+use crate::commands::internal;
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::http::responses::{AfterErrors, CallerErrors, ReadErrors};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use brigade_domain::pnl::Grouping;
+use brigade_domain::valuation::Method;
+use brigade_projections::reports::{self, menu, pnl, stock};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use utoipa::IntoParams;
+
+/// Both read models the cost reports read.
+const SALES_AND_STOCK: &[&str] = &["sales", "stock"];
+
+/// A department filter.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LevelsQuery {
+    /// `procurement`, `stock`, `processing`, `kitchen` or `bar`; absent: all.
+    department: Option<String>,
+    /// Answer only once the stock read model has applied this global position (at most 2 s).
+    after: Option<i64>,
+}
+
+/// A valuation.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ValuationQuery {
+    /// `fifo` (default) or `weighted_average`.
+    #[param(value_type = Option<String>)]
+    method: Option<Method>,
+    /// The moment to value at (RFC 3339); absent: now.
+    #[param(value_type = Option<String>, format = DateTime)]
+    as_of: Option<DateTime<Utc>>,
+    /// Answer only once the stock read model has applied this global position (at most 2 s).
+    after: Option<i64>,
+}
+
+/// A period.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// First day (organization's timezone).
+    #[param(value_type = String, format = Date)]
+    from: NaiveDate,
+    /// The day after the last.
+    #[param(value_type = String, format = Date)]
+    to: NaiveDate,
+    /// Cost method: `fifo` (default) or `weighted_average`.
+    #[param(value_type = Option<String>)]
+    method: Option<Method>,
+    /// P&L only: `day`, `week` or `month` (default `day`).
+    #[param(value_type = Option<String>)]
+    group_by: Option<Grouping>,
+    /// Answer only once the read models have applied this global position (at most 2 s).
+    after: Option<i64>,
+}
+
+impl PeriodQuery {
+    fn checked(&self) -> Result<(), Response> {
+        if self.to <= self.from {
+            return Err(
+                Problem::bad_request(format!("to ({}) must be after from ({})", self.to, self.from)).into_response(),
+            );
+        }
+        if (self.to - self.from).num_days() > 3660 {
+            return Err(Problem::bad_request("a period is at most ten years").into_response());
+        }
+        Ok(())
+    }
+}
+
+fn answer<T: serde::Serialize>(result: Result<T, sqlx::Error>) -> Response {
+    match result {
+        Ok(report) => Json(report).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// Quantities per item and department.
+#[utoipa::path(get, path = "/api/v1/stock/levels", tag = "stock", security(("bearer" = [])), params(LevelsQuery),
+    responses((status = 200, description = "Levels", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn levels(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<LevelsQuery>) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
+        return not_yet;
+    }
+    let department = q.department.map(|d| d.to_ascii_lowercase());
+    answer(
+        stock::levels(state.store.pool(), caller.0.org.0, department.as_deref())
+            .await
+            .map(|levels| json!({ "levels": levels })),
+    )
+}
+
+/// Items below their minimum stock (organization-wide on hand).
+#[utoipa::path(get, path = "/api/v1/stock/alerts", tag = "stock", security(("bearer" = [])), params(crate::views::AfterQuery),
+    responses((status = 200, description = "Alerts", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn alerts(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<crate::views::AfterQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
+        return not_yet;
+    }
+    answer(
+        stock::alerts(state.store.pool(), caller.0.org.0)
+            .await
+            .map(|alerts| json!({ "alerts": alerts })),
+    )
+}
+
+/// The stock's value per item and category.
+#[utoipa::path(get, path = "/api/v1/stock/reports/valuation", tag = "stock", security(("bearer" = [])), params(ValuationQuery),
+    responses((status = 200, description = "Valuation", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn valuation(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<ValuationQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
+        return not_yet;
+    }
+    answer(
+        stock::valuation(
+            state.store.pool(),
+            caller.0.org.0,
+            q.method.unwrap_or_default(),
+            q.as_of,
+        )
+        .await,
+    )
+}
+
+async fn instants(
+    state: &AppState,
+    caller: &Caller,
+    q: &PeriodQuery,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), Response> {
+    q.checked()?;
+    let tz = reports::timezone(state.store.pool(), caller.0.org.0)
+        .await
+        .map_err(internal)?;
+    Ok((reports::start_of(q.from, tz), reports::start_of(q.to, tz)))
+}
+
+/// Kitchen and bar consumption per item and department, valued.
+#[utoipa::path(get, path = "/api/v1/stock/reports/usage", tag = "stock", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "Usage", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
+        return not_yet;
+    }
+    let (start, end) = match instants(&state, &caller, &q).await {
+        Ok(range) => range,
+        Err(refused) => return refused,
+    };
+    let method = q.method.unwrap_or_default();
+    answer(
+        stock::usage(state.store.pool(), caller.0.org.0, method, start, end)
+            .await
+            .map(|usage| json!({ "from": q.from, "to": q.to, "method": method, "usage": usage })),
+    )
+}
+
+/// Valued wastage per item and reason: negative adjustments, and what orders cancelled after
+/// being sent had consumed.
+#[utoipa::path(get, path = "/api/v1/accounting/reports/wastage", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "Wastage", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn wastage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
+        return not_yet;
+    }
+    let (start, end) = match instants(&state, &caller, &q).await {
+        Ok(range) => range,
+        Err(refused) => return refused,
+    };
+    let method = q.method.unwrap_or_default();
+    answer(
+        stock::wastage(state.store.pool(), caller.0.org.0, method, start, end)
+            .await
+            .map(|rows| {
+                let total: rust_decimal::Decimal = rows.iter().map(|r| r.cost).sum();
+                json!({ "from": q.from, "to": q.to, "method": method, "wastage": rows, "total": total })
+            }),
+    )
+}
+
+/// The P&L statement by day, week or month.
+#[utoipa::path(get, path = "/api/v1/accounting/reports/pl-statement", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "The statement", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn pl_statement(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
+        return not_yet;
+    }
+    if let Err(refused) = q.checked() {
+        return refused;
+    }
+    let group_by = q.group_by.unwrap_or(Grouping::Day);
+    answer(
+        pnl::statement(
+            state.store.pool(),
+            caller.0.org.0,
+            q.from,
+            q.to,
+            group_by,
+            q.method.unwrap_or_default(),
+        )
+        .await,
+    )
+}
+
+/// Menu engineering: each item's popularity and contribution margin, classed star, plowhorse,
+/// puzzle or dog, per menu category and overall.
+#[utoipa::path(get, path = "/api/v1/accounting/product-categories/bcg-matrix", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "The matrix", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn bcg_matrix(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
+        return not_yet;
+    }
+    if let Err(refused) = q.checked() {
+        return refused;
+    }
+    answer(
+        menu::bcg_matrix(
+            state.store.pool(),
+            caller.0.org.0,
+            q.from,
+            q.to,
+            q.method.unwrap_or_default(),
+        )
+        .await,
+    )
+}
+
+/// Food and beverage cost against their sales over the period.
+#[utoipa::path(get, path = "/api/v1/accounting/food-cost-ratio", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "The ratios", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn food_cost_ratio(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
+        return not_yet;
+    }
+    if let Err(refused) = q.checked() {
+        return refused;
+    }
+    let method = q.method.unwrap_or_default();
+    answer(
+        pnl::statement(
+            state.store.pool(),
+            caller.0.org.0,
+            q.from,
+            q.to,
+            Grouping::Month,
+            method,
+        )
+        .await
+        .map(|r| {
+            let t = r.total;
+            json!({
+                "from": q.from, "to": q.to, "method": method,
+                "food_sales": t.food_sales, "food_cost": t.food_cost, "food_cost_pct": t.ratios.food_cost_pct,
+                "beverage_sales": t.beverage_sales, "beverage_cost": t.beverage_cost,
+                "beverage_cost_pct": t.ratios.beverage_cost_pct,
+            })
+        }),
+    )
+}

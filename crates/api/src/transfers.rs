@@ -1,0 +1,217 @@
+//! `/api/v1/stock/transfers` and `/api/v1/stock/adjustments`: moving stock between departments
+//! (requested by one side, validated by the receiving side, moved atomically on validation and
+//! only if the source holds it), and correcting it (counts, spoilage, wastage, breakage).
+
+use crate::auth::extract::Caller;
+use crate::commands::{CommandRequest, Written};
+use crate::http::AppState;
+use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use brigade_domain::amount::{Quantity, SignedQuantity};
+use brigade_domain::catalog::Department;
+use brigade_domain::ids::{AdjustmentId, InventoryItemId, TransferId};
+use brigade_domain::stock::{AdjustmentReason, StockCommand, StockLedger};
+use brigade_domain::transfer::{Transfer, TransferCommand, TransferLine};
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A line of a transfer.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveLine {
+    /// The inventory item.
+    inventory_item_id: Uuid,
+    /// How much (requested, or validated).
+    #[schema(value_type = String)]
+    quantity: Quantity,
+}
+
+/// A transfer request.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": "stock", "to": "kitchen", "lines": [{"inventory_item_id": "0193...", "quantity": "5"}]}))]
+pub struct RequestBody {
+    /// `procurement`, `stock`, `processing`, `kitchen` or `bar`.
+    #[schema(value_type = String)]
+    from: Department,
+    /// Another department.
+    #[schema(value_type = String)]
+    to: Department,
+    /// What is asked for.
+    lines: Vec<MoveLine>,
+    /// Free text.
+    notes: Option<String>,
+}
+
+/// The quantities the receiving side accepts, one per requested line (0 to the requested).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateBody {
+    /// Validated quantities.
+    lines: Vec<MoveLine>,
+}
+
+/// Why a transfer is rejected.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    /// Why.
+    reason: Option<String>,
+}
+
+/// A stock adjustment.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"inventory_item_id": "0193...", "department": "kitchen", "quantity": "-1.5", "reason": "spoilage"}))]
+pub struct AdjustmentBody {
+    /// The inventory item.
+    inventory_item_id: Uuid,
+    /// Where.
+    #[schema(value_type = String)]
+    department: Department,
+    /// Signed change (negative: stock lost, valued and reported as wastage).
+    #[schema(value_type = String)]
+    quantity: SignedQuantity,
+    /// `stock_audit`, `spoilage`, `wastage` or `breakage`.
+    #[schema(value_type = String)]
+    reason: AdjustmentReason,
+    /// Free text.
+    note: Option<String>,
+}
+
+/// Requests a transfer.
+#[utoipa::path(post, path = "/api/v1/stock/transfers", tag = "stock", request_body = RequestBody, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Requested", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn request(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<RequestBody>,
+) -> Response {
+    let command = TransferCommand::Request {
+        from: body.from,
+        to: body.to,
+        lines: body
+            .lines
+            .into_iter()
+            .map(|l| TransferLine {
+                inventory_item_id: InventoryItemId(l.inventory_item_id),
+                requested: l.quantity,
+            })
+            .collect(),
+        notes: body.notes,
+    };
+    created(request.run::<Transfer>(&state, request.new_id(), command).await)
+}
+
+/// Validates a transfer: the validated quantities leave the source and enter the destination in
+/// one append (refused if the source does not hold them).
+#[utoipa::path(post, path = "/api/v1/stock/transfers/{id}/validate", tag = "stock", request_body = ValidateBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The transfer"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Validated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn validate(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    Json(body): Json<ValidateBody>,
+) -> Response {
+    let lines: Vec<(InventoryItemId, Quantity)> = body
+        .lines
+        .into_iter()
+        .map(|l| (InventoryItemId(l.inventory_item_id), l.quantity))
+        .collect();
+    done(
+        request
+            .run_flow::<Transfer, _, _, _>(&state, "Validate", id, |store, ctx, meta| async move {
+                store.validate_transfer(TransferId(id), &lines, &ctx, &meta).await
+            })
+            .await,
+    )
+}
+
+/// Rejects a transfer (the receiving side).
+#[utoipa::path(post, path = "/api/v1/stock/transfers/{id}/reject", tag = "stock", request_body = RejectBody, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The transfer"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Rejected", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn reject(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Path(id): Path<Uuid>,
+    body: Option<Json<RejectBody>>,
+) -> Response {
+    let reason = body.and_then(|Json(b)| b.reason);
+    done(
+        request
+            .run::<Transfer>(&state, id, TransferCommand::Reject { reason })
+            .await,
+    )
+}
+
+/// Cancels a transfer (its requester).
+#[utoipa::path(post, path = "/api/v1/stock/transfers/{id}/cancel", tag = "stock", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The transfer"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 200, description = "Cancelled", body = Written), CallerErrors, CommandErrors))]
+pub async fn cancel(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+    done(request.run::<Transfer>(&state, id, TransferCommand::Cancel).await)
+}
+
+/// The transfers, by id.
+#[utoipa::path(get, path = "/api/v1/stock/transfers", tag = "stock", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of transfers", body = Page), ReadErrors, CallerErrors))]
+pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
+    page_of_streams::<Transfer>(&state, &caller, &query, "transfer").await
+}
+
+/// One transfer.
+#[utoipa::path(get, path = "/api/v1/stock/transfers/{id}", tag = "stock", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The transfer")),
+    responses((status = 200, description = "The transfer", body = Object), ReadErrors, CallerErrors))]
+pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
+    match from_stream::<Transfer>(&state, &caller, id, "transfer").await {
+        Ok(doc) => Json(doc).into_response(),
+        Err(failed) => failed,
+    }
+}
+
+/// Adjusts an item's stock in one department.
+#[utoipa::path(post, path = "/api/v1/stock/adjustments", tag = "stock", request_body = AdjustmentBody, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    responses((status = 201, description = "Adjusted (id: the inventory item)", body = Written),
+              JsonBodyErrors, CallerErrors, CommandErrors))]
+pub async fn adjust(
+    State(state): State<Arc<AppState>>,
+    request: CommandRequest,
+    Json(body): Json<AdjustmentBody>,
+) -> Response {
+    let item = body.inventory_item_id;
+    match request
+        .store(&state)
+        .stream_version(&brigade_domain::stream_id::<
+            brigade_domain::inventory_item::InventoryItem,
+        >(item))
+        .await
+    {
+        Ok(0) => {
+            return crate::http::problem::Problem::invalid(format!("inventory_item_id: no inventory item {item}"))
+                .into_response();
+        }
+        Ok(_) => {}
+        Err(e) => return crate::commands::internal(e),
+    }
+    let command = StockCommand::Adjust {
+        adjustment_id: AdjustmentId(request.new_id()),
+        department: body.department,
+        quantity: body.quantity,
+        reason: body.reason,
+        note: body.note,
+    };
+    created(request.run::<StockLedger>(&state, item, command).await)
+}
