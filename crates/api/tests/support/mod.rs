@@ -39,3 +39,100 @@ impl Server {
             .unwrap();
     }
 }
+
+/// A client of the API that remembers the highest position any command answered, so a query can
+/// wait for everything written so far (`after=`).
+pub struct Api {
+    /// The client.
+    pub http: reqwest::Client,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    last: std::sync::atomic::AtomicI64,
+}
+
+impl Api {
+    /// A client of the server at `base`.
+    pub fn new(base: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            last: std::sync::atomic::AtomicI64::new(0),
+        }
+    }
+
+    /// The highest position seen.
+    pub fn last(&self) -> i64 {
+        self.last.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Sends a request and returns its status and JSON body (`null` if none).
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+        key: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        if let Some(p) = value.get("position").and_then(serde_json::Value::as_i64) {
+            self.last.fetch_max(p, std::sync::atomic::Ordering::SeqCst);
+        }
+        (status, value)
+    }
+
+    /// A command that must succeed (a fresh Idempotency-Key each time); its answer.
+    pub async fn ok(&self, method: &str, path: &str, token: &str, body: serde_json::Value) -> serde_json::Value {
+        let key = uuid::Uuid::now_v7().to_string();
+        let (status, answer) = self.send(method, path, Some(token), Some(body), Some(&key)).await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path} answered {status}: {answer}"
+        );
+        answer
+    }
+
+    /// A command's id.
+    pub async fn created(&self, path: &str, token: &str, body: serde_json::Value) -> String {
+        let answer = self.ok("POST", path, token, body).await;
+        answer["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A query that must answer 200, once the read models applied everything written so far.
+    pub async fn get(&self, path: &str, token: &str) -> serde_json::Value {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let path = format!("{path}{sep}after={}", self.last());
+        let (status, answer) = self.send("GET", &path, Some(token), None, None).await;
+        assert_eq!(status, 200, "GET {path}: {answer}");
+        answer
+    }
+
+    /// Logs in; the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, session) = self
+            .send(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": password})),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "login {username}: {session}");
+        session["access_token"].as_str().unwrap().to_owned()
+    }
+}
