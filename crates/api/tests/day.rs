@@ -658,9 +658,7 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
             json!({"payment_id": payment_id, "amount": "1.00", "reason": "x"}),
         ),
     ] {
-        let (status, answer) = api
-            .send(method, &path, Some(&intruder), Some(body), Some(&path))
-            .await;
+        let (status, answer) = api.send(method, &path, Some(&intruder), Some(body), Some(&path)).await;
         assert_eq!(status, 404, "{method} {path} from another organization: {answer}");
     }
     let their_menu = api.get("/api/v1/menu/items", &intruder).await;

@@ -1,0 +1,322 @@
+//! The POS under pressure, through HTTP with the fan-out running: 50 terminals paying one bill at
+//! once never pay beyond its total, 20 identical retries under one Idempotency-Key are one
+//! payment, a payment without a key is refused; and a kitchen screen subscribed to the live feed
+//! sees a new ticket within a second of the command returning, and resumes after a disconnection
+//! with exactly the changes it missed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use brigade_api::auth::tokens::Keys;
+use brigade_api::http::{AppState, Config};
+use brigade_domain::Role;
+use brigade_domain::ids::{TenantId, UserId};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::common::nats::NatsServer;
+use support::common::{Fanout, TestDb};
+use support::{Api, Server};
+use uuid::Uuid;
+
+fn config() -> Config {
+    Config {
+        rate_per_second: 10_000,
+        rate_burst: 10_000,
+        ..Config::default()
+    }
+}
+
+fn dec(v: &Value) -> Decimal {
+    Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("a decimal string: {v}"))).unwrap()
+}
+
+/// A manager's and a cashier's token in a fresh organization, and a 15.00 burger on its menu.
+async fn restaurant(api: &Api, keys: &Keys) -> (String, String, String) {
+    let org = TenantId(Uuid::now_v7());
+    let token = |role| {
+        keys.issue(UserId(Uuid::now_v7()), org, vec![role], chrono::Utc::now())
+            .unwrap()
+    };
+    let (manager, cashier) = (token(Role::Manager), token(Role::PosOperator));
+    let burger = api
+        .created(
+            "/api/v1/menu/items",
+            &manager,
+            json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
+        )
+        .await;
+    (manager, cashier, burger)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_terminals_racing_on_one_bill_never_pay_beyond_it_and_a_key_is_one_payment() {
+    let db = TestDb::create("pay_race").await;
+    let keys = Keys::random();
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
+    let api = Arc::new(Api::new(&server.base));
+    let (_, cashier, burger) = restaurant(&api, &keys).await;
+    let order = api
+        .created(
+            "/api/v1/pos/orders",
+            &cashier,
+            json!({"order_type": "takeout", "lines": [{"menu_item_id": burger, "quantity": 1}]}),
+        )
+        .await;
+
+    // 50 payments of 1.00 against a 15.00 bill, all at once, each under its own key.
+    let mut racers = Vec::new();
+    for n in 0..50 {
+        let (api, cashier, order) = (api.clone(), cashier.clone(), order.clone());
+        racers.push(tokio::spawn(async move {
+            let body = json!({"order_id": order, "method": "card", "amount": "1.00"});
+            api.send(
+                "POST",
+                "/api/v1/pos/payments/process",
+                Some(&cashier),
+                Some(body),
+                Some(&format!("race {n}")),
+            )
+            .await
+        }));
+    }
+    let mut accepted = 0;
+    for racer in racers {
+        let (status, answer) = racer.await.unwrap();
+        match status {
+            201 => accepted += 1,
+            409 => assert_eq!(answer["status"], 409, "{answer}"),
+            other => panic!("a racing payment answered {other}: {answer}"),
+        }
+    }
+    let now = api.get(&format!("/api/v1/pos/orders/{order}"), &cashier).await;
+    let paid = dec(&now["totals"]["paid"]);
+    assert_eq!(
+        Decimal::from(accepted),
+        paid,
+        "every accepted payment, and only those, is on the bill"
+    );
+    assert!(paid <= Decimal::from(15), "paid {paid} of a 15.00 bill");
+    assert_eq!(now["payments"].as_array().unwrap().len(), accepted);
+    println!("50 racing payments of 1.00 on a 15.00 bill: {accepted} accepted, paid {paid}");
+    // Refusals were for the balance (or a lost race, retried): the bill can be settled exactly.
+    let outstanding = dec(&now["totals"]["outstanding"]);
+    if !outstanding.is_zero() {
+        api.ok(
+            "POST",
+            "/api/v1/pos/payments/process",
+            &cashier,
+            json!({"order_id": order, "method": "cash", "amount": outstanding.to_string()}),
+        )
+        .await;
+    }
+    let (status, over) = api
+        .send(
+            "POST",
+            "/api/v1/pos/payments/process",
+            Some(&cashier),
+            Some(json!({"order_id": order, "method": "cash", "amount": "0.01"})),
+            Some("one cent more"),
+        )
+        .await;
+    assert_eq!(status, 409, "a paid bill takes nothing more: {over}");
+
+    // 20 identical requests under one key: one payment, 20 identical answers.
+    let second = api
+        .created(
+            "/api/v1/pos/orders",
+            &cashier,
+            json!({"order_type": "takeout", "lines": [{"menu_item_id": burger, "quantity": 2}]}),
+        )
+        .await;
+    let mut retries = Vec::new();
+    for _ in 0..20 {
+        let (api, cashier, second) = (api.clone(), cashier.clone(), second.clone());
+        retries.push(tokio::spawn(async move {
+            let body = json!({"order_id": second, "method": "card", "amount": "10.00", "tip": "2.00"});
+            api.send(
+                "POST",
+                "/api/v1/pos/payments/process",
+                Some(&cashier),
+                Some(body),
+                Some("terminal 7 txn 1"),
+            )
+            .await
+        }));
+    }
+    let mut answers = Vec::new();
+    for retry in retries {
+        answers.push(retry.await.unwrap());
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 201, "{answers:?}");
+    let now = api.get(&format!("/api/v1/pos/orders/{second}"), &cashier).await;
+    assert_eq!(now["payments"].as_array().unwrap().len(), 1, "{now}");
+    assert_eq!(dec(&now["totals"]["paid"]), Decimal::from(10));
+    assert_eq!(dec(&now["totals"]["tips"]), Decimal::from(2));
+
+    // Without a key, a payment is refused and nothing is written.
+    let (status, refused) = api
+        .send(
+            "POST",
+            "/api/v1/pos/payments/process",
+            Some(&cashier),
+            Some(json!({"order_id": second, "method": "cash", "amount": "1.00"})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 428, "{refused}");
+    let now = api.get(&format!("/api/v1/pos/orders/{second}"), &cashier).await;
+    assert_eq!(now["payments"].as_array().unwrap().len(), 1, "{now}");
+    server.stop().await;
+}
+
+/// A Server-Sent Events subscription, read event by event.
+struct Feed {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Feed {
+    async fn open(api: &Api, token: &str, query: &str, last_id: Option<&str>) -> Feed {
+        let mut request = api
+            .http
+            .get(format!("{}/api/v1/kitchen/stream{query}", api.base))
+            .bearer_auth(token);
+        if let Some(id) = last_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Feed {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event as (id, event name, data), within `within`.
+    async fn next(&mut self, within: Duration) -> Option<(String, String, Value)> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if id.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some((id, event, serde_json::from_str(&data).unwrap()));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?;
+            let chunk = chunk.unwrap()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it_left() {
+    let db = TestDb::create("kitchen_feed").await;
+    let nats = NatsServer::start().await;
+    let fanout = Fanout::start(&db, &nats.url()).await;
+    let keys = Keys::random();
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
+    let api = Api::new(&server.base);
+    let (manager, cashier, burger) = restaurant(&api, &keys).await;
+    let cook = keys
+        .issue(
+            UserId(Uuid::now_v7()),
+            TenantId(Uuid::now_v7()),
+            vec![],
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let (status, _) = api.send("GET", "/api/v1/kitchen/stream", Some(&cook), None, None).await;
+    assert_eq!(status, 403, "a user with no kitchen role gets no feed");
+    let (status, bad) = api
+        .send(
+            "GET",
+            "/api/v1/kitchen/stream?last_event_id=yesterday",
+            Some(&manager),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{bad}");
+
+    let mut grill = Feed::open(&api, &manager, "?station=grill", None).await;
+    let mut bar = Feed::open(&api, &manager, "?station=bar", None).await;
+    let order = api
+        .created(
+            "/api/v1/pos/orders",
+            &cashier,
+            json!({"order_type": "dine_in", "table": 4, "lines": [{"menu_item_id": burger, "quantity": 2}]}),
+        )
+        .await;
+    api.ok(
+        "POST",
+        &format!("/api/v1/pos/orders/{order}/send-to-kitchen"),
+        &cashier,
+        json!({}),
+    )
+    .await;
+    let returned = Instant::now();
+    let (sent_id, change, data) = grill.next(Duration::from_secs(1)).await.expect("a change within 1 s");
+    let latency = returned.elapsed();
+    assert!(latency < Duration::from_secs(1), "{latency:?}");
+    assert_eq!(
+        (change.as_str(), data["order_id"].as_str()),
+        ("sent", Some(order.as_str())),
+        "{data}"
+    );
+    println!("new ticket on the grill screen {latency:?} after the command returned");
+    assert!(
+        bar.next(Duration::from_millis(300)).await.is_none(),
+        "the bar has no line of it"
+    );
+
+    // The screen goes away; the ticket is started and rushed meanwhile.
+    drop(grill);
+    api.ok(
+        "POST",
+        &format!("/api/v1/kitchen/orders/{order}/start"),
+        &manager,
+        json!({}),
+    )
+    .await;
+    api.ok(
+        "PUT",
+        &format!("/api/v1/kitchen/orders/{order}/priority"),
+        &cashier,
+        json!({"rush": true}),
+    )
+    .await;
+    // Back, with the last id it saw: exactly the two changes it missed, in order.
+    let mut grill = Feed::open(&api, &manager, "?station=grill", Some(&sent_id)).await;
+    let (_, first, _) = grill.next(Duration::from_secs(2)).await.expect("the start");
+    let (last_id, second, ticket) = grill.next(Duration::from_secs(2)).await.expect("the rush");
+    assert_eq!((first.as_str(), second.as_str()), ("started", "priority"));
+    assert_eq!(ticket["ticket"]["rush"], true, "{ticket}");
+    assert!(grill.next(Duration::from_millis(300)).await.is_none(), "nothing else");
+    // The same id from the query string resumes the same way (for clients that cannot set headers).
+    let mut again = Feed::open(&api, &manager, &format!("?station=grill&last_event_id={sent_id}"), None).await;
+    let (id, _, _) = again.next(Duration::from_secs(2)).await.unwrap();
+    let (id2, _, _) = again.next(Duration::from_secs(2)).await.unwrap();
+    assert_eq!(id2, last_id);
+    assert_ne!(id, id2);
+
+    // Open feeds do not hold up a graceful shutdown.
+    server.stop().await;
+    fanout.stop().await;
+}
