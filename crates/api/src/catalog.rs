@@ -233,7 +233,7 @@ pub async fn add_supplier(
     let id = request.new_id();
     created(
         request
-            .run::<Supplier>(&state, id, SupplierCommand::Register(body.into()))
+            .create::<Supplier>(&state, id, SupplierCommand::Register(body.into()))
             .await,
     )
 }

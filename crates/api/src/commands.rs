@@ -131,14 +131,34 @@ impl CommandRequest {
         A: Aggregate,
         A::Error: Refusal,
     {
+        self.run_as::<A>(state, id, command, false).await
+    }
+
+    /// Runs a command that creates the aggregate `id` (a new id): no read before the append
+    /// (see [`TenantStore::create`]).
+    pub async fn create<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, Response>
+    where
+        A: Aggregate,
+        A::Error: Refusal,
+    {
+        self.run_as::<A>(state, id, command, true).await
+    }
+
+    async fn run_as<A>(&self, state: &AppState, id: Uuid, command: A::Command, new: bool) -> Result<Written, Response>
+    where
+        A: Aggregate,
+        A::Error: Refusal,
+    {
         let (ctx, meta) = self.context();
         let stream = stream_id::<A>(id);
         let name = command_name(A::CATEGORY, &command);
         let store = self.store(state);
-        let result = store
-            .execute::<A>(&stream, &command, &ctx, &meta)
-            .await
-            .map(|outcome| (outcome.version, outcome.append));
+        let outcome = if new {
+            store.create::<A>(&stream, &command, &ctx, &meta).await
+        } else {
+            store.execute::<A>(&stream, &command, &ctx, &meta).await
+        };
+        let result = outcome.map(|outcome| (outcome.version, outcome.append));
         self.respond(state, &name, id, &stream, result).await
     }
 

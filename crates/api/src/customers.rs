@@ -55,7 +55,7 @@ pub async fn add(
 ) -> Response {
     created(
         request
-            .run::<Customer>(&state, request.new_id(), CustomerCommand::Register(body.into()))
+            .create::<Customer>(&state, request.new_id(), CustomerCommand::Register(body.into()))
             .await,
     )
 }

@@ -51,7 +51,7 @@ pub async fn record(
         date: body.date,
         note: body.note,
     };
-    created(request.run::<Expense>(&state, request.new_id(), command).await)
+    created(request.create::<Expense>(&state, request.new_id(), command).await)
 }
 
 /// The expenses, by id.

@@ -25,6 +25,7 @@ pub mod orders;
 pub mod organizations;
 pub mod payments;
 pub mod purchase_orders;
+pub mod reference;
 pub mod refusals;
 pub mod reports;
 pub mod transfers;

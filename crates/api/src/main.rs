@@ -68,6 +68,15 @@ struct ServeArgs {
     /// Requests a user may make at once before the rate applies.
     #[arg(long, env = "BRIGADE_RATE_BURST", default_value_t = 100)]
     rate_burst: u32,
+    /// Connections to PostgreSQL for requests (the workers have their own).
+    #[arg(long, env = "BRIGADE_DB_CONNECTIONS", default_value_t = 16)]
+    db_connections: u32,
+    /// JetStream stream the in-process relay and workers use.
+    #[arg(long, env = "BRIGADE_STREAM", default_value = "BRIGADE_EVENTS")]
+    stream: String,
+    /// Subject prefix of the events on it.
+    #[arg(long, env = "BRIGADE_SUBJECT_PREFIX", default_value = "brigade.events")]
+    subject_prefix: String,
 }
 
 #[tokio::main]
@@ -90,7 +99,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli
         .database_url
         .context("DATABASE_URL is not set (scripts/services.sh up writes it to .local/env)")?;
-    let store = EventStore::connect(&url, 8)
+    let connections = match &cli.command {
+        Command::Serve(args) => args.db_connections,
+        _ => 8,
+    };
+    let store = EventStore::connect(&url, connections)
         .await
         .context("cannot connect to PostgreSQL")?;
     store.migrate().await.context("migration failed")?;
@@ -145,8 +158,16 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
         let fanout = Fanout {
             relay: true,
             projections: all,
-            relay_config: RelayConfig::default(),
-            worker_config: WorkerConfig::default(),
+            relay_config: RelayConfig {
+                stream: args.stream.clone(),
+                subject_prefix: args.subject_prefix.clone(),
+                ..RelayConfig::default()
+            },
+            worker_config: WorkerConfig {
+                stream: args.stream.clone(),
+                subject_prefix: args.subject_prefix.clone(),
+                ..WorkerConfig::default()
+            },
         };
         fanout.spawn(&store, jetstream.clone(), &shutdown, &mut workers)?;
     }

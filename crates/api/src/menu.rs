@@ -67,7 +67,7 @@ pub async fn add(
     let id = request.new_id();
     created(
         request
-            .run::<MenuItem>(&state, id, MenuItemCommand::Add(body.into()))
+            .create::<MenuItem>(&state, id, MenuItemCommand::Add(body.into()))
             .await,
     )
 }

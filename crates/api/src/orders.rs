@@ -8,17 +8,18 @@ use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::reference::Current;
 use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::{Money, Percent};
 use brigade_domain::customer::Customer;
-use brigade_domain::ids::{CustomerId, LineId, MenuItemId, OrderId};
+use brigade_domain::ids::{CustomerId, LineId, OrderId};
 use brigade_domain::order::{Discount, NewLine, Order, OrderCommand, OrderType};
-use brigade_domain::organization::{Organization, Settings};
+use brigade_domain::organization::Settings;
 use brigade_domain::stream_id;
-use brigade_eventstore::{CommandError, TenantStore};
+use brigade_eventstore::TenantStore;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -92,23 +93,23 @@ pub struct OrderFilter {
     status: Option<String>,
 }
 
-/// The organization's settings now (defaults until it has any).
-pub async fn settings(store: &TenantStore) -> Result<Settings, Response> {
-    let org = store
-        .load::<Organization>(&stream_id::<Organization>(store.tenant_id()))
+/// The settings and the offers of `menu_items` now (see `reference`).
+async fn current(state: &AppState, store: &TenantStore, menu_items: &[Uuid]) -> Result<Current, Response> {
+    state
+        .reference
+        .current(state.store.pool(), store, menu_items)
         .await
-        .map_err(internal)?;
-    Ok(org.state.settings)
+        .map_err(internal)
 }
 
-async fn new_line(store: &TenantStore, line_id: Uuid, body: LineBody) -> Result<NewLine, Response> {
-    let item = match store.offer(MenuItemId(body.menu_item_id)).await {
-        Ok(item) => item,
-        Err(CommandError::Domain(refusal)) => {
+fn new_line(current: &Current, line_id: Uuid, body: LineBody) -> Result<NewLine, Response> {
+    let item = match current.offers.get(&body.menu_item_id) {
+        Some(Ok(item)) => item.clone(),
+        Some(Err(refusal)) => {
             let detail = format!("menu item {}: {refusal}", body.menu_item_id);
             return Err(Problem::invalid(detail).into_response());
         }
-        Err(e) => return Err(internal(e)),
+        None => return Err(internal("an offer asked for was not looked up")),
     };
     Ok(NewLine {
         line_id: LineId(line_id),
@@ -119,20 +120,20 @@ async fn new_line(store: &TenantStore, line_id: Uuid, body: LineBody) -> Result<
     })
 }
 
-/// The next order number of the organization's business day.
-async fn next_number(state: &AppState, tenant: Uuid) -> Result<u32, Response> {
-    let pool = state.store.pool();
-    let tz = brigade_projections::reports::timezone(pool, tenant)
-        .await
-        .map_err(internal)?;
-    let day = Utc::now().with_timezone(&tz).date_naive();
+/// The next order number of the organization's business day (in its timezone). The counter is
+/// committed without waiting for the disk (`synchronous_commit` off for that statement alone):
+/// the row is hot, and a number is for people at the pass, not an identity (the order id is), so
+/// after a database crash a number of the last moments may be handed out again.
+async fn next_number(state: &AppState, tenant: Uuid, settings: &Settings) -> Result<u32, Response> {
+    let day = Utc::now().with_timezone(&settings.tz()).date_naive();
     let last: i32 = sqlx::query_scalar(
-        "INSERT INTO api.order_numbers (tenant_id, day, last) VALUES ($1, $2, 1) \
+        "INSERT INTO api.order_numbers (tenant_id, day, last) \
+         SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
          ON CONFLICT (tenant_id, day) DO UPDATE SET last = api.order_numbers.last + 1 RETURNING last",
     )
     .bind(tenant)
     .bind(day)
-    .fetch_one(pool)
+    .fetch_one(state.store.pool())
     .await
     .map_err(internal)?;
     Ok(u32::try_from(last).unwrap_or_default())
@@ -148,8 +149,9 @@ pub async fn place(
     Json(body): Json<PlaceOrder>,
 ) -> Response {
     let store = request.store(&state);
-    let tax_rate = match settings(&store).await {
-        Ok(s) => s.tax_rate,
+    let menu_items: Vec<Uuid> = body.lines.iter().map(|l| l.menu_item_id).collect();
+    let current = match current(&state, &store, &menu_items).await {
+        Ok(current) => current,
         Err(failed) => return failed,
     };
     if let Some(customer) = body.customer_id {
@@ -161,14 +163,14 @@ pub async fn place(
     }
     let mut lines = Vec::with_capacity(body.lines.len());
     for (n, line) in body.lines.into_iter().enumerate() {
-        match new_line(&store, request.derived_id(&format!("line {n}")), line).await {
+        match new_line(&current, request.derived_id(&format!("line {n}")), line) {
             Ok(line) => lines.push(line),
             Err(invalid) => return invalid,
         }
     }
     let number = match body.number {
         Some(n) => n,
-        None => match next_number(&state, store.tenant_id().0).await {
+        None => match next_number(&state, store.tenant_id().0, &current.settings).await {
             Ok(n) => n,
             Err(failed) => return failed,
         },
@@ -180,9 +182,9 @@ pub async fn place(
         covers: body.covers,
         customer_id: body.customer_id.map(CustomerId),
         lines,
-        tax_rate,
+        tax_rate: current.settings.tax_rate,
     };
-    created(request.run::<Order>(&state, request.new_id(), command).await)
+    created(request.create::<Order>(&state, request.new_id(), command).await)
 }
 
 /// Adds a line to an open order.
@@ -197,7 +199,11 @@ pub async fn add_line(
     Path(id): Path<Uuid>,
     Json(body): Json<LineBody>,
 ) -> Response {
-    let line = match new_line(&request.store(&state), request.derived_id("line"), body).await {
+    let line = match current(&state, &request.store(&state), &[body.menu_item_id]).await {
+        Ok(current) => new_line(&current, request.derived_id("line"), body),
+        Err(failed) => Err(failed),
+    };
+    let line = match line {
         Ok(line) => line,
         Err(invalid) => return invalid,
     };
@@ -243,8 +249,8 @@ pub async fn discount(
         Ok(d) => d,
         Err(why) => return Problem::invalid(format!("discount: {why}")).into_response(),
     };
-    let limit = match settings(&request.store(&state)).await {
-        Ok(s) => s.discount_limit,
+    let limit = match current(&state, &request.store(&state), &[]).await {
+        Ok(current) => current.settings.discount_limit,
         Err(failed) => return failed,
     };
     let command = OrderCommand::ApplyDiscount {
@@ -395,8 +401,8 @@ pub async fn receipt(State(state): State<Arc<AppState>>, caller: Caller, Path(id
         Ok(order) => order,
         Err(failed) => return failed,
     };
-    let currency = match settings(&state.store.tenant(caller.0.org)).await {
-        Ok(s) => s.currency,
+    let currency = match current(&state, &state.store.tenant(caller.0.org), &[]).await {
+        Ok(current) => current.settings.currency,
         Err(failed) => return failed,
     };
     let lines: Vec<Value> = order

@@ -129,7 +129,7 @@ pub async fn draft(
         lines: lines(body.lines),
         expected_on: body.expected_on,
     };
-    created(request.run::<PurchaseOrder>(&state, request.new_id(), command).await)
+    created(request.create::<PurchaseOrder>(&state, request.new_id(), command).await)
 }
 
 /// Revises a draft.

@@ -106,7 +106,7 @@ pub async fn request(
             .collect(),
         notes: body.notes,
     };
-    created(request.run::<Transfer>(&state, request.new_id(), command).await)
+    created(request.create::<Transfer>(&state, request.new_id(), command).await)
 }
 
 /// Validates a transfer: the validated quantities leave the source and enter the destination in

@@ -89,6 +89,46 @@ impl TenantStore {
         retry_on_conflict(MAX_ATTEMPTS, || self.attempt::<A>(stream_id, command, ctx, meta)).await
     }
 
+    /// Handles a command that creates the aggregate (a new id): decided on the empty state and
+    /// appended expecting no stream, without reading the stream first. If the stream exists after
+    /// all (a retry, or a reused id), it falls back to [`TenantStore::execute`], whose load,
+    /// decision and recorded outcome answer it exactly as they would have.
+    pub async fn create<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        command: &A::Command,
+        ctx: &Context,
+        meta: &CommandMeta,
+    ) -> Result<CommandOutcome<A>, CommandError<A::Error>> {
+        let mut state = A::default();
+        let Ok(events) = state.decide(command, ctx) else {
+            return self.execute::<A>(stream_id, command, ctx, meta).await;
+        };
+        if events.is_empty() {
+            return self.execute::<A>(stream_id, command, ctx, meta).await;
+        }
+        let appended = self
+            .append(
+                meta,
+                &[StreamAppend::new(stream_id, ExpectedVersion::NoStream, &events)],
+            )
+            .await;
+        match appended {
+            Ok(append) if !append.duplicate => {
+                events.iter().for_each(|e| state.evolve(e));
+                Ok(CommandOutcome {
+                    state,
+                    version: append.version_of(stream_id).unwrap_or(1),
+                    events,
+                    append: Some(append),
+                })
+            }
+            Ok(_) => self.execute::<A>(stream_id, command, ctx, meta).await,
+            Err(e) if e.is_conflict() => self.execute::<A>(stream_id, command, ctx, meta).await,
+            Err(e) => Err(CommandError::Store(e)),
+        }
+    }
+
     async fn attempt<A: Aggregate>(
         &self,
         stream_id: &str,

@@ -64,6 +64,8 @@ pub struct AppState {
     pub limiter: rate_limit::Limiter,
     /// Settings.
     pub config: Config,
+    /// The organizations' settings and menu items, cached by version for order commands.
+    pub reference: crate::reference::Reference,
     /// Cancelled when the server shuts down: long-lived responses (the kitchen feed) end then,
     /// so a graceful shutdown does not wait for screens to disconnect.
     pub closing: CancellationToken,
@@ -87,6 +89,7 @@ impl AppState {
             metrics: metrics::recorder(),
             config,
             closing: CancellationToken::new(),
+            reference: crate::reference::Reference::default(),
             applied: tokio::sync::OnceCell::new(),
         }
     }

@@ -1,0 +1,275 @@
+//! The HTTP benchmark (`make bench`): the release `brigade serve` binary, with its relay and
+//! workers in-process, loaded by 32 keep-alive connections. Place-order commands per second with
+//! p50/p99 latency, kitchen-queue reads per second, and the server's peak RSS (VmHWM); the command
+//! rate beside the raw database's single-row insert rate at 32 connections, measured in the same
+//! run on the same database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../eventstore/benches/support/mod.rs"]
+mod support;
+
+use brigade_api::auth::tokens::Keys;
+use brigade_domain::Role;
+use brigade_domain::ids::{TenantId, UserId};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::io::{BufRead, BufReader};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const CONNECTIONS: usize = 32;
+const SECRET: &str = "a benchmark's own signing secret, 32+ bytes long";
+
+/// Runs `request` from 32 tasks for `secs`; the latencies of the successful ones, and failures.
+async fn load<F, Fut>(secs: f64, request: F) -> (Vec<Duration>, u64, f64)
+where
+    F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..CONNECTIONS {
+        let (stop, request) = (stop.clone(), request.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut failed) = (Vec::new(), 0_u64);
+            while !stop.load(Ordering::Relaxed) {
+                let began = Instant::now();
+                if request(n).await {
+                    latencies.push(began.elapsed());
+                } else {
+                    failed += 1;
+                }
+            }
+            (latencies, failed)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut all, mut failed) = (Vec::new(), 0);
+    for task in tasks {
+        let (latencies, f) = task.await.unwrap();
+        all.extend(latencies);
+        failed += f;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort();
+    (all, failed, elapsed)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// The raw baseline: one durable single-row INSERT per transaction of an order-sized row.
+async fn raw_single_inserts(pool: &PgPool, secs: f64) -> f64 {
+    sqlx::query(
+        "CREATE TABLE raw_orders (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, body jsonb NOT NULL, at timestamptz NOT NULL)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let body = json!({"order_type": "dine_in", "table": 4, "covers": 2, "lines": [
+        {"menu_item_id": Uuid::now_v7(), "name": "Bistro Burger", "unit_price": "16.00", "quantity": 2, "station": "grill"},
+        {"menu_item_id": Uuid::now_v7(), "name": "House Lager", "unit_price": "7.00", "quantity": 2, "station": "bar"}]});
+    let pool = pool.clone();
+    let (done, _, elapsed) = load(secs, move |_| {
+        let (pool, body) = (pool.clone(), body.clone());
+        async move {
+            sqlx::query("INSERT INTO raw_orders (id, tenant_id, body, at) VALUES ($1, $2, $3, now())")
+                .bind(Uuid::now_v7())
+                .bind(Uuid::nil())
+                .bind(body)
+                .execute(&pool)
+                .await
+                .is_ok()
+        }
+    })
+    .await;
+    done.len() as f64 / elapsed
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let Some(url) = support::bench_run() else { return };
+    let nats_url = std::env::var("NATS_URL").expect("NATS_URL is not set: run `make bench`");
+    let secs: f64 = support::setting("BENCH_SECS", 5.0);
+    let name = "brigade_bench_http";
+    let pool = support::fresh_db(&url, name).await;
+    brigade_eventstore::EventStore::new(pool.clone())
+        .migrate()
+        .await
+        .unwrap();
+    let (base_url, _) = url.rsplit_once('/').unwrap();
+
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
+        .arg("serve")
+        .env("DATABASE_URL", format!("{base_url}/{name}"))
+        .env("NATS_URL", &nats_url)
+        .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
+        .env("BRIGADE_JWT_SECRET", SECRET)
+        .env("BRIGADE_RATE_LIMIT", "1000000")
+        .env("BRIGADE_RATE_BURST", "1000000")
+        .env("BRIGADE_STREAM", "BRIGADE_BENCH_HTTP")
+        .env("BRIGADE_SUBJECT_PREFIX", "brigade.bench.http")
+        .env("RUST_LOG", "warn")
+        .env(
+            "BRIGADE_WORKERS",
+            std::env::var("BENCH_WORKERS").unwrap_or("true".into()),
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("serving ")
+        .expect("the address it serves")
+        .to_owned();
+
+    let keys = Keys::from_secret(SECRET.as_bytes()).unwrap();
+    let org = TenantId(Uuid::now_v7());
+    let token = keys
+        .issue(UserId(Uuid::now_v7()), org, vec![Role::Manager], chrono::Utc::now())
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONNECTIONS)
+        .build()
+        .unwrap();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let mut menu = Vec::new();
+    for (name, category, price, station) in [
+        ("Bistro Burger", "food", "16.00", "grill"),
+        ("House Lager", "beverage", "7.00", "bar"),
+    ] {
+        let answer: Value = post(
+            "/api/v1/menu/items",
+            json!({"name": name, "category": category, "sell_price": price, "station": station, "recipe": []}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        menu.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    let order = json!({"order_type": "dine_in", "table": 4, "covers": 2, "lines": [
+        {"menu_item_id": menu[0], "quantity": 2}, {"menu_item_id": menu[1], "quantity": 2}]});
+
+    println!("HTTP benchmark: {CONNECTIONS} connections, {secs} s per scenario");
+    let raw = raw_single_inserts(&pool, secs).await;
+
+    let place = {
+        let (http, base, token, order) = (http.clone(), base.clone(), token.clone(), order.clone());
+        move |_| {
+            let (http, base, token, order) = (http.clone(), base.clone(), token.clone(), order.clone());
+            async move {
+                let response = http
+                    .post(format!("{base}/api/v1/pos/orders"))
+                    .bearer_auth(&token)
+                    .json(&order)
+                    .send()
+                    .await;
+                matches!(response, Ok(r) if r.status() == 201)
+            }
+        }
+    };
+    let (placed, failed, elapsed) = load(secs, place).await;
+    let rate = placed.len() as f64 / elapsed;
+
+    // A kitchen with 100 open tickets on its screens.
+    let mut sent = 0;
+    for _ in 0..100 {
+        let answer: Value = post("/api/v1/pos/orders", order.clone())
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = answer["id"].as_str().unwrap();
+        if post(&format!("/api/v1/pos/orders/{id}/send-to-kitchen"), json!({}))
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            sent += 1;
+        }
+    }
+    let read = {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        move |n: usize| {
+            let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            let station = ["grill", "bar", ""][n % 3];
+            async move {
+                let response = http
+                    .get(format!("{base}/api/v1/kitchen/orders?station={station}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                    _ => false,
+                }
+            }
+        }
+    };
+    let (reads, read_failed, read_elapsed) = load(secs, read).await;
+    let rss = peak_rss_mb(server.id());
+
+    let (p50, p99) = (percentile(&placed, 0.50), percentile(&placed, 0.99));
+    println!("raw single-row insert, {CONNECTIONS} connections: {raw:.0}/s");
+    println!(
+        "place order (POST /api/v1/pos/orders, 2 lines): {rate:.0}/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {failed} failed; ratio to raw {:.2}",
+        rate / raw
+    );
+    println!(
+        "kitchen queue (GET /api/v1/kitchen/orders, {sent} open tickets): {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {read_failed} failed",
+        reads.len() as f64 / read_elapsed,
+        percentile(&reads, 0.50),
+        percentile(&reads, 0.99)
+    );
+    println!("server peak RSS: {rss:.1} MB");
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!(
+        "targets: commands >= 0.30 of raw: {}; p99 <= 25 ms: {}; peak RSS <= 200 MB: {}",
+        verdict(rate / raw >= 0.30),
+        verdict(p99 <= 25.0),
+        verdict(rss <= 200.0)
+    );
+
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    pool.close().await;
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}

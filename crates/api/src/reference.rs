@@ -1,0 +1,116 @@
+//! Reference data an order command reads but does not change: the organization's settings (tax
+//! rate, discount limit, timezone) and the menu items on its lines (price, station, recipe). A POS
+//! places hundreds of orders against the same few streams, so their folded states are kept here
+//! by stream and version, and each request checks them with one query for the latest versions of
+//! all the streams it needs: a state is used only if it is the stream's latest, so a command
+//! decides on exactly what a fresh load would give, at a fraction of the reads.
+
+use brigade_domain::ids::MenuItemId;
+use brigade_domain::menu_item::{MenuItem, MenuItemError, MenuItemSnapshot};
+use brigade_domain::organization::{Organization, Settings};
+use brigade_domain::{Aggregate, stream_id};
+use brigade_eventstore::{StoreError, TenantStore};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// Folded states by (organization, stream), with the version they include.
+#[derive(Default)]
+pub struct Reference {
+    organizations: Mutex<HashMap<Uuid, (u64, Settings)>>,
+    menu: Mutex<HashMap<(Uuid, Uuid), (u64, MenuItem)>>,
+}
+
+/// What a command gets: the settings, and each menu item asked for as on offer now.
+pub struct Current {
+    /// The organization's settings (defaults before it has any).
+    pub settings: Settings,
+    /// Each menu item asked for: its snapshot, or why it cannot be ordered.
+    pub offers: HashMap<Uuid, Result<MenuItemSnapshot, MenuItemError>>,
+}
+
+impl Reference {
+    /// The organization's settings and the offers of `menu_items`, as of now.
+    pub async fn current(
+        &self,
+        pool: &sqlx::PgPool,
+        store: &TenantStore,
+        menu_items: &[Uuid],
+    ) -> Result<Current, StoreError> {
+        let tenant = store.tenant_id();
+        let org_stream = stream_id::<Organization>(tenant);
+        let mut streams: Vec<String> = menu_items.iter().map(|id| stream_id::<MenuItem>(id)).collect();
+        streams.push(org_stream.clone());
+        let latest: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+            "SELECT stream_id, max(version) FROM events WHERE tenant_id = $1 AND stream_id = ANY($2) GROUP BY stream_id",
+        )
+        .bind(tenant.0)
+        .bind(&streams)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect();
+        let version_of = |stream: &str| latest.get(stream).and_then(|v| u64::try_from(*v).ok()).unwrap_or(0);
+
+        let org_version = version_of(&org_stream);
+        let cached = self.cached_settings(tenant.0, org_version);
+        let settings = match cached {
+            Some(settings) => settings,
+            None => {
+                let loaded = fresh::<Organization>(store, &org_stream, org_version).await?;
+                let settings = loaded.settings;
+                self.keep_settings(tenant.0, org_version, &settings);
+                settings
+            }
+        };
+        let mut offers = HashMap::new();
+        for id in menu_items {
+            let stream = stream_id::<MenuItem>(id);
+            let version = version_of(&stream);
+            let item = match self.cached_item(tenant.0, *id, version) {
+                Some(item) => item,
+                None => {
+                    let item = fresh::<MenuItem>(store, &stream, version).await?;
+                    self.keep_item(tenant.0, *id, version, &item);
+                    item
+                }
+            };
+            offers.insert(*id, item.offer(MenuItemId(*id)));
+        }
+        Ok(Current { settings, offers })
+    }
+
+    fn cached_settings(&self, tenant: Uuid, version: u64) -> Option<Settings> {
+        let organizations = self.organizations.lock().ok()?;
+        organizations
+            .get(&tenant)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, s)| s.clone())
+    }
+
+    fn keep_settings(&self, tenant: Uuid, version: u64, settings: &Settings) {
+        if let Ok(mut organizations) = self.organizations.lock() {
+            organizations.insert(tenant, (version, settings.clone()));
+        }
+    }
+
+    fn cached_item(&self, tenant: Uuid, id: Uuid, version: u64) -> Option<MenuItem> {
+        let menu = self.menu.lock().ok()?;
+        menu.get(&(tenant, id))
+            .filter(|(v, _)| *v == version)
+            .map(|(_, m)| m.clone())
+    }
+
+    fn keep_item(&self, tenant: Uuid, id: Uuid, version: u64, item: &MenuItem) {
+        if let Ok(mut menu) = self.menu.lock() {
+            menu.insert((tenant, id), (version, item.clone()));
+        }
+    }
+}
+
+/// The state at `version` exactly (the version the check found; a later one may have landed
+/// since, and then that one is what a fresh load would have seen a moment later: either is a
+/// state the stream had while this request ran).
+async fn fresh<A: Aggregate>(store: &TenantStore, stream: &str, version: u64) -> Result<A, StoreError> {
+    Ok(store.load_at_version::<A>(stream, Some(version)).await?.state)
+}
