@@ -39,7 +39,7 @@ impl Reference {
     ) -> Result<Current, StoreError> {
         let tenant = store.tenant_id();
         let org_stream = stream_id::<Organization>(tenant);
-        let mut streams: Vec<String> = menu_items.iter().map(|id| stream_id::<MenuItem>(id)).collect();
+        let mut streams: Vec<String> = menu_items.iter().map(stream_id::<MenuItem>).collect();
         streams.push(org_stream.clone());
         let latest: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
             "SELECT stream_id, max(version) FROM events WHERE tenant_id = $1 AND stream_id = ANY($2) GROUP BY stream_id",
