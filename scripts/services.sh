@@ -38,6 +38,9 @@ install_missing() {
   pg_bin >/dev/null || missing+=(postgresql)
   command -v psql >/dev/null || missing+=(postgresql-client)
   command -v nats-server >/dev/null || missing+=(nats-server)
+  # The README's walkthrough talks to the API with these.
+  command -v curl >/dev/null || missing+=(curl)
+  command -v jq >/dev/null || missing+=(jq)
   [ ${#missing[@]} -eq 0 ] && return
   say "installing ${missing[*]} from Debian"
   as_root apt-get update -qq
