@@ -8,3 +8,4 @@ source .local/env
 cargo bench --locked -p brigade-eventstore --bench eventstore
 cargo bench --locked -p brigade-projections --bench fanout
 cargo bench --locked -p brigade-replay --bench replay
+cargo bench --locked -p brigade-api --bench http

@@ -7,7 +7,7 @@ use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream, page_of_streams, with_id};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream, page_of_rows, page_of_streams, with_id};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -150,24 +150,11 @@ pub async fn list_items(
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
-        return not_yet;
-    }
-    let limit = query.limit();
-    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(
-        "SELECT item_id, doc || jsonb_build_object('quantity', quantity, 'value_fifo', value_fifo, 'value_weighted_average', value_avco) \
-           FROM stock.items WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL \
-          ORDER BY item_id LIMIT $3",
-    )
-    .bind(caller.0.org.0)
-    .bind(query.cursor)
-    .bind(limit + 1)
-    .fetch_all(state.store.pool())
-    .await;
-    match rows {
-        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
-        Err(e) => internal(e),
-    }
+    let sql = "SELECT item_id, doc || jsonb_build_object('quantity', quantity, 'value_fifo', value_fifo, \
+               'value_weighted_average', value_avco) FROM stock.items \
+               WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL AND $4::text IS NULL \
+               ORDER BY item_id LIMIT $3";
+    page_of_rows(&state, &caller, &query, &["stock"], sql, None).await
 }
 
 /// One inventory item.

@@ -7,7 +7,7 @@ use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done, with_id};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, page_of_rows, with_id};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -86,22 +86,10 @@ const CUSTOMER: &str = "SELECT customer_id, coalesce(doc->'profile', '{}'::jsonb
 #[utoipa::path(get, path = "/api/v1/pos/customers", tag = "pos", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "A page of customers", body = Page), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
-        return not_yet;
-    }
-    let limit = query.limit();
-    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(&format!(
-        "{CUSTOMER} AND ($2::uuid IS NULL OR customer_id > $2) ORDER BY customer_id LIMIT $3"
-    ))
-    .bind(caller.0.org.0)
-    .bind(query.cursor)
-    .bind(limit + 1)
-    .fetch_all(state.store.pool())
-    .await;
-    match rows {
-        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
-        Err(e) => internal(e),
-    }
+    let sql = format!(
+        "{CUSTOMER} AND ($2::uuid IS NULL OR customer_id > $2) AND $4::text IS NULL ORDER BY customer_id LIMIT $3"
+    );
+    page_of_rows(&state, &caller, &query, &["sales"], &sql, None).await
 }
 
 /// One customer with their figures.

@@ -2,21 +2,19 @@
 //! each its own stream, listed from the sales read model that the P&L reads.
 
 use crate::auth::extract::Caller;
-use crate::commands::{CommandRequest, Written, internal};
+use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{ListQuery, Page, created};
+use crate::views::{ListQuery, Page, created, page_of_rows};
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use brigade_domain::amount::Money;
 use brigade_domain::expense::{Expense, ExpenseCategory, RecordExpense};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// An expense.
 #[derive(Deserialize, ToSchema)]
@@ -58,22 +56,8 @@ pub async fn record(
 #[utoipa::path(get, path = "/api/v1/accounting/expenses", tag = "accounting", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "A page of expenses", body = Page), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
-        return not_yet;
-    }
-    let limit = query.limit();
-    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(
-        "SELECT expense_id, doc || jsonb_build_object('category', category, 'amount', amount::text, 'date', date) \
-           FROM sales.expenses WHERE tenant_id = $1 AND ($2::uuid IS NULL OR expense_id > $2) \
-          ORDER BY expense_id LIMIT $3",
-    )
-    .bind(caller.0.org.0)
-    .bind(query.cursor)
-    .bind(limit + 1)
-    .fetch_all(state.store.pool())
-    .await;
-    match rows {
-        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
-        Err(e) => internal(e),
-    }
+    let sql = "SELECT expense_id, doc || jsonb_build_object('category', category, 'amount', amount::text, 'date', date) \
+               FROM sales.expenses WHERE tenant_id = $1 AND ($2::uuid IS NULL OR expense_id > $2) AND $4::text IS NULL \
+               ORDER BY expense_id LIMIT $3";
+    page_of_rows(&state, &caller, &query, &["sales"], sql, None).await
 }

@@ -5,7 +5,7 @@ use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, JsonBodyErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, page_of_rows};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -115,29 +115,10 @@ pub async fn list(
     caller: crate::auth::extract::Caller,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
-        return not_yet;
-    }
-    let limit = query.limit();
-    let rows: Result<Vec<(Uuid, bool, Value)>, _> = sqlx::query_as(
-        "SELECT menu_item_id, active, doc FROM sales.menu_items \
-         WHERE tenant_id = $1 AND ($2::uuid IS NULL OR menu_item_id > $2) ORDER BY menu_item_id LIMIT $3",
-    )
-    .bind(caller.0.org.0)
-    .bind(query.cursor)
-    .bind(limit + 1)
-    .fetch_all(state.store.pool())
-    .await;
-    match rows {
-        Ok(rows) => {
-            let rows = rows
-                .into_iter()
-                .map(|(id, active, doc)| (id, item(id, active, doc)))
-                .collect();
-            Json(Page::of(rows, limit)).into_response()
-        }
-        Err(e) => internal(e),
-    }
+    let sql = "SELECT menu_item_id, doc || jsonb_build_object('active', active) FROM sales.menu_items \
+               WHERE tenant_id = $1 AND ($2::uuid IS NULL OR menu_item_id > $2) AND $4::text IS NULL \
+               ORDER BY menu_item_id LIMIT $3";
+    page_of_rows(&state, &caller, &query, &["sales"], sql, None).await
 }
 
 /// One menu item.

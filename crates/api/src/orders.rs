@@ -9,7 +9,7 @@ use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::reference::Current;
-use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream, page_of_rows};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -310,25 +310,10 @@ pub async fn list(
     Query(query): Query<ListQuery>,
     Query(filter): Query<OrderFilter>,
 ) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
-        return not_yet;
-    }
-    let limit = query.limit();
-    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(
-        "SELECT order_id, doc || jsonb_build_object('status', status) FROM sales.orders \
-          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR order_id > $2) AND ($3::text IS NULL OR status = $3) \
-          ORDER BY order_id LIMIT $4",
-    )
-    .bind(caller.0.org.0)
-    .bind(query.cursor)
-    .bind(filter.status)
-    .bind(limit + 1)
-    .fetch_all(state.store.pool())
-    .await;
-    match rows {
-        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
-        Err(e) => internal(e),
-    }
+    let sql = "SELECT order_id, doc || jsonb_build_object('status', status) FROM sales.orders \
+               WHERE tenant_id = $1 AND ($2::uuid IS NULL OR order_id > $2) AND ($4::text IS NULL OR status = $4) \
+               ORDER BY order_id LIMIT $3";
+    page_of_rows(&state, &caller, &query, &["sales"], sql, filter.status.as_deref()).await
 }
 
 async fn order_of(state: &AppState, caller: &Caller, id: Uuid) -> Result<(Order, Value), Response> {

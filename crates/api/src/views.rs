@@ -165,3 +165,31 @@ pub fn name_of<T: Serialize>(value: &T) -> Option<String> {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
 }
+
+/// A page of a read model's rows: waits for `after=` on `read_models`, then runs `sql`, which
+/// selects `(id, document)` with `$1` the organization, `$2` the cursor (ids after it), `$3` the
+/// number of rows and `$4` an optional text filter, in id order.
+pub async fn page_of_rows(
+    state: &AppState,
+    caller: &Caller,
+    query: &ListQuery,
+    read_models: &[&str],
+    sql: &str,
+    filter: Option<&str>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, read_models).await {
+        return not_yet;
+    }
+    let limit = query.limit();
+    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(sql)
+        .bind(caller.0.org.0)
+        .bind(query.cursor)
+        .bind(limit + 1)
+        .bind(filter)
+        .fetch_all(state.store.pool())
+        .await;
+    match rows {
+        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
+        Err(e) => internal(e),
+    }
+}
