@@ -272,6 +272,20 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
         problem.retry_after = Some(wait);
         return problem.into_response();
     }
+    match crate::auth::sessions::is_deactivated(state.store.pool(), caller.0.sub).await {
+        Ok(false) => {}
+        Ok(true) => {
+            let detail = "the account is deactivated";
+            return Problem::new(
+                StatusCode::FORBIDDEN,
+                "account-not-active",
+                "Account not active",
+                detail,
+            )
+            .into_response();
+        }
+        Err(e) => return crate::commands::internal(e),
+    }
     if !allows(rule.access, &caller.0.roles) {
         let detail = format!("{} {path} needs one of the roles this route allows", parts.method);
         return Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail).into_response();

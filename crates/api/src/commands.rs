@@ -99,6 +99,18 @@ impl CommandRequest {
         }
     }
 
+    /// The request's second (third...) command: its own command id, derived from the request's,
+    /// so that the store does not take it for a repeat of the first (and a retry of the whole
+    /// request repeats each of them exactly).
+    pub fn next_command(&self, what: &str) -> CommandRequest {
+        CommandRequest {
+            caller: self.caller.clone(),
+            correlation: self.correlation,
+            command_id: Uuid::new_v5(&self.command_id, what.as_bytes()),
+            keyed: self.keyed,
+        }
+    }
+
     /// Whether the request carries an Idempotency-Key.
     pub fn keyed(&self) -> bool {
         self.keyed

@@ -356,7 +356,8 @@ pub async fn change_user(
         }
     }
     if let Some(roles) = body.roles {
-        match request
+        let roles_change = request.next_command("roles");
+        match roles_change
             .run::<User>(&state, user, UserCommand::ChangeRoles { roles })
             .await
         {
@@ -380,7 +381,14 @@ pub async fn deactivate(
     if let Err(other) = own(request.caller(), id) {
         return other;
     }
-    done(request.run::<User>(&state, user, UserCommand::Deactivate).await)
+    let written = request.run::<User>(&state, user, UserCommand::Deactivate).await;
+    if written.is_ok() {
+        // The event is the record; this makes the user's live tokens stop working at once.
+        if let Err(e) = sessions::deactivate(state.store.pool(), UserId(user), Utc::now()).await {
+            return internal(e);
+        }
+    }
+    done(written)
 }
 
 /// A change to one's own profile.
@@ -437,24 +445,17 @@ pub async fn change_profile(
         }
         _ => return Problem::invalid("give both current_password and new_password").into_response(),
     }
-    match body.display_name {
-        Some(display_name) => done(
-            request
-                .run::<User>(&state, me.0, UserCommand::Rename { display_name })
-                .await,
-        ),
-        None => done(
-            request
-                .run::<User>(
-                    &state,
-                    me.0,
-                    UserCommand::Rename {
-                        display_name: current_name(&state, &request).await,
-                    },
-                )
-                .await,
-        ),
-    }
+    // Without a new name this renames to the current one: no event, and the answer is the user
+    // stream's version and position as they stand.
+    let display_name = match body.display_name {
+        Some(name) => name,
+        None => current_name(&state, &request).await,
+    };
+    done(
+        request
+            .run::<User>(&state, me.0, UserCommand::Rename { display_name })
+            .await,
+    )
 }
 
 async fn current_name(state: &AppState, request: &CommandRequest) -> String {

@@ -126,6 +126,32 @@ pub async fn set_password(
     tx.commit().await
 }
 
+/// Marks `user`'s login deactivated and ends every session of theirs, in one transaction.
+pub async fn deactivate(pool: &PgPool, user: UserId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE auth.credentials SET deactivated_at = $2 WHERE user_id = $1 AND deactivated_at IS NULL")
+        .bind(user.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE auth.refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Whether `user`'s login was deactivated.
+pub async fn is_deactivated(pool: &PgPool, user: UserId) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM auth.credentials WHERE user_id = $1 AND deactivated_at IS NOT NULL)",
+    )
+    .bind(user.0)
+    .fetch_one(pool)
+    .await
+}
+
 fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
