@@ -1,6 +1,7 @@
 -- A deactivated user's access tokens stop working at once, not when they expire: the access
--- layer refuses a caller whose login is marked here (one primary-key lookup per request). Set by
--- the API when it records `user.deactivated`; the backfill covers users deactivated before.
+-- layer refuses a caller whose login is marked here (each server keeps the set, re-read each
+-- second). Set by the API when it records `user.deactivated`; the backfill covers users
+-- deactivated before.
 ALTER TABLE auth.credentials ADD COLUMN deactivated_at timestamptz;
 
 UPDATE auth.credentials c SET deactivated_at = e.recorded_at

@@ -272,7 +272,7 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
         problem.retry_after = Some(wait);
         return problem.into_response();
     }
-    match crate::auth::sessions::is_deactivated(state.store.pool(), caller.0.sub).await {
+    match state.deactivated.contains(state.store.pool(), caller.0.sub).await {
         Ok(false) => {}
         Ok(true) => {
             let detail = "the account is deactivated";

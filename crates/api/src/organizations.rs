@@ -368,7 +368,8 @@ pub async fn change_user(
     done(last.ok_or_else(|| internal("no change was run")))
 }
 
-/// Deactivates a user (managers; not oneself): their tokens stop working at once.
+/// Deactivates a user (managers; not oneself): their refresh tokens are revoked and their access
+/// tokens refused from the next request on (within a second on other servers).
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/users/{user_id}", tag = "organizations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
@@ -387,6 +388,7 @@ pub async fn deactivate(
         if let Err(e) = sessions::deactivate(state.store.pool(), UserId(user), Utc::now()).await {
             return internal(e);
         }
+        state.deactivated.add(UserId(user));
     }
     done(written)
 }

@@ -17,7 +17,11 @@ const PASSWORD: &str = "the owner's long password";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invite_register_approve_change_deactivate_and_own_password() {
     let db = TestDb::create("users_http").await;
-    let server = Server::start(AppState::new(db.store.clone(), None, Keys::random(), Config::default())).await;
+    // Two servers on one database with one signing key, as behind a load balancer.
+    let keys = Keys::random();
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), Config::default())).await;
+    let other = Server::start(AppState::new(db.store.clone(), None, keys, Config::default())).await;
+    let other_api = Api::new(&other.base);
     let api = Api::new(&server.base);
     let (status, org) = api
         .send(
@@ -220,6 +224,10 @@ async fn invite_register_approve_change_deactivate_and_own_password() {
         )
         .await;
     assert_eq!(status, 403, "nobody deactivates themself");
+    let (status, _) = other_api
+        .send("GET", "/api/v1/kitchen/orders", Some(&leo_token), None, None)
+        .await;
+    assert_eq!(status, 200, "the other server knows Leo as active");
     api.ok(
         "DELETE",
         &format!("/api/v1/organizations/{org_id}/users/{leo_id}"),
@@ -231,6 +239,22 @@ async fn invite_register_approve_change_deactivate_and_own_password() {
         .send("GET", "/api/v1/kitchen/orders", Some(&leo_token), None, None)
         .await;
     assert_eq!(status, 403, "a deactivated user's token is refused");
+    // The other server re-reads the deactivated users each second.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let (status, _) = other_api
+            .send("GET", "/api/v1/kitchen/orders", Some(&leo_token), None, None)
+            .await;
+        if status == 403 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other server still accepts the token"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     // The audit trail names who did each of it.
     let trail = api.get(&format!("/api/v1/audit/streams/user-{leo_id}"), &owner).await;
@@ -263,4 +287,5 @@ async fn invite_register_approve_change_deactivate_and_own_password() {
         "Leo signed himself up; the owner did the rest"
     );
     server.stop().await;
+    other.stop().await;
 }

@@ -112,28 +112,30 @@ pub async fn set_password(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE auth.credentials SET password_hash = $2, updated_at = now() WHERE user_id = $1")
+    let change = sqlx::query("UPDATE auth.credentials SET password_hash = $2, updated_at = now() WHERE user_id = $1")
         .bind(user.0)
-        .bind(password_hash)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE auth.refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-        .bind(user.0)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
+        .bind(password_hash);
+    change_and_end_sessions(pool, user, now, change).await
 }
 
 /// Marks `user`'s login deactivated and ends every session of theirs, in one transaction.
 pub async fn deactivate(pool: &PgPool, user: UserId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let change =
+        sqlx::query("UPDATE auth.credentials SET deactivated_at = $2 WHERE user_id = $1 AND deactivated_at IS NULL")
+            .bind(user.0)
+            .bind(now);
+    change_and_end_sessions(pool, user, now, change).await
+}
+
+/// Runs `change` to a login and revokes every refresh token of its user, in one transaction.
+async fn change_and_end_sessions(
+    pool: &PgPool,
+    user: UserId,
+    now: DateTime<Utc>,
+    change: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE auth.credentials SET deactivated_at = $2 WHERE user_id = $1 AND deactivated_at IS NULL")
-        .bind(user.0)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    change.execute(&mut *tx).await?;
     sqlx::query("UPDATE auth.refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
         .bind(user.0)
         .bind(now)
@@ -142,14 +144,11 @@ pub async fn deactivate(pool: &PgPool, user: UserId, now: DateTime<Utc>) -> Resu
     tx.commit().await
 }
 
-/// Whether `user`'s login was deactivated.
-pub async fn is_deactivated(pool: &PgPool, user: UserId) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM auth.credentials WHERE user_id = $1 AND deactivated_at IS NOT NULL)",
-    )
-    .bind(user.0)
-    .fetch_one(pool)
-    .await
+/// The users whose logins were deactivated.
+pub async fn deactivated_users(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM auth.credentials WHERE deactivated_at IS NOT NULL")
+        .fetch_all(pool)
+        .await
 }
 
 fn digest(token: &str) -> Vec<u8> {

@@ -64,6 +64,8 @@ pub struct AppState {
     pub limiter: rate_limit::Limiter,
     /// Settings.
     pub config: Config,
+    /// Deactivated users, whose live tokens are refused.
+    pub deactivated: crate::auth::deactivated::Deactivated,
     /// The organizations' settings and menu items, cached by version for order commands.
     pub reference: crate::reference::Reference,
     /// Cancelled when the server shuts down: long-lived responses (the kitchen feed) end then,
@@ -90,6 +92,7 @@ impl AppState {
             config,
             closing: CancellationToken::new(),
             reference: crate::reference::Reference::default(),
+            deactivated: crate::auth::deactivated::Deactivated::default(),
             applied: tokio::sync::OnceCell::new(),
         }
     }
