@@ -41,14 +41,18 @@ impl Reference {
         let org_stream = stream_id::<Organization>(tenant);
         let mut streams: Vec<String> = menu_items.iter().map(stream_id::<MenuItem>).collect();
         streams.push(org_stream.clone());
-        let latest: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-            "SELECT stream_id, max(version) FROM events WHERE tenant_id = $1 AND stream_id = ANY($2) GROUP BY stream_id",
+        // One index probe per stream (`= ANY` over the whole tenant would let a generic plan scan
+        // every event of the organization).
+        let latest: HashMap<String, i64> = sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT s.stream_id, (SELECT max(e.version) FROM events e WHERE e.tenant_id = $1 AND e.stream_id = s.stream_id) \
+               FROM unnest($2::text[]) AS s(stream_id)",
         )
         .bind(tenant.0)
         .bind(&streams)
         .fetch_all(pool)
         .await?
         .into_iter()
+        .filter_map(|(stream, version)| version.map(|v| (stream, v)))
         .collect();
         let version_of = |stream: &str| latest.get(stream).and_then(|v| u64::try_from(*v).ok()).unwrap_or(0);
 
