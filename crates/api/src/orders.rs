@@ -9,7 +9,7 @@ use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::reference::Current;
-use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream, page_of_rows};
+use crate::views::{AfterQuery, ListQuery, Page, created, document, done, load_existing, page_of_rows};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -316,10 +316,8 @@ pub async fn list(
     page_of_rows(&state, &caller, &query, &["sales"], sql, filter.status.as_deref()).await
 }
 
-async fn order_of(state: &AppState, caller: &Caller, id: Uuid) -> Result<(Order, Value), Response> {
-    let doc = from_stream::<Order>(state, caller, id, "order").await?;
-    let order: Order = serde_json::from_value(doc.clone()).map_err(internal)?;
-    Ok((order, doc))
+async fn order_of(state: &AppState, caller: &Caller, id: Uuid) -> Result<(Order, u64), Response> {
+    load_existing::<Order>(state, caller, id, "order").await
 }
 
 fn totals(order: &Order) -> Value {
@@ -336,8 +334,12 @@ fn totals(order: &Order) -> Value {
     params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "The order", body = Object), ReadErrors, CallerErrors))]
 pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
-    match order_of(&state, &caller, id).await {
-        Ok((order, mut doc)) => {
+    let (order, version) = match order_of(&state, &caller, id).await {
+        Ok(order) => order,
+        Err(failed) => return failed,
+    };
+    match document(id, version, &order) {
+        Ok(mut doc) => {
             if let Some(fields) = doc.as_object_mut() {
                 fields.insert("totals".into(), totals(&order));
             }

@@ -96,12 +96,14 @@ pub fn with_id(id: Uuid, mut doc: Value) -> Value {
     doc
 }
 
-/// The aggregate `id` of the caller's organization, folded from its stream, as a JSON document
-/// with `id` and `version`; 404 when the organization has no such stream.
-pub async fn from_stream<A>(state: &AppState, caller: &Caller, id: Uuid, what: &str) -> Result<Value, Response>
-where
-    A: Aggregate + Serialize,
-{
+/// The aggregate `id` of the caller's organization, folded from its stream, with its version;
+/// 404 when the organization has no such stream.
+pub async fn load_existing<A: Aggregate>(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    what: &str,
+) -> Result<(A, u64), Response> {
     let loaded = state
         .store
         .tenant(caller.0.org)
@@ -111,11 +113,26 @@ where
     if loaded.version == 0 {
         return Err(Problem::not_found(format!("no {what} {id}")).into_response());
     }
-    let mut doc = with_id(id, serde_json::to_value(&loaded.state).map_err(internal)?);
+    Ok((loaded.state, loaded.version))
+}
+
+/// `state` as a JSON document with its `id` and `version`.
+pub fn document<A: Serialize>(id: Uuid, version: u64, state: &A) -> Result<Value, Response> {
+    let mut doc = with_id(id, serde_json::to_value(state).map_err(internal)?);
     if let Some(fields) = doc.as_object_mut() {
-        fields.insert("version".into(), Value::from(loaded.version));
+        fields.insert("version".into(), Value::from(version));
     }
     Ok(doc)
+}
+
+/// The aggregate `id` of the caller's organization, folded from its stream, as a JSON document
+/// with `id` and `version`; 404 when the organization has no such stream.
+pub async fn from_stream<A>(state: &AppState, caller: &Caller, id: Uuid, what: &str) -> Result<Value, Response>
+where
+    A: Aggregate + Serialize,
+{
+    let (aggregate, version) = load_existing::<A>(state, caller, id, what).await?;
+    document(id, version, &aggregate)
 }
 
 /// A page of the caller's organization's aggregates of category `A`, by id, folded from their

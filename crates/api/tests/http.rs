@@ -10,11 +10,10 @@ mod support;
 use brigade_api::auth::tokens::Keys;
 use brigade_api::http::{AppState, Config};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
-use support::Server;
 use support::common::nats::NatsServer;
 use support::common::{Fanout, TestDb};
+use support::{ServeProcess, Server};
 
 async fn get(url: &str) -> reqwest::Response {
     reqwest::get(url).await.unwrap()
@@ -150,38 +149,11 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
 async fn brigade_serve_answers_and_stops_cleanly_on_sigterm() {
     let db = TestDb::create("serve_bin").await;
     let nats = NatsServer::start().await;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("NATS_URL", nats.url())
-        .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let first = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("serving ")
-        .expect("the address it serves")
-        .to_owned();
+    let serve = ServeProcess::start(&db.url, &nats.url(), &[]).await;
+    let base = serve.base.clone();
     assert_eq!(get(&format!("{base}/health/live")).await.status(), 200);
     ready_becomes(&base, 200, Duration::from_secs(30)).await;
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
+    let status = serve.stop().await;
     assert!(status.success(), "{status:?}");
 }
 

@@ -5,8 +5,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use support::ServeProcess;
 use support::common::TestDb;
 use support::common::nats::NatsServer;
 
@@ -32,27 +32,16 @@ async fn the_readme_walkthrough_runs_against_the_demo() {
         .output()
         .unwrap();
     assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
-    let mut serve = Command::new(brigade)
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("NATS_URL", nats.url())
-        .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
-        .env("BRIGADE_STREAM", "WALKTHROUGH")
-        .env("BRIGADE_SUBJECT_PREFIX", "walkthrough")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = serve.stdout.take().unwrap();
-    let first = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let base = first.trim().strip_prefix("serving ").expect("the address").to_owned();
+    let serve = ServeProcess::start(
+        &db.url,
+        &nats.url(),
+        &[
+            ("BRIGADE_STREAM", "WALKTHROUGH"),
+            ("BRIGADE_SUBJECT_PREFIX", "walkthrough"),
+        ],
+    )
+    .await;
+    let base = serve.base.clone();
 
     let script = walkthrough();
     let run = tokio::task::spawn_blocking(move || {
@@ -68,11 +57,7 @@ async fn the_readme_walkthrough_runs_against_the_demo() {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr),
     );
-    Command::new("kill")
-        .args(["-TERM", &serve.id().to_string()])
-        .status()
-        .unwrap();
-    serve.wait().unwrap();
+    serve.stop().await;
     assert!(run.status.success(), "the walkthrough failed:\n{out}\n{err}");
     for shown in [
         "\"2 x Bistro Burger\"",

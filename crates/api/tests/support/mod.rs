@@ -136,3 +136,53 @@ impl Api {
         session["access_token"].as_str().unwrap().to_owned()
     }
 }
+
+/// The `brigade serve` binary running as a process of its own on a free port.
+pub struct ServeProcess {
+    /// `http://127.0.0.1:<port>`, as it printed.
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl ServeProcess {
+    /// Starts it on `database_url` with NATS at `nats_url` and any further environment.
+    pub async fn start(database_url: &str, nats_url: &str, env: &[(&str, &str)]) -> ServeProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("NATS_URL", nats_url)
+            .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let first = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+            line
+        })
+        .await
+        .unwrap();
+        let base = first
+            .trim()
+            .strip_prefix("serving ")
+            .expect("the address it serves")
+            .to_owned();
+        ServeProcess { base, child }
+    }
+
+    /// Sends SIGTERM and waits for it to exit; how it exited.
+    pub async fn stop(mut self) -> std::process::ExitStatus {
+        std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        tokio::task::spawn_blocking(move || self.child.wait().unwrap())
+            .await
+            .unwrap()
+    }
+}
