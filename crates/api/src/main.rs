@@ -14,6 +14,12 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+/// mimalloc rather than the system allocator: a request allocates and frees hundreds of small
+/// buffers (JSON, SQL arguments, events), and glibc's malloc and free were a sixth of the
+/// server's CPU under load (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "brigade", version, about = "Brigade: the event-sourced core of a restaurant")]
 struct Cli {
@@ -30,8 +36,8 @@ enum Command {
     Migrate,
     /// Migrate, then load the demo restaurant unless it is already there.
     Demo,
-    /// Migrate, then serve HTTP (health, readiness, metrics; the REST API's routes come with
-    /// issue #4) and, unless told not to, run the relay and the projection workers in-process.
+    /// Migrate, then serve the REST API (with health, readiness and metrics) and, unless told
+    /// not to, run the relay and the projection workers in-process.
     /// Stops on Ctrl-C or SIGTERM, finishing requests and batches in hand.
     Serve(ServeArgs),
 }

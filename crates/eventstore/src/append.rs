@@ -24,16 +24,17 @@ const EVENT_ID_KEY: &str = "events_event_id_key";
 
 /// The columnar arguments of `brigade_append`. Payloads and metadata travel as the exact JSON
 /// text that is stored and hashed.
-struct AppendArgs {
-    streams: Vec<String>,
-    expected: Vec<i64>,
-    stream_idx: Vec<i32>,
-    event_ids: Vec<Uuid>,
-    types: Vec<String>,
-    schemas: Vec<i32>,
-    payloads: Vec<String>,
-    metadata: Vec<String>,
-    digests: Vec<Vec<u8>>,
+#[derive(Default)]
+pub(crate) struct AppendArgs {
+    pub(crate) streams: Vec<String>,
+    pub(crate) expected: Vec<i64>,
+    pub(crate) stream_idx: Vec<i32>,
+    pub(crate) event_ids: Vec<Uuid>,
+    pub(crate) types: Vec<String>,
+    pub(crate) schemas: Vec<i32>,
+    pub(crate) payloads: Vec<String>,
+    pub(crate) metadata: Vec<String>,
+    pub(crate) digests: Vec<Vec<u8>>,
 }
 
 fn columns(tenant: Uuid, appends: &[StreamAppend], meta: &str) -> Result<AppendArgs, StoreError> {
@@ -91,7 +92,7 @@ fn columns(tenant: Uuid, appends: &[StreamAppend], meta: &str) -> Result<AppendA
 }
 
 /// What an append failure means.
-enum Failure {
+pub(crate) enum Failure {
     /// An expectation failed on this stream, which is at this version.
     Conflict(String, u64),
     /// Another writer took the version this append computed.
@@ -104,29 +105,33 @@ enum Failure {
     Other(sqlx::Error),
 }
 
+/// The failure an error raised by `brigade_append` stands for, from its SQLSTATE, detail and
+/// violated constraint; `None` for an error the append does not raise on purpose.
+pub(crate) fn known_failure(code: &str, detail: &str, constraint: Option<&str>) -> Option<Failure> {
+    match code {
+        CONFLICT => detail
+            .rsplit_once('|')
+            .map(|(stream, actual)| Failure::Conflict(stream.to_owned(), actual.parse().unwrap_or_default())),
+        RECORDED_MEANWHILE => Some(Failure::RecordedMeanwhile),
+        "23505" if constraint == Some(VERSION_KEY) => Some(Failure::VersionTaken),
+        "23505" if constraint == Some(EVENT_ID_KEY) => Some(Failure::EventIdTaken),
+        _ => None,
+    }
+}
+
 fn classify(err: sqlx::Error) -> Failure {
     let sqlx::Error::Database(db) = &err else {
         return Failure::Other(err);
     };
-    match db.code().as_deref() {
-        Some(CONFLICT) => {
-            let detail = db
-                .try_downcast_ref::<PgDatabaseError>()
-                .and_then(|e| e.detail())
-                .unwrap_or_default();
-            match detail.rsplit_once('|') {
-                Some((stream, actual)) => Failure::Conflict(stream.to_owned(), actual.parse().unwrap_or_default()),
-                None => Failure::Other(err),
-            }
-        }
-        Some(RECORDED_MEANWHILE) => Failure::RecordedMeanwhile,
-        Some("23505") if db.constraint() == Some(VERSION_KEY) => Failure::VersionTaken,
-        Some("23505") if db.constraint() == Some(EVENT_ID_KEY) => Failure::EventIdTaken,
-        _ => Failure::Other(err),
-    }
+    let detail = db
+        .try_downcast_ref::<PgDatabaseError>()
+        .and_then(|e| e.detail())
+        .unwrap_or_default();
+    let known = db.code().and_then(|code| known_failure(&code, detail, db.constraint()));
+    known.unwrap_or(Failure::Other(err))
 }
 
-type OutcomeRow = (bool, Vec<String>, Vec<i64>, Vec<i64>, DateTime<Utc>);
+pub(crate) type OutcomeRow = (bool, Vec<String>, Vec<i64>, Vec<i64>, DateTime<Utc>);
 
 pub(crate) fn outcome((duplicate, streams, versions, positions, recorded_at): OutcomeRow) -> AppendOutcome {
     let streams = streams
@@ -145,12 +150,45 @@ pub(crate) fn outcome((duplicate, streams, versions, positions, recorded_at): Ou
     }
 }
 
+/// One command's append, alone in its own transaction (or in the caller's).
+pub(crate) async fn append_alone<'e>(
+    executor: impl PgExecutor<'e>,
+    tenant: Uuid,
+    command_id: Uuid,
+    a: &AppendArgs,
+) -> Result<OutcomeRow, Failure> {
+    sqlx::query_as(
+        "SELECT o_duplicate, o_streams, o_versions, o_positions, o_recorded_at \
+         FROM brigade_append($1, $2, $3, $4, $5, $6, $7, $8, $9::json[], $10::json[], $11)",
+    )
+    .bind(tenant)
+    .bind(command_id)
+    .bind(&a.streams)
+    .bind(&a.expected)
+    .bind(&a.stream_idx)
+    .bind(&a.event_ids)
+    .bind(&a.types)
+    .bind(&a.schemas)
+    .bind(&a.payloads)
+    .bind(&a.metadata)
+    .bind(&a.digests)
+    .fetch_one(executor)
+    .await
+    .map_err(classify)
+}
+
 impl TenantStore {
     /// Appends to one or more streams atomically: all streams' expectations hold and every event
     /// is written, or nothing is. A command id seen before returns its first outcome (marked
     /// `duplicate`) and writes nothing.
+    ///
+    /// Concurrent appends of this process are committed in groups (see `group_commit`): the
+    /// answer comes once the group's transaction is durable, and it is exactly the answer the
+    /// append would have had alone.
     pub async fn append(&self, meta: &CommandMeta, appends: &[StreamAppend]) -> Result<AppendOutcome, StoreError> {
-        let outcome = self.append_with(&self.pool, meta, appends).await?;
+        let args = self.arguments(meta, appends)?;
+        let result = self.group.append(self.tenant.uuid(), meta.command_id, args).await;
+        let outcome = self.settle(meta, appends, result).await?;
         if !outcome.duplicate {
             self.waker.wake();
         }
@@ -166,40 +204,29 @@ impl TenantStore {
         meta: &CommandMeta,
         appends: &[StreamAppend],
     ) -> Result<AppendOutcome, StoreError> {
-        self.append_with(conn, meta, appends).await
+        let args = self.arguments(meta, appends)?;
+        let result = append_alone(conn, self.tenant.uuid(), meta.command_id, &args).await;
+        self.settle(meta, appends, result).await
     }
 
-    async fn append_with<'e>(
-        &self,
-        executor: impl PgExecutor<'e>,
-        meta: &CommandMeta,
-        appends: &[StreamAppend],
-    ) -> Result<AppendOutcome, StoreError> {
+    fn arguments(&self, meta: &CommandMeta, appends: &[StreamAppend]) -> Result<AppendArgs, StoreError> {
         let metadata = serde_json::to_string(&Metadata {
             tenant_id: self.tenant,
             command: meta.clone(),
         })?;
-        let a = columns(self.tenant.uuid(), appends, &metadata)?;
-        let result: Result<OutcomeRow, sqlx::Error> = sqlx::query_as(
-            "SELECT o_duplicate, o_streams, o_versions, o_positions, o_recorded_at \
-             FROM brigade_append($1, $2, $3, $4, $5, $6, $7, $8, $9::json[], $10::json[], $11)",
-        )
-        .bind(self.tenant.uuid())
-        .bind(meta.command_id)
-        .bind(&a.streams)
-        .bind(&a.expected)
-        .bind(&a.stream_idx)
-        .bind(&a.event_ids)
-        .bind(&a.types)
-        .bind(&a.schemas)
-        .bind(&a.payloads)
-        .bind(&a.metadata)
-        .bind(&a.digests)
-        .fetch_one(executor)
-        .await;
+        columns(self.tenant.uuid(), appends, &metadata)
+    }
+
+    /// The caller's answer from what `brigade_append` did.
+    async fn settle(
+        &self,
+        meta: &CommandMeta,
+        appends: &[StreamAppend],
+        result: Result<OutcomeRow, Failure>,
+    ) -> Result<AppendOutcome, StoreError> {
         let failure = match result {
             Ok(row) => return Ok(outcome(row)),
-            Err(e) => classify(e),
+            Err(failure) => failure,
         };
         // A failure may be a duplicate that raced the first copy of the command: answer it with
         // the first outcome, as a sequential repeat would be.

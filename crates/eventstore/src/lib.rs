@@ -19,6 +19,7 @@ mod envelope;
 mod error;
 mod flows;
 mod global_log;
+mod group_commit;
 mod hash_chain;
 mod lease;
 mod load;

@@ -2,6 +2,7 @@
 //! relay, rebuilds, integrity checks); [`TenantStore`] is what request handling gets, and every
 //! query it makes is bound to its tenant, so it cannot return another tenant's events.
 
+use crate::group_commit::GroupCommit;
 use crate::wake::Waker;
 use brigade_domain::ids::TenantId;
 use sqlx::PgPool;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub struct EventStore {
     pub(crate) pool: PgPool,
     pub(crate) waker: Arc<Waker>,
+    pub(crate) group: Arc<GroupCommit>,
 }
 
 /// The event store seen by one tenant.
@@ -21,13 +23,15 @@ pub struct TenantStore {
     pub(crate) pool: PgPool,
     pub(crate) tenant: TenantId,
     pub(crate) waker: Arc<Waker>,
+    pub(crate) group: Arc<GroupCommit>,
 }
 
 impl EventStore {
     /// Wraps an existing pool.
     pub fn new(pool: PgPool) -> Self {
         let waker = Arc::new(Waker::new(pool.clone()));
-        Self { pool, waker }
+        let group = Arc::new(GroupCommit::new(pool.clone()));
+        Self { pool, waker, group }
     }
 
     /// Connects with a pool of `max_connections`.
@@ -50,6 +54,7 @@ impl EventStore {
             pool: self.pool.clone(),
             tenant,
             waker: self.waker.clone(),
+            group: self.group.clone(),
         }
     }
 
