@@ -197,6 +197,18 @@ async fn main() {
             }
         }
     };
+    // The floor: what HTTP alone costs on this machine (no database, no token).
+    let live = {
+        let (http, base) = (http.clone(), base.clone());
+        move |_| {
+            let (http, base) = (http.clone(), base.clone());
+            async move {
+                let response = http.get(format!("{base}/health/live")).send().await;
+                matches!(response, Ok(r) if r.status() == 200)
+            }
+        }
+    };
+    let (lived, _, live_elapsed) = load(secs.min(3.0), live).await;
     let (placed, failed, elapsed) = load(secs, place).await;
     let rate = placed.len() as f64 / elapsed;
 
@@ -242,6 +254,11 @@ async fn main() {
 
     let (p50, p99) = (percentile(&placed, 0.50), percentile(&placed, 0.99));
     println!("raw single-row insert, {CONNECTIONS} connections: {raw:.0}/s");
+    println!(
+        "HTTP alone (GET /health/live): {:.0}/s, p99 {:.1} ms",
+        lived.len() as f64 / live_elapsed,
+        percentile(&lived, 0.99)
+    );
     println!(
         "place order (POST /api/v1/pos/orders, 2 lines): {rate:.0}/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {failed} failed; ratio to raw {:.2}",
         rate / raw

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod kitchen;
 pub mod menu;
 pub mod operations;
+mod order_numbers;
 pub mod orders;
 pub mod organizations;
 pub mod payments;

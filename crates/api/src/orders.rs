@@ -17,10 +17,8 @@ use brigade_domain::amount::{Money, Percent};
 use brigade_domain::customer::Customer;
 use brigade_domain::ids::{CustomerId, LineId, OrderId};
 use brigade_domain::order::{Discount, NewLine, Order, OrderCommand, OrderType};
-use brigade_domain::organization::Settings;
 use brigade_domain::stream_id;
 use brigade_eventstore::TenantStore;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -93,11 +91,17 @@ pub struct OrderFilter {
     status: Option<String>,
 }
 
-/// The settings and the offers of `menu_items` now (see `reference`).
-async fn current(state: &AppState, store: &TenantStore, menu_items: &[Uuid]) -> Result<Current, Response> {
+/// The settings and the offers of `menu_items` now, and the day's next order number if `number`
+/// (see `reference`).
+async fn current(
+    state: &AppState,
+    store: &TenantStore,
+    menu_items: &[Uuid],
+    number: bool,
+) -> Result<Current, Response> {
     state
         .reference
-        .current(state.store.pool(), store, menu_items)
+        .current(state.store.pool(), store, menu_items, number)
         .await
         .map_err(internal)
 }
@@ -120,25 +124,6 @@ fn new_line(current: &Current, line_id: Uuid, body: LineBody) -> Result<NewLine,
     })
 }
 
-/// The next order number of the organization's business day (in its timezone). The counter is
-/// committed without waiting for the disk (`synchronous_commit` off for that statement alone):
-/// the row is hot, and a number is for people at the pass, not an identity (the order id is), so
-/// after a database crash a number of the last moments may be handed out again.
-async fn next_number(state: &AppState, tenant: Uuid, settings: &Settings) -> Result<u32, Response> {
-    let day = Utc::now().with_timezone(&settings.tz()).date_naive();
-    let last: i32 = sqlx::query_scalar(
-        "INSERT INTO api.order_numbers (tenant_id, day, last) \
-         SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
-         ON CONFLICT (tenant_id, day) DO UPDATE SET last = api.order_numbers.last + 1 RETURNING last",
-    )
-    .bind(tenant)
-    .bind(day)
-    .fetch_one(state.store.pool())
-    .await
-    .map_err(internal)?;
-    Ok(u32::try_from(last).unwrap_or_default())
-}
-
 /// Places an order.
 #[utoipa::path(post, path = "/api/v1/pos/orders", tag = "pos", request_body = PlaceOrder, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
@@ -150,7 +135,7 @@ pub async fn place(
 ) -> Response {
     let store = request.store(&state);
     let menu_items: Vec<Uuid> = body.lines.iter().map(|l| l.menu_item_id).collect();
-    let current = match current(&state, &store, &menu_items).await {
+    let current = match current(&state, &store, &menu_items, body.number.is_none()).await {
         Ok(current) => current,
         Err(failed) => return failed,
     };
@@ -168,12 +153,8 @@ pub async fn place(
             Err(invalid) => return invalid,
         }
     }
-    let number = match body.number {
-        Some(n) => n,
-        None => match next_number(&state, store.tenant_id().0, &current.settings).await {
-            Ok(n) => n,
-            Err(failed) => return failed,
-        },
+    let Some(number) = body.number.or(current.number) else {
+        return internal("no order number was taken");
     };
     let command = OrderCommand::Place {
         number,
@@ -199,7 +180,7 @@ pub async fn add_line(
     Path(id): Path<Uuid>,
     Json(body): Json<LineBody>,
 ) -> Response {
-    let line = match current(&state, &request.store(&state), &[body.menu_item_id]).await {
+    let line = match current(&state, &request.store(&state), &[body.menu_item_id], false).await {
         Ok(current) => new_line(&current, request.derived_id("line"), body),
         Err(failed) => Err(failed),
     };
@@ -249,7 +230,7 @@ pub async fn discount(
         Ok(d) => d,
         Err(why) => return Problem::invalid(format!("discount: {why}")).into_response(),
     };
-    let limit = match current(&state, &request.store(&state), &[]).await {
+    let limit = match current(&state, &request.store(&state), &[], false).await {
         Ok(current) => current.settings.discount_limit,
         Err(failed) => return failed,
     };
@@ -388,7 +369,7 @@ pub async fn receipt(State(state): State<Arc<AppState>>, caller: Caller, Path(id
         Ok(order) => order,
         Err(failed) => return failed,
     };
-    let currency = match current(&state, &state.store.tenant(caller.0.org), &[]).await {
+    let currency = match current(&state, &state.store.tenant(caller.0.org), &[], false).await {
         Ok(current) => current.settings.currency,
         Err(failed) => return failed,
     };

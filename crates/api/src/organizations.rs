@@ -75,11 +75,11 @@ pub async fn change_settings(
     if let Err(other) = own(request.caller(), id) {
         return other;
     }
-    done(
-        request
-            .run::<Organization>(&state, id, OrganizationCommand::ChangeSettings { settings })
-            .await,
-    )
+    let changed = request
+        .run::<Organization>(&state, id, OrganizationCommand::ChangeSettings { settings })
+        .await;
+    state.reference.forget_settings(id);
+    done(changed)
 }
 
 /// A new user, added by a manager.

@@ -4,7 +4,12 @@
 //! by stream and version, and each request checks them with one query for the latest versions of
 //! all the streams it needs: a state is used only if it is the stream's latest, so a command
 //! decides on exactly what a fresh load would give, at a fraction of the reads.
+//!
+//! Placing an order also needs the day's next order number; it is taken in the same round trip
+//! (see `order_numbers`), on the day of the timezone the cached settings name, and taken again in
+//! the rare case the latest settings put now on another day.
 
+use crate::order_numbers::{self, TAKE_NEXT};
 use brigade_domain::ids::MenuItemId;
 use brigade_domain::menu_item::{MenuItem, MenuItemError, MenuItemSnapshot};
 use brigade_domain::organization::{Organization, Settings};
@@ -27,33 +32,50 @@ pub struct Current {
     pub settings: Settings,
     /// Each menu item asked for: its snapshot, or why it cannot be ordered.
     pub offers: HashMap<Uuid, Result<MenuItemSnapshot, MenuItemError>>,
+    /// The day's next order number, when one was asked for.
+    pub number: Option<u32>,
 }
 
 impl Reference {
-    /// The organization's settings and the offers of `menu_items`, as of now.
+    /// The organization's settings and the offers of `menu_items`, as of now, and the day's next
+    /// order number if `number` asks for one.
     pub async fn current(
         &self,
         pool: &sqlx::PgPool,
         store: &TenantStore,
         menu_items: &[Uuid],
+        number: bool,
     ) -> Result<Current, StoreError> {
         let tenant = store.tenant_id();
         let org_stream = stream_id::<Organization>(tenant);
         let mut streams: Vec<String> = menu_items.iter().map(stream_id::<MenuItem>).collect();
         streams.push(org_stream.clone());
+        // The day by the cached settings' timezone; with nothing cached yet, the number is taken
+        // after the settings are loaded (a guess could count an order on another day's counter).
+        let day = number
+            .then(|| self.timezone_hint(tenant.0))
+            .flatten()
+            .map(order_numbers::today);
         // One index probe per stream (`= ANY` over the whole tenant would let a generic plan scan
         // every event of the organization).
-        let latest: HashMap<String, i64> = sqlx::query_as::<_, (String, Option<i64>)>(
-            "SELECT s.stream_id, (SELECT max(e.version) FROM events e WHERE e.tenant_id = $1 AND e.stream_id = s.stream_id) \
-               FROM unnest($2::text[]) AS s(stream_id)",
-        )
-        .bind(tenant.0)
-        .bind(&streams)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .filter_map(|(stream, version)| version.map(|v| (stream, v)))
-        .collect();
+        let sql = format!(
+            "WITH {TAKE_NEXT} \
+             SELECT s.stream_id, \
+                    (SELECT max(e.version) FROM events e WHERE e.tenant_id = $1 AND e.stream_id = s.stream_id), \
+                    (SELECT last FROM number) \
+               FROM unnest($2::text[]) AS s(stream_id)"
+        );
+        let rows: Vec<(String, Option<i64>, Option<i32>)> = sqlx::query_as(&sql)
+            .bind(tenant.0)
+            .bind(&streams)
+            .bind(day)
+            .fetch_all(pool)
+            .await?;
+        let taken = rows.first().and_then(|(_, _, n)| *n);
+        let latest: HashMap<String, i64> = rows
+            .into_iter()
+            .filter_map(|(stream, version, _)| version.map(|v| (stream, v)))
+            .collect();
         let version_of = |stream: &str| latest.get(stream).and_then(|v| u64::try_from(*v).ok()).unwrap_or(0);
 
         let org_version = version_of(&org_stream);
@@ -81,7 +103,34 @@ impl Reference {
             };
             offers.insert(*id, item.offer(MenuItemId(*id)));
         }
-        Ok(Current { settings, offers })
+        let today = order_numbers::today(settings.tz());
+        let number = match (day, taken) {
+            _ if !number => None,
+            (Some(day), Some(n)) if day == today => u32::try_from(n).ok(),
+            // Nothing was cached, or the timezone has just changed: the number of its day.
+            _ => Some(order_numbers::take_next(pool, tenant.0, today).await?),
+        };
+        Ok(Current {
+            settings,
+            offers,
+            number,
+        })
+    }
+
+    /// Drops the organization's cached settings: called when this server changes them, so that
+    /// the next order's number is not first taken on the day of the old timezone. (Another
+    /// server learns of the change at its next order's check, and takes that order's number
+    /// again, leaving a gap in one day's numbers.)
+    pub fn forget_settings(&self, tenant: Uuid) {
+        if let Ok(mut organizations) = self.organizations.lock() {
+            organizations.remove(&tenant);
+        }
+    }
+
+    /// The timezone of the organization's cached settings, of whatever version.
+    fn timezone_hint(&self, tenant: Uuid) -> Option<chrono_tz::Tz> {
+        let organizations = self.organizations.lock().ok()?;
+        organizations.get(&tenant).map(|(_, s)| s.tz())
     }
 
     fn cached_settings(&self, tenant: Uuid, version: u64) -> Option<Settings> {

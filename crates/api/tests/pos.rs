@@ -225,6 +225,93 @@ impl Feed {
     }
 }
 
+/// The number the server gave an order.
+async fn number_of(api: &Api, token: &str, order: &str) -> u64 {
+    api.get(&format!("/api/v1/pos/orders/{order}"), token).await["number"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_are_numbered_per_business_day_in_the_organizations_timezone() {
+    let db = TestDb::create("numbers").await;
+    let keys = Keys::random();
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
+    let api = Arc::new(Api::new(&server.base));
+    let (status, org) = api
+        .send(
+            "POST",
+            "/api/v1/organizations",
+            None,
+            Some(json!({"name": "Chez Numbers", "admin": {"username": "owner", "display_name": "Owner", "password": "a long passphrase"}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{org}");
+    let org = Uuid::parse_str(org["id"].as_str().unwrap()).unwrap();
+    let manager = api.login("owner", "a long passphrase").await;
+    let burger = api
+        .created(
+            "/api/v1/menu/items",
+            &manager,
+            json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
+        )
+        .await;
+    let order = json!({"order_type": "takeout", "lines": [{"menu_item_id": burger, "quantity": 1}]});
+    let place = |body: Value| {
+        let (api, manager) = (api.clone(), manager.clone());
+        async move { api.created("/api/v1/pos/orders", &manager, body).await }
+    };
+
+    // The first orders (the first before any settings are cached, then with them cached).
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        let id = place(order.clone()).await;
+        numbers.push(number_of(&api, &manager, &id).await);
+    }
+    assert_eq!(numbers, [1, 2, 3]);
+    // Twelve terminals at once: twelve different numbers, none skipped.
+    let racing: Vec<_> = (0..12).map(|_| tokio::spawn(place(order.clone()))).collect();
+    let mut numbers = Vec::new();
+    for id in racing {
+        numbers.push(number_of(&api, &manager, &id.await.unwrap()).await);
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (4..=15).collect::<Vec<_>>());
+    // The POS's own number is kept, and does not move the day's counter.
+    let mut own = order.clone();
+    own["number"] = json!(99);
+    assert_eq!(number_of(&api, &manager, &place(own).await).await, 99);
+    assert_eq!(number_of(&api, &manager, &place(order.clone()).await).await, 16);
+
+    // The organization moves to a timezone where it is another day than in UTC (one of the two
+    // always is): the next order is the first of that day.
+    let utc_today = chrono::Utc::now().date_naive();
+    let tz = [chrono_tz::Pacific::Kiritimati, chrono_tz::Etc::GMTPlus12]
+        .into_iter()
+        .find(|tz| chrono::Utc::now().with_timezone(tz).date_naive() != utc_today)
+        .unwrap();
+    let path = format!("/api/v1/organizations/{org}/settings");
+    let mut settings = api.get(&path, &manager).await["settings"].clone();
+    settings["timezone"] = json!(tz.name());
+    api.ok("PUT", &path, &manager, settings).await;
+    let mut numbers = Vec::new();
+    for _ in 0..2 {
+        numbers.push(number_of(&api, &manager, &place(order.clone()).await).await);
+    }
+    assert_eq!(numbers, [1, 2], "the first orders of {tz}'s day");
+    let days: Vec<(chrono::NaiveDate, i32)> =
+        sqlx::query_as("SELECT day, last FROM api.order_numbers WHERE tenant_id = $1 ORDER BY day")
+            .bind(org)
+            .fetch_all(db.store.pool())
+            .await
+            .unwrap();
+    let local_today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    assert!(days.contains(&(utc_today, 16)), "{days:?}");
+    assert!(days.contains(&(local_today, 2)), "{days:?}");
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it_left() {
     let db = TestDb::create("kitchen_feed").await;
