@@ -41,14 +41,18 @@ async fn restaurant(api: &Api, keys: &Keys) -> (String, String, String) {
             .unwrap()
     };
     let (manager, cashier) = (token(Role::Manager), token(Role::PosOperator));
-    let burger = api
-        .created(
-            "/api/v1/menu/items",
-            &manager,
-            json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
-        )
-        .await;
+    let burger = add_burger(api, &manager).await;
     (manager, cashier, burger)
+}
+
+/// A 15.00 burger on the menu; its id.
+async fn add_burger(api: &Api, manager: &str) -> String {
+    api.created(
+        "/api/v1/menu/items",
+        manager,
+        json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -250,13 +254,7 @@ async fn orders_are_numbered_per_business_day_in_the_organizations_timezone() {
     assert_eq!(status, 201, "{org}");
     let org = Uuid::parse_str(org["id"].as_str().unwrap()).unwrap();
     let manager = api.login("owner", "a long passphrase").await;
-    let burger = api
-        .created(
-            "/api/v1/menu/items",
-            &manager,
-            json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
-        )
-        .await;
+    let burger = add_burger(&api, &manager).await;
     let order = json!({"order_type": "takeout", "lines": [{"menu_item_id": burger, "quantity": 1}]});
     let place = |body: Value| {
         let (api, manager) = (api.clone(), manager.clone());

@@ -8,7 +8,9 @@ use crate::stream::{
     AppendOutcome, CommandMeta, ExpectedVersion, Metadata, StreamAppend, StreamVersion, valid_stream_id,
 };
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgDatabaseError;
+use sqlx::Postgres;
+use sqlx::postgres::{PgArguments, PgDatabaseError};
+use sqlx::query::QueryAs;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
@@ -35,6 +37,26 @@ pub(crate) struct AppendArgs {
     pub(crate) payloads: Vec<String>,
     pub(crate) metadata: Vec<String>,
     pub(crate) digests: Vec<Vec<u8>>,
+}
+
+impl AppendArgs {
+    /// Binds the columns, in the order both `brigade_append` and `brigade_append_batch` take
+    /// them after their leading arguments.
+    pub(crate) fn bind_to<'q, O>(
+        &'q self,
+        query: QueryAs<'q, Postgres, O, PgArguments>,
+    ) -> QueryAs<'q, Postgres, O, PgArguments> {
+        query
+            .bind(&self.streams)
+            .bind(&self.expected)
+            .bind(&self.stream_idx)
+            .bind(&self.event_ids)
+            .bind(&self.types)
+            .bind(&self.schemas)
+            .bind(&self.payloads)
+            .bind(&self.metadata)
+            .bind(&self.digests)
+    }
 }
 
 fn columns(tenant: Uuid, appends: &[StreamAppend], meta: &str) -> Result<AppendArgs, StoreError> {
@@ -157,24 +179,13 @@ pub(crate) async fn append_alone<'e>(
     command_id: Uuid,
     a: &AppendArgs,
 ) -> Result<OutcomeRow, Failure> {
-    sqlx::query_as(
+    let query = sqlx::query_as(
         "SELECT o_duplicate, o_streams, o_versions, o_positions, o_recorded_at \
          FROM brigade_append($1, $2, $3, $4, $5, $6, $7, $8, $9::json[], $10::json[], $11)",
     )
     .bind(tenant)
-    .bind(command_id)
-    .bind(&a.streams)
-    .bind(&a.expected)
-    .bind(&a.stream_idx)
-    .bind(&a.event_ids)
-    .bind(&a.types)
-    .bind(&a.schemas)
-    .bind(&a.payloads)
-    .bind(&a.metadata)
-    .bind(&a.digests)
-    .fetch_one(executor)
-    .await
-    .map_err(classify)
+    .bind(command_id);
+    a.bind_to(query).fetch_one(executor).await.map_err(classify)
 }
 
 impl TenantStore {
