@@ -10,6 +10,7 @@
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// The statement that takes the next number of `$1`'s day `$3` (nothing when `$3` is null), as a
@@ -27,8 +28,8 @@ pub(crate) fn today(tz: Tz) -> NaiveDate {
 
 /// Takes the next number of `tenant`'s `day` on its own.
 pub(crate) async fn take_next(pool: &PgPool, tenant: Uuid, day: NaiveDate) -> Result<u32, sqlx::Error> {
-    let sql = format!("WITH {TAKE_NEXT} SELECT last FROM number");
-    let last: i32 = sqlx::query_scalar(&sql)
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("WITH {TAKE_NEXT} SELECT last FROM number"));
+    let last: i32 = sqlx::query_scalar(SQL.as_str())
         .bind(tenant)
         .bind(None::<Vec<String>>)
         .bind(day)

@@ -16,7 +16,7 @@ use brigade_domain::organization::{Organization, Settings};
 use brigade_domain::{Aggregate, stream_id};
 use brigade_eventstore::{StoreError, TenantStore};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use uuid::Uuid;
 
 /// Folded states by (organization, stream), with the version they include.
@@ -58,14 +58,16 @@ impl Reference {
             .map(order_numbers::today);
         // One index probe per stream (`= ANY` over the whole tenant would let a generic plan scan
         // every event of the organization).
-        let sql = format!(
-            "WITH {TAKE_NEXT} \
-             SELECT s.stream_id, \
-                    (SELECT max(e.version) FROM events e WHERE e.tenant_id = $1 AND e.stream_id = s.stream_id), \
-                    (SELECT last FROM number) \
-               FROM unnest($2::text[]) AS s(stream_id)"
-        );
-        let rows: Vec<(String, Option<i64>, Option<i32>)> = sqlx::query_as(&sql)
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH {TAKE_NEXT} \
+                 SELECT s.stream_id, \
+                        (SELECT max(e.version) FROM events e WHERE e.tenant_id = $1 AND e.stream_id = s.stream_id), \
+                        (SELECT last FROM number) \
+                   FROM unnest($2::text[]) AS s(stream_id)"
+            )
+        });
+        let rows: Vec<(String, Option<i64>, Option<i32>)> = sqlx::query_as(SQL.as_str())
             .bind(tenant.0)
             .bind(&streams)
             .bind(day)

@@ -101,12 +101,10 @@ impl TenantStore {
         meta: &CommandMeta,
     ) -> Result<CommandOutcome<A>, CommandError<A::Error>> {
         let mut state = A::default();
-        let Ok(events) = state.decide(command, ctx) else {
-            return self.execute::<A>(stream_id, command, ctx, meta).await;
+        let events = match state.decide(command, ctx) {
+            Ok(events) if !events.is_empty() => events,
+            _ => return self.execute::<A>(stream_id, command, ctx, meta).await,
         };
-        if events.is_empty() {
-            return self.execute::<A>(stream_id, command, ctx, meta).await;
-        }
         let appended = self
             .append(
                 meta,
