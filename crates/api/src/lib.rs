@@ -27,6 +27,7 @@ pub mod organizations;
 pub mod payments;
 pub mod purchase_orders;
 pub mod reference;
+mod reference_check;
 pub mod refusals;
 pub mod reports;
 pub mod transfers;

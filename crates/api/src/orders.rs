@@ -101,7 +101,7 @@ async fn current(
 ) -> Result<Current, Response> {
     state
         .reference
-        .current(state.store.pool(), store, menu_items, number)
+        .current(store, menu_items, number)
         .await
         .map_err(internal)
 }

@@ -7,23 +7,25 @@
 //!
 //! Placing an order also needs the day's next order number; it is taken in the same round trip
 //! (see `order_numbers`), on the day of the timezone the cached settings name, and taken again in
-//! the rare case the latest settings put now on another day.
+//! the rare case the latest settings put now on another day. The check of concurrent commands is
+//! one statement (`reference_check`).
 
-use crate::order_numbers::{self, TAKE_NEXT};
+use crate::order_numbers;
+use crate::reference_check::{Check, Checks};
 use brigade_domain::ids::MenuItemId;
 use brigade_domain::menu_item::{MenuItem, MenuItemError, MenuItemSnapshot};
 use brigade_domain::organization::{Organization, Settings};
 use brigade_domain::{Aggregate, stream_id};
 use brigade_eventstore::{StoreError, TenantStore};
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 use uuid::Uuid;
 
 /// Folded states by (organization, stream), with the version they include.
-#[derive(Default)]
 pub struct Reference {
     organizations: Mutex<HashMap<Uuid, (u64, Settings)>>,
     menu: Mutex<HashMap<(Uuid, Uuid), (u64, MenuItem)>>,
+    checks: Checks,
 }
 
 /// What a command gets: the settings, and each menu item asked for as on offer now.
@@ -37,15 +39,18 @@ pub struct Current {
 }
 
 impl Reference {
+    /// An empty cache, checked against `pool`'s database.
+    pub fn new(pool: sqlx::PgPool) -> Self {
+        Self {
+            organizations: Mutex::default(),
+            menu: Mutex::default(),
+            checks: Checks::new(pool),
+        }
+    }
+
     /// The organization's settings and the offers of `menu_items`, as of now, and the day's next
     /// order number if `number` asks for one.
-    pub async fn current(
-        &self,
-        pool: &sqlx::PgPool,
-        store: &TenantStore,
-        menu_items: &[Uuid],
-        number: bool,
-    ) -> Result<Current, StoreError> {
+    pub async fn current(&self, store: &TenantStore, menu_items: &[Uuid], number: bool) -> Result<Current, StoreError> {
         let tenant = store.tenant_id();
         let org_stream = stream_id::<Organization>(tenant);
         let mut streams: Vec<String> = menu_items.iter().map(stream_id::<MenuItem>).collect();
@@ -56,28 +61,15 @@ impl Reference {
             .then(|| self.timezone_hint(tenant.0))
             .flatten()
             .map(order_numbers::today);
-        // One index probe per stream (`= ANY` over the whole tenant would let a generic plan scan
-        // every event of the organization).
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "WITH {TAKE_NEXT} \
-                 SELECT s.stream_id, \
-                        (SELECT max(e.version) FROM events e WHERE e.tenant_id = $1 AND e.stream_id = s.stream_id), \
-                        (SELECT last FROM number) \
-                   FROM unnest($2::text[]) AS s(stream_id)"
-            )
-        });
-        let rows: Vec<(String, Option<i64>, Option<i32>)> = sqlx::query_as(SQL.as_str())
-            .bind(tenant.0)
-            .bind(&streams)
-            .bind(day)
-            .fetch_all(pool)
+        let checked = self
+            .checks
+            .check(Check {
+                tenant: tenant.0,
+                streams,
+                day,
+            })
             .await?;
-        let taken = rows.first().and_then(|(_, _, n)| *n);
-        let latest: HashMap<String, i64> = rows
-            .into_iter()
-            .filter_map(|(stream, version, _)| version.map(|v| (stream, v)))
-            .collect();
+        let (latest, taken) = (checked.latest, checked.number);
         let version_of = |stream: &str| latest.get(stream).and_then(|v| u64::try_from(*v).ok()).unwrap_or(0);
 
         let org_version = version_of(&org_stream);
@@ -108,9 +100,16 @@ impl Reference {
         let today = order_numbers::today(settings.tz());
         let number = match (day, taken) {
             _ if !number => None,
-            (Some(day), Some(n)) if day == today => u32::try_from(n).ok(),
+            (Some(day), Some(n)) if day == today => Some(n),
             // Nothing was cached, or the timezone has just changed: the number of its day.
-            _ => Some(order_numbers::take_next(pool, tenant.0, today).await?),
+            _ => {
+                let again = Check {
+                    tenant: tenant.0,
+                    streams: Vec::new(),
+                    day: Some(today),
+                };
+                self.checks.check(again).await?.number
+            }
         };
         Ok(Current {
             settings,

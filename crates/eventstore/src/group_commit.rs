@@ -16,10 +16,9 @@
 //! by its command id and answered as the repeat it is.
 
 use crate::append::{AppendArgs, Failure, OutcomeRow, append_alone, known_failure};
+use crate::batcher::{Batcher, Pending};
+use futures_util::FutureExt;
 use sqlx::PgPool;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
 /// The most commands in one transaction. Each is a subtransaction, and a backend that has
@@ -32,108 +31,58 @@ pub(crate) const MAX_BATCH: usize = 32;
 /// eight of them (with two: 0.38 and 0.59 of the raw insert rate; with eight: 0.46 and 0.65).
 const WRITERS: usize = 8;
 
-/// One queued append and where its answer goes.
+/// One queued append.
 struct Queued {
     tenant: Uuid,
     command_id: Uuid,
     args: AppendArgs,
-    reply: oneshot::Sender<Result<OutcomeRow, Failure>>,
 }
 
-type Queue = Arc<Mutex<mpsc::UnboundedReceiver<Queued>>>;
+type Answer = Result<OutcomeRow, Failure>;
 
 /// A process's group committer (one per [`EventStore`](crate::EventStore), shared by its tenants'
 /// handles).
 #[derive(Debug)]
 pub(crate) struct GroupCommit {
-    pool: PgPool,
-    sender: mpsc::UnboundedSender<Queued>,
-    queue: Queue,
-    /// Writer tasks alive. They die with the runtime that ran them; the next append then starts
-    /// new ones on its own runtime rather than queueing for nobody.
-    alive: Arc<AtomicUsize>,
+    batcher: Batcher<Queued, Answer>,
 }
 
 impl GroupCommit {
     pub(crate) fn new(pool: PgPool) -> Self {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        Self {
-            pool,
-            sender,
-            queue: Arc::new(Mutex::new(receiver)),
-            alive: Arc::new(AtomicUsize::new(0)),
-        }
+        let batcher = Batcher::new(WRITERS, MAX_BATCH, move |batch| write(pool.clone(), batch).boxed());
+        Self { batcher }
     }
 
     /// Appends one command's events with the next batch; answers once that batch committed.
-    pub(crate) async fn append(&self, tenant: Uuid, command_id: Uuid, args: AppendArgs) -> Result<OutcomeRow, Failure> {
-        if self
-            .alive
-            .compare_exchange(0, WRITERS, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            for _ in 0..WRITERS {
-                let alive = Alive(self.alive.clone());
-                tokio::spawn(writer(self.pool.clone(), self.queue.clone(), alive));
-            }
-        }
-        let (reply, answer) = oneshot::channel();
+    pub(crate) async fn append(&self, tenant: Uuid, command_id: Uuid, args: AppendArgs) -> Answer {
         let queued = Queued {
             tenant,
             command_id,
             args,
-            reply,
         };
-        if self.sender.send(queued).is_err() {
-            // The receiver lives as long as `self`; this cannot happen, but needs no panic.
-            return Err(Failure::Other(sqlx::Error::WorkerCrashed));
-        }
-        match answer.await {
-            Ok(answer) => answer,
-            Err(_) => Err(Failure::Other(sqlx::Error::WorkerCrashed)),
+        match self.batcher.call(queued).await {
+            Some(answer) => answer,
+            None => Err(Failure::Other(sqlx::Error::WorkerCrashed)),
         }
     }
 }
 
-/// Counts a writer task alive until it ends (returns, or is dropped with its runtime).
-struct Alive(Arc<AtomicUsize>);
-
-impl Drop for Alive {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
+/// Writes one command alone, in its own transaction.
+async fn alone(pool: &PgPool, q: &Queued) -> Answer {
+    append_alone(pool, q.tenant, q.command_id, &q.args).await
 }
 
-/// Takes what has queued, writes it, answers; until the queue's sender is gone.
-async fn writer(pool: PgPool, queue: Queue, _alive: Alive) {
-    loop {
-        let batch = {
-            let mut receiver = queue.lock().await;
-            let Some(first) = receiver.recv().await else { return };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-            batch
-        };
-        write(&pool, batch).await;
-    }
-}
-
-async fn write(pool: &PgPool, mut batch: Vec<Queued>) {
+async fn write(pool: PgPool, mut batch: Vec<Pending<Queued, Answer>>) {
     if batch.len() == 1 {
-        if let Some(q) = batch.pop() {
-            let result = append_alone(pool, q.tenant, q.command_id, &q.args).await;
-            let _ = q.reply.send(result);
+        if let Some(p) = batch.pop() {
+            let result = alone(&pool, &p.request).await;
+            p.answer(result);
         }
         return;
     }
-    match append_batch(pool, &batch).await {
+    match append_batch(&pool, &batch).await {
         Ok(rows) if rows.len() == batch.len() => {
-            for (q, row) in batch.into_iter().zip(rows) {
+            for (p, row) in batch.into_iter().zip(rows) {
                 let result = match row {
                     BatchRow {
                         error: None,
@@ -154,17 +103,17 @@ async fn write(pool: &PgPool, mut batch: Vec<Queued>) {
                         // Not an error the append raises on purpose: alone, it comes back as
                         // the database error itself, for the caller to see. Nothing of it was
                         // kept (its subtransaction was rolled back).
-                        None => append_alone(pool, q.tenant, q.command_id, &q.args).await,
+                        None => alone(&pool, &p.request).await,
                     },
-                    _ => append_alone(pool, q.tenant, q.command_id, &q.args).await,
+                    _ => alone(&pool, &p.request).await,
                 };
-                let _ = q.reply.send(result);
+                p.answer(result);
             }
         }
         _ => {
-            for q in batch {
-                let result = append_alone(pool, q.tenant, q.command_id, &q.args).await;
-                let _ = q.reply.send(result);
+            for p in batch {
+                let result = alone(&pool, &p.request).await;
+                p.answer(result);
             }
         }
     }
@@ -191,11 +140,11 @@ struct BatchRow {
 }
 
 /// The batch's arrays laid end to end, with each command's last stream and event.
-async fn append_batch(pool: &PgPool, batch: &[Queued]) -> Result<Vec<BatchRow>, sqlx::Error> {
+async fn append_batch(pool: &PgPool, batch: &[Pending<Queued, Answer>]) -> Result<Vec<BatchRow>, sqlx::Error> {
     let (mut stream_end, mut event_end) = (Vec::with_capacity(batch.len()), Vec::with_capacity(batch.len()));
     let mut all = AppendArgs::default();
     for q in batch {
-        let a = &q.args;
+        let a = &q.request.args;
         all.streams.extend_from_slice(&a.streams);
         all.expected.extend_from_slice(&a.expected);
         all.stream_idx.extend_from_slice(&a.stream_idx);
@@ -208,8 +157,8 @@ async fn append_batch(pool: &PgPool, batch: &[Queued]) -> Result<Vec<BatchRow>, 
         stream_end.push(i32::try_from(all.streams.len()).unwrap_or(i32::MAX));
         event_end.push(i32::try_from(all.event_ids.len()).unwrap_or(i32::MAX));
     }
-    let tenants: Vec<Uuid> = batch.iter().map(|q| q.tenant).collect();
-    let commands: Vec<Uuid> = batch.iter().map(|q| q.command_id).collect();
+    let tenants: Vec<Uuid> = batch.iter().map(|q| q.request.tenant).collect();
+    let commands: Vec<Uuid> = batch.iter().map(|q| q.request.command_id).collect();
     let query = sqlx::query_as(
         "SELECT * FROM brigade_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::json[], $12::json[], $13)",
     )

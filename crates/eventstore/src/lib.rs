@@ -14,6 +14,7 @@
 mod append;
 mod archive;
 mod audit;
+pub mod batcher;
 mod command;
 mod envelope;
 mod error;

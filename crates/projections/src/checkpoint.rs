@@ -35,10 +35,13 @@ pub(crate) async fn advance(
     to: GlobalPosition,
     applied: usize,
 ) -> Result<(), sqlx::Error> {
-    let moved = sqlx::query(
-        "UPDATE projection_checkpoints \
-            SET transaction_id = $4, position = $5, applied_events = applied_events + $6, updated_at = now() \
-          WHERE name = $1 AND transaction_id = $2 AND position = $3",
+    // One round trip: the announcement is made only if the row moved (and is sent at commit).
+    let moved: Option<bool> = sqlx::query_scalar(
+        "WITH moved AS ( \
+            UPDATE projection_checkpoints \
+               SET transaction_id = $4, position = $5, applied_events = applied_events + $6, updated_at = now() \
+             WHERE name = $1 AND transaction_id = $2 AND position = $3 RETURNING 1) \
+         SELECT pg_notify($7, $8)::text IS NOT NULL FROM moved",
     )
     .bind(name)
     .bind(from.transaction_id)
@@ -46,16 +49,13 @@ pub(crate) async fn advance(
     .bind(to.transaction_id)
     .bind(to.position)
     .bind(i64::try_from(applied).unwrap_or(i64::MAX))
-    .execute(&mut *connection)
+    .bind(APPLIED_CHANNEL)
+    .bind(format!("{name} {} {}", to.transaction_id, to.position))
+    .fetch_optional(&mut *connection)
     .await?;
-    if moved.rows_affected() != 1 {
+    if moved.is_none() {
         return Err(sqlx::Error::RowNotFound);
     }
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(APPLIED_CHANNEL)
-        .bind(format!("{name} {} {}", to.transaction_id, to.position))
-        .execute(&mut *connection)
-        .await?;
     Ok(())
 }
 

@@ -193,9 +193,7 @@ impl Session {
     async fn transaction(&mut self, events: &[RecordedEvent], to: GlobalPosition) -> Result<(), ApplyError> {
         let from = self.cursor;
         let name = self.target.checkpoint.clone();
-        let set_path = format!("SET LOCAL search_path TO \"{}\", public", self.target.schema);
-        let mut tx = self.lease.connection().begin().await?;
-        sqlx::query(&set_path).execute(&mut *tx).await?;
+        let mut tx = begin_in(self.lease.connection(), &self.target.schema).await?;
         let applied = apply_unblocked(&mut tx, self.projection.as_ref(), &self.blocked, &name, events).await?;
         checkpoint::advance(&mut tx, &name, from, to, applied).await?;
         tx.commit().await?;
@@ -291,10 +289,8 @@ impl Session {
 
     async fn reapply(&mut self, event: &RecordedEvent) -> Result<(), ApplyError> {
         let name = self.target.checkpoint.clone();
-        let set_path = format!("SET LOCAL search_path TO \"{}\", public", self.target.schema);
         let wanted = self.wants(&event.event_type);
-        let mut tx = self.lease.connection().begin().await?;
-        sqlx::query(&set_path).execute(&mut *tx).await?;
+        let mut tx = begin_in(self.lease.connection(), &self.target.schema).await?;
         if wanted {
             self.projection.apply(&mut tx, std::slice::from_ref(event)).await?;
         }
@@ -306,6 +302,17 @@ impl Session {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Begins a transaction that reads and writes `schema`'s tables (BEGIN and the schema in one round
+/// trip).
+async fn begin_in<'c>(
+    connection: &'c mut sqlx::PgConnection,
+    schema: &str,
+) -> Result<sqlx::Transaction<'c, sqlx::Postgres>, sqlx::Error> {
+    connection
+        .begin_with(format!("BEGIN; SET LOCAL search_path TO \"{schema}\", public"))
+        .await
 }
 
 /// Applies `events` inside the caller's transaction (its `search_path` already set), except those

@@ -83,6 +83,7 @@ impl AppState {
         keys: crate::auth::tokens::Keys,
         config: Config,
     ) -> AppState {
+        let reference = crate::reference::Reference::new(store.pool().clone());
         AppState {
             store,
             nats,
@@ -91,7 +92,7 @@ impl AppState {
             metrics: metrics::recorder(),
             config,
             closing: CancellationToken::new(),
-            reference: crate::reference::Reference::default(),
+            reference,
             deactivated: crate::auth::deactivated::Deactivated::default(),
             applied: tokio::sync::OnceCell::new(),
         }
