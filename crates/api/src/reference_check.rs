@@ -97,7 +97,9 @@ async fn run(pool: PgPool, batch: Vec<Pending<Check, Answer>>) {
         // Each on its own, so that each gets the error its own statement meets.
         Err(_) if batch.len() > 1 => {
             for p in batch {
-                let answer = check_all(&pool, &[&p.request]).await.map(|mut a| a.remove(0));
+                let answer = check_all(&pool, &[&p.request])
+                    .await
+                    .and_then(|answers| answers.into_iter().next().ok_or(sqlx::Error::RowNotFound));
                 p.answer(answer);
             }
         }

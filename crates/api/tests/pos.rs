@@ -310,6 +310,54 @@ async fn orders_are_numbered_per_business_day_in_the_organizations_timezone() {
     server.stop().await;
 }
 
+/// The reference checks and order numbers of concurrent orders share one statement: two
+/// restaurants racing through the same batches each get their own day's numbers and their own menu.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_restaurants_ordering_at_once_keep_their_own_numbers_and_menus() {
+    let db = TestDb::create("numbers_two").await;
+    let keys = Keys::random();
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
+    let api = Arc::new(Api::new(&server.base));
+    let (manager_a, _, burger_a) = restaurant(&api, &keys).await;
+    let (manager_b, _, burger_b) = restaurant(&api, &keys).await;
+    let order = |burger: &str| json!({"order_type": "takeout", "lines": [{"menu_item_id": burger, "quantity": 1}]});
+    let racing: Vec<_> = (0..24)
+        .map(|i| {
+            let (token, body) = if i % 2 == 0 {
+                (manager_a.clone(), order(&burger_a))
+            } else {
+                (manager_b.clone(), order(&burger_b))
+            };
+            let api = api.clone();
+            tokio::spawn(async move {
+                let id = api.created("/api/v1/pos/orders", &token, body).await;
+                (i % 2, number_of(&api, &token, &id).await)
+            })
+        })
+        .collect();
+    let mut numbers = [Vec::new(), Vec::new()];
+    for placed in racing {
+        let (restaurant, number) = placed.await.unwrap();
+        numbers[restaurant].push(number);
+    }
+    for n in &mut numbers {
+        n.sort_unstable();
+        assert_eq!(*n, (1..=12).collect::<Vec<_>>());
+    }
+    // One restaurant's menu item is not on the other's menu, batched or not.
+    let (status, problem) = api
+        .send(
+            "POST",
+            "/api/v1/pos/orders",
+            Some(&manager_b),
+            Some(order(&burger_a)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it_left() {
     let db = TestDb::create("kitchen_feed").await;
