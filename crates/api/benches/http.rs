@@ -1,8 +1,12 @@
 //! The HTTP benchmark (`make bench`): the release `brigade serve` binary, with its relay and
-//! workers in-process, loaded by 32 keep-alive connections. Place-order commands per second with
-//! p50/p99 latency, kitchen-queue reads per second, and the server's peak RSS (VmHWM); the command
-//! rate beside the raw database's single-row insert rate at 32 connections, measured in the same
-//! run on the same database.
+//! workers in-process as `make run` serves it, loaded by 32 keep-alive connections. Place-order
+//! commands per second with p50/p99 latency, kitchen-queue reads per second, and the server's peak
+//! RSS (VmHWM); the command rate beside the raw database's single-row insert rate at 32
+//! connections, measured in the same run on the same database. Then the same orders on a second
+//! server without the fan-out, which isolates what the order's own path costs. Each rate is printed
+//! with where the machine's CPU went meanwhile (`support::cpu`): on a machine that runs the
+//! database, NATS, the server and the load generator together, that says whether a rate is bound
+//! by latency or by the CPU each operation costs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../eventstore/benches/support/mod.rs"]
@@ -17,6 +21,7 @@ use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use support::cpu::{self, Usage};
 use uuid::Uuid;
 
 const CONNECTIONS: usize = 32;
@@ -68,7 +73,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// The raw baseline: one durable single-row INSERT per transaction of an order-sized row.
-async fn raw_single_inserts(pool: &PgPool, secs: f64) -> f64 {
+async fn raw_single_inserts(pool: &PgPool, secs: f64, server: u32) -> (f64, Usage) {
     sqlx::query(
         "CREATE TABLE raw_orders (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, body jsonb NOT NULL, at timestamptz NOT NULL)",
     )
@@ -79,7 +84,7 @@ async fn raw_single_inserts(pool: &PgPool, secs: f64) -> f64 {
         {"menu_item_id": Uuid::now_v7(), "name": "Bistro Burger", "unit_price": "16.00", "quantity": 2, "station": "grill"},
         {"menu_item_id": Uuid::now_v7(), "name": "House Lager", "unit_price": "7.00", "quantity": 2, "station": "bar"}]});
     let pool = pool.clone();
-    let (done, _, elapsed) = load(secs, move |_| {
+    let (done, _, elapsed, usage) = measured(server, secs, move |_| {
         let (pool, body) = (pool.clone(), body.clone());
         async move {
             sqlx::query("INSERT INTO raw_orders (id, tenant_id, body, at) VALUES ($1, $2, $3, now())")
@@ -92,7 +97,7 @@ async fn raw_single_inserts(pool: &PgPool, secs: f64) -> f64 {
         }
     })
     .await;
-    done.len() as f64 / elapsed
+    (done.len() as f64 / elapsed, usage)
 }
 
 fn peak_rss_mb(pid: u32) -> f64 {
@@ -102,6 +107,77 @@ fn peak_rss_mb(pid: u32) -> f64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// One order placed per call, through `base`; true when it was created.
+fn placing(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    order: &Value,
+) -> impl Fn(usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync + Clone + 'static
+{
+    let (http, url, token, order) = (
+        http.clone(),
+        format!("{base}/api/v1/pos/orders"),
+        token.to_owned(),
+        order.clone(),
+    );
+    move |_| {
+        let request = http.post(&url).bearer_auth(&token).json(&order);
+        Box::pin(async move { matches!(request.send().await, Ok(r) if r.status() == 201) })
+    }
+}
+
+/// Starts the release `brigade serve` on `database`, with or without its relay and workers
+/// in-process; returns it and the address it serves.
+fn start_server(database: &str, nats_url: &str, workers: bool) -> (std::process::Child, String) {
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
+        .arg("serve")
+        .env("DATABASE_URL", database)
+        .env("NATS_URL", nats_url)
+        .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
+        .env("BRIGADE_JWT_SECRET", SECRET)
+        .env("BRIGADE_RATE_LIMIT", "1000000")
+        .env("BRIGADE_RATE_BURST", "1000000")
+        .env("BRIGADE_STREAM", "BRIGADE_BENCH_HTTP")
+        .env("BRIGADE_SUBJECT_PREFIX", "brigade.bench.http")
+        .env("RUST_LOG", "warn")
+        .env("BRIGADE_WORKERS", workers.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("serving ")
+        .expect("the address it serves")
+        .to_owned();
+    (server, base)
+}
+
+/// Stops a server as an operator would (SIGTERM: it finishes what it is doing).
+fn stop_server(mut server: std::process::Child) {
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+}
+
+/// [`load`], with where the machine's CPU went meanwhile (`server` is the process under test).
+async fn measured<F, Fut>(server: u32, secs: f64, request: F) -> (Vec<Duration>, u64, f64, Usage)
+where
+    F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let before = cpu::snapshot(server);
+    let (latencies, failed, elapsed) = load(secs, request).await;
+    let usage = Usage::between(&before, &cpu::snapshot(server), latencies.len());
+    (latencies, failed, elapsed, usage)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -117,33 +193,8 @@ async fn main() {
         .unwrap();
     let (base_url, _) = url.rsplit_once('/').unwrap();
 
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
-        .arg("serve")
-        .env("DATABASE_URL", format!("{base_url}/{name}"))
-        .env("NATS_URL", &nats_url)
-        .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
-        .env("BRIGADE_JWT_SECRET", SECRET)
-        .env("BRIGADE_RATE_LIMIT", "1000000")
-        .env("BRIGADE_RATE_BURST", "1000000")
-        .env("BRIGADE_STREAM", "BRIGADE_BENCH_HTTP")
-        .env("BRIGADE_SUBJECT_PREFIX", "brigade.bench.http")
-        .env("RUST_LOG", "warn")
-        .env(
-            "BRIGADE_WORKERS",
-            std::env::var("BENCH_WORKERS").unwrap_or("true".into()),
-        )
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("serving ")
-        .expect("the address it serves")
-        .to_owned();
+    let database = format!("{base_url}/{name}");
+    let (server, base) = start_server(&database, &nats_url, true);
 
     let keys = Keys::from_secret(SECRET.as_bytes()).unwrap();
     let org = TenantId(Uuid::now_v7());
@@ -180,23 +231,8 @@ async fn main() {
         {"menu_item_id": menu[0], "quantity": 2}, {"menu_item_id": menu[1], "quantity": 2}]});
 
     println!("HTTP benchmark: {CONNECTIONS} connections, {secs} s per scenario");
-    let raw = raw_single_inserts(&pool, secs).await;
+    let (raw, raw_cpu) = raw_single_inserts(&pool, secs, server.id()).await;
 
-    let place = {
-        let (http, base, token, order) = (http.clone(), base.clone(), token.clone(), order.clone());
-        move |_| {
-            let (http, base, token, order) = (http.clone(), base.clone(), token.clone(), order.clone());
-            async move {
-                let response = http
-                    .post(format!("{base}/api/v1/pos/orders"))
-                    .bearer_auth(&token)
-                    .json(&order)
-                    .send()
-                    .await;
-                matches!(response, Ok(r) if r.status() == 201)
-            }
-        }
-    };
     // The floor: what HTTP alone costs on this machine (no database, no token).
     let live = {
         let (http, base) = (http.clone(), base.clone());
@@ -209,7 +245,7 @@ async fn main() {
         }
     };
     let (lived, _, live_elapsed) = load(secs.min(3.0), live).await;
-    let (placed, failed, elapsed) = load(secs, place).await;
+    let (placed, failed, elapsed, place_cpu) = measured(server.id(), secs, placing(&http, &base, &token, &order)).await;
     let rate = placed.len() as f64 / elapsed;
 
     // A kitchen with 100 open tickets on its screens.
@@ -251,17 +287,43 @@ async fn main() {
     };
     let (reads, read_failed, read_elapsed) = load(secs, read).await;
     let rss = peak_rss_mb(server.id());
+    stop_server(server);
+
+    // The same orders on a server without the fan-out (BRIGADE_WORKERS=false, as when the relay
+    // and workers run as `brigade-worker` processes elsewhere): what the order's own path costs.
+    let (alone, alone_base) = start_server(&database, &nats_url, false);
+    let (alone_placed, alone_failed, alone_elapsed, alone_cpu) =
+        measured(alone.id(), secs, placing(&http, &alone_base, &token, &order)).await;
+    let alone_rate = alone_placed.len() as f64 / alone_elapsed;
+    stop_server(alone);
 
     let (p50, p99) = (percentile(&placed, 0.50), percentile(&placed, 0.99));
     println!("raw single-row insert, {CONNECTIONS} connections: {raw:.0}/s");
+    println!("  {}", raw_cpu.describe("insert"));
     println!(
         "HTTP alone (GET /health/live): {:.0}/s, p99 {:.1} ms",
         lived.len() as f64 / live_elapsed,
         percentile(&lived, 0.99)
     );
     println!(
-        "place order (POST /api/v1/pos/orders, 2 lines): {rate:.0}/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {failed} failed; ratio to raw {:.2}",
+        "place order (POST /api/v1/pos/orders, 2 lines), relay and workers in-process: {rate:.0}/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {failed} failed; ratio to raw {:.2}",
         rate / raw
+    );
+    println!(
+        "  {}; that is {:.2} of raw",
+        place_cpu.describe("order"),
+        place_cpu.ceiling() / raw
+    );
+    println!(
+        "place order, no fan-out in the server: {alone_rate:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {alone_failed} failed; ratio to raw {:.2}",
+        percentile(&alone_placed, 0.50),
+        percentile(&alone_placed, 0.99),
+        alone_rate / raw
+    );
+    println!(
+        "  {}; that is {:.2} of raw",
+        alone_cpu.describe("order"),
+        alone_cpu.ceiling() / raw
     );
     println!(
         "kitchen queue (GET /api/v1/kitchen/orders, {sent} open tickets): {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {read_failed} failed",
@@ -272,17 +334,12 @@ async fn main() {
     println!("server peak RSS: {rss:.1} MB");
     let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
     println!(
-        "targets: commands >= 0.30 of raw: {}; p99 <= 25 ms: {}; peak RSS <= 200 MB: {}",
+        "targets (relay and workers in-process): commands >= 0.30 of raw: {}; p99 <= 25 ms: {}; peak RSS <= 200 MB: {}",
         verdict(rate / raw >= 0.30),
         verdict(p99 <= 25.0),
         verdict(rss <= 200.0)
     );
 
-    std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    server.wait().unwrap();
     pool.close().await;
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

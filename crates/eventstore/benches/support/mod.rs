@@ -15,6 +15,8 @@ use rust_decimal::Decimal;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::Instant;
+
+pub mod cpu;
 use uuid::Uuid;
 
 /// The database URL when this is a benchmark run (`cargo bench` passes `--bench`); `None` when

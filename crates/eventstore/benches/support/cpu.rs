@@ -1,0 +1,153 @@
+//! Where the machine's CPU went during a benchmark phase, by process: PostgreSQL's backends, the
+//! server under test, nats-server, the load generator (this process) and everything else.
+//!
+//! On a small machine that runs all of them, a rate is either bound by latency (the cores are
+//! partly idle) or by what each operation costs in CPU (they are busy). These figures tell which,
+//! and how far the rate could go at that cost: printed beside the rate in every run, so the
+//! explanation is measured together with the figure it explains. Linux only (`/proc`); elsewhere
+//! the figures are empty.
+
+use std::time::Instant;
+
+/// CPU time counters at one instant, in the kernel's ticks.
+pub struct Snapshot {
+    at: Instant,
+    /// All CPUs' ticks, and those of them idle or waiting for I/O.
+    total: u64,
+    idle: u64,
+    postgres: u64,
+    server: u64,
+    nats: u64,
+    this: u64,
+}
+
+/// Reads the counters; `server` is the process under test.
+pub fn snapshot(server: u32) -> Snapshot {
+    let (total, idle) = machine_ticks();
+    let mut snapshot = Snapshot {
+        at: Instant::now(),
+        total,
+        idle,
+        postgres: 0,
+        server: 0,
+        nats: 0,
+        this: 0,
+    };
+    let own = std::process::id();
+    for (pid, comm, ticks) in processes() {
+        match comm.as_str() {
+            _ if pid == server => snapshot.server += ticks,
+            _ if pid == own => snapshot.this += ticks,
+            "postgres" => snapshot.postgres += ticks,
+            "nats-server" => snapshot.nats += ticks,
+            _ => {}
+        }
+    }
+    snapshot
+}
+
+/// What a phase cost, per operation.
+pub struct Usage {
+    /// Share of the machine's CPU time that was busy (0..1).
+    pub busy: f64,
+    /// CPU milliseconds per operation, by process.
+    pub postgres: f64,
+    pub server: f64,
+    pub nats: f64,
+    pub load: f64,
+    pub other: f64,
+    /// The cores.
+    pub cores: f64,
+}
+
+impl Usage {
+    /// From `before` to `after`, over `operations` completed operations.
+    pub fn between(before: &Snapshot, after: &Snapshot, operations: usize) -> Usage {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let total = after.total.saturating_sub(before.total).max(1) as f64;
+        // One tick of one process, in CPU milliseconds: the wall time spread over every CPU's ticks.
+        let wall_ms = after.at.duration_since(before.at).as_secs_f64() * 1000.0;
+        let per_tick = wall_ms * cores / total;
+        let per_op = |ticks: u64| ticks as f64 * per_tick / operations.max(1) as f64;
+        let busy_ticks = total as u64 - after.idle.saturating_sub(before.idle).min(total as u64);
+        let postgres = after.postgres.saturating_sub(before.postgres);
+        let server = after.server.saturating_sub(before.server);
+        let nats = after.nats.saturating_sub(before.nats);
+        let this = after.this.saturating_sub(before.this);
+        let other = busy_ticks.saturating_sub(postgres + server + nats + this);
+        Usage {
+            busy: busy_ticks as f64 / total,
+            postgres: per_op(postgres),
+            server: per_op(server),
+            nats: per_op(nats),
+            load: per_op(this),
+            other: per_op(other),
+            cores,
+        }
+    }
+
+    /// CPU milliseconds per operation, all processes.
+    pub fn per_operation(&self) -> f64 {
+        self.postgres + self.server + self.nats + self.load + self.other
+    }
+
+    /// Operations per second the cores would allow at this cost, all of them busy.
+    pub fn ceiling(&self) -> f64 {
+        self.cores * 1000.0 / self.per_operation()
+    }
+
+    /// One line: how busy the machine was and where each operation's CPU went.
+    pub fn describe(&self, operation: &str) -> String {
+        format!(
+            "CPU {:.0}% of {} cores busy; per {operation}: PostgreSQL {:.2} ms, server {:.2}, NATS {:.2}, load generator {:.2}, other {:.2} (total {:.2} ms: all cores busy would allow {:.0}/s)",
+            self.busy * 100.0,
+            self.cores,
+            self.postgres,
+            self.server,
+            self.nats,
+            self.load,
+            self.other,
+            self.per_operation(),
+            self.ceiling()
+        )
+    }
+}
+
+/// All CPUs' ticks, and the idle ones (idle and iowait), from the first line of `/proc/stat`.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+    let total = fields.iter().take(8).sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (total, idle)
+}
+
+/// Every process: its id, its command name and its user plus system ticks so far.
+fn processes() -> Vec<(u32, String, u64)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // The name is in parentheses and may hold spaces or parentheses itself.
+            let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+            let comm = stat.get(open + 1..close)?.to_owned();
+            let rest: Vec<&str> = stat.get(close + 2..)?.split_whitespace().collect();
+            // After the name: state is field 3; utime and stime are fields 14 and 15.
+            let utime: u64 = rest.get(11)?.parse().ok()?;
+            let stime: u64 = rest.get(12)?.parse().ok()?;
+            Some((pid, comm, utime + stime))
+        })
+        .collect()
+}
