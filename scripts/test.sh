@@ -8,4 +8,16 @@ scripts/services.sh up
 [ "$started" = yes ] && trap 'scripts/services.sh down' EXIT
 # shellcheck source=/dev/null
 source .local/env
-cargo test --locked --workspace "$@"
+# Each integration test creates its own database (brigade_t_<test>_<id>). A passing run drops
+# them; a failing run keeps them for a look, and the next passing run drops them.
+status=0
+cargo test --locked --workspace "$@" || status=$?
+if [ "$status" -eq 0 ]; then
+  psql "$DATABASE_URL" -Atc "select datname from pg_database where datname like 'brigade\_t\_%'" |
+    while read -r db; do
+      psql "$DATABASE_URL" -qc "drop database if exists \"$db\"" >/dev/null 2>&1 || echo "[test] could not drop $db" >&2
+    done
+else
+  echo "[test] failed; the tests' databases (brigade_t_*) are kept for a look" >&2
+fi
+exit "$status"
