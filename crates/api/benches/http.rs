@@ -310,9 +310,9 @@ async fn main() {
         rate / raw
     );
     println!(
-        "  {}; that is {:.2} of raw",
+        "  {}; an order costs {:.1} raw inserts' CPU",
         place_cpu.describe("order"),
-        place_cpu.ceiling() / raw
+        place_cpu.per_operation() / raw_cpu.per_operation()
     );
     println!(
         "place order, no fan-out in the server: {alone_rate:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {alone_failed} failed; ratio to raw {:.2}",
@@ -321,9 +321,9 @@ async fn main() {
         alone_rate / raw
     );
     println!(
-        "  {}; that is {:.2} of raw",
+        "  {}; an order costs {:.1} raw inserts' CPU",
         alone_cpu.describe("order"),
-        alone_cpu.ceiling() / raw
+        alone_cpu.per_operation() / raw_cpu.per_operation()
     );
     println!(
         "kitchen queue (GET /api/v1/kitchen/orders, {sent} open tickets): {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {read_failed} failed",
