@@ -5,7 +5,7 @@
 //! partly idle) or by what each operation costs in CPU (they are busy). These figures tell which,
 //! and how far the rate could go at that cost: printed beside the rate in every run, so the
 //! explanation is measured together with the figure it explains. Linux only (`/proc`); elsewhere
-//! the figures are empty.
+//! the line says the CPU was not measured.
 
 use std::time::Instant;
 
@@ -64,7 +64,19 @@ impl Usage {
     /// From `before` to `after`, over `operations` completed operations.
     pub fn between(before: &Snapshot, after: &Snapshot, operations: usize) -> Usage {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-        let total = after.total.saturating_sub(before.total).max(1) as f64;
+        if after.total <= before.total {
+            // Nothing was read (no /proc): every figure is unknown, not zero.
+            return Usage {
+                busy: f64::NAN,
+                postgres: f64::NAN,
+                server: f64::NAN,
+                nats: f64::NAN,
+                load: f64::NAN,
+                other: f64::NAN,
+                cores,
+            };
+        }
+        let total = (after.total - before.total) as f64;
         // One tick of one process, in CPU milliseconds: the wall time spread over every CPU's ticks.
         let wall_ms = after.at.duration_since(before.at).as_secs_f64() * 1000.0;
         let per_tick = wall_ms * cores / total;
@@ -98,6 +110,9 @@ impl Usage {
 
     /// One line: how busy the machine was and where each operation's CPU went.
     pub fn describe(&self, operation: &str) -> String {
+        if self.busy.is_nan() {
+            return "CPU not measured (no /proc/stat on this machine)".into();
+        }
         format!(
             "CPU {:.0}% of {} cores busy; per {operation}: PostgreSQL {:.2} ms, server {:.2}, NATS {:.2}, load generator {:.2}, other {:.2} (total {:.2} ms: all cores busy would allow {:.0}/s)",
             self.busy * 100.0,

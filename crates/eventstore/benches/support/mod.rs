@@ -15,9 +15,9 @@ use rust_decimal::Decimal;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::Instant;
+use uuid::Uuid;
 
 pub mod cpu;
-use uuid::Uuid;
 
 /// The database URL when this is a benchmark run (`cargo bench` passes `--bench`); `None` when
 /// `cargo test --all-targets` runs the bench target in a debug build, which then does nothing.
