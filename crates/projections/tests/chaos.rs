@@ -231,4 +231,6 @@ async fn every_event_reaches_every_read_model_exactly_once_through_kills_and_a_n
             p.log
         );
     }
+    // The processes' logs are kept when the test fails for a look, and removed when it passes.
+    let _ = std::fs::remove_dir_all(&logs);
 }

@@ -15,6 +15,7 @@ use support::common::TestDb;
 use support::common::empty_database;
 use support::common::restaurant::Restaurant;
 use support::replay;
+use tempfile::TempDir;
 use uuid::Uuid;
 
 fn meta() -> CommandMeta {
@@ -60,13 +61,20 @@ async fn bulk(store: &EventStore, tenant: TenantId, streams: usize, per_stream: 
     }
 }
 
-fn temp_file(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("brigade-{name}-{}.ndjson", Uuid::now_v7().simple()))
+/// A directory for one test's archives, removed when the test ends, whether it passed or not:
+/// an archive is made again by running the test again.
+fn scratch() -> TempDir {
+    tempfile::Builder::new().prefix("brigade-archive-").tempdir().unwrap()
+}
+
+fn archive_in(dir: &TempDir, name: &str) -> PathBuf {
+    dir.path().join(format!("{name}.ndjson"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_then_import_into_an_empty_database_keeps_everything_and_verifies() {
     let db = TestDb::create("export").await;
+    let dir = scratch();
     let r = Restaurant::open(&db.store, Restaurant::morning()).await;
     let soup = r.dish("Soup", MenuCategory::Food, "7.50", "hot", &[]).await;
     for _ in 0..10 {
@@ -100,7 +108,7 @@ async fn export_then_import_into_an_empty_database_keeps_everything_and_verifies
         .unwrap();
     assert!(total >= 100_000, "{total}");
 
-    let first = temp_file("export");
+    let first = archive_in(&dir, "export");
     let run = replay(&db.url, &["export", "--output", first.to_str().unwrap(), "--json"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.json()["events"], json!(total));
@@ -117,7 +125,7 @@ async fn export_then_import_into_an_empty_database_keeps_everything_and_verifies
     assert_eq!(run.json()["events_checked"], json!(total));
     assert_eq!(run.json()["faults"], json!([]));
 
-    let again = temp_file("reexport");
+    let again = archive_in(&dir, "reexport");
     let run = replay(&target, &["export", "--output", again.to_str().unwrap()]).await;
     assert_eq!(run.code, 0, "{run:?}");
     let (a, b) = (std::fs::read(&first).unwrap(), std::fs::read(&again).unwrap());
@@ -162,17 +170,16 @@ async fn export_then_import_into_an_empty_database_keeps_everything_and_verifies
         .unwrap();
     assert!(fresh.positions[0] > max_before);
     assert_eq!(replay(&target, &["verify"]).await.code, 0);
-    let _ = std::fs::remove_file(first);
-    let _ = std::fs::remove_file(again);
 }
 
 #[tokio::test]
 async fn an_edited_or_partial_archive_or_a_non_empty_store_is_refused_and_nothing_is_written() {
     let db = TestDb::create("import_refusals").await;
+    let dir = scratch();
     let r = Restaurant::open(&db.store, Restaurant::morning()).await;
     let soup = r.dish("Soup", MenuCategory::Food, "7.50", "hot", &[]).await;
     r.sell(soup, 2).await;
-    let archive = temp_file("small");
+    let archive = archive_in(&dir, "small");
     assert_eq!(
         replay(&db.url, &["export", "-o", archive.to_str().unwrap()]).await.code,
         0
@@ -187,16 +194,16 @@ async fn an_edited_or_partial_archive_or_a_non_empty_store_is_refused_and_nothin
         .position(|l| l.contains("\"order.payment_captured\""))
         .unwrap();
 
-    let edited = temp_file("edited");
+    let edited = archive_in(&dir, "edited");
     let mut altered = lines.clone();
     altered[paid] = altered[paid].replace("\"card\"", "\"cash\"");
     assert_ne!(altered[paid], lines[paid]);
     std::fs::write(&edited, altered.join("\n") + "\n").unwrap();
-    let partial = temp_file("partial");
+    let partial = archive_in(&dir, "partial");
     let mut holed = lines.clone();
     holed.remove(paid - 1);
     std::fs::write(&partial, holed.join("\n") + "\n").unwrap();
-    let garbage = temp_file("garbage");
+    let garbage = archive_in(&dir, "garbage");
     std::fs::write(&garbage, format!("{}\nnot json\n", lines[0])).unwrap();
 
     let target = empty_database("refusals").await;
@@ -224,6 +231,7 @@ async fn an_edited_or_partial_archive_or_a_non_empty_store_is_refused_and_nothin
 #[tokio::test]
 async fn export_filters_take_a_tenant_a_category_or_a_time_range() {
     let db = TestDb::create("export_filters").await;
+    let dir = scratch();
     let a = Restaurant::open(&db.store, Restaurant::morning()).await;
     let b = Restaurant::open(&db.store, Restaurant::morning()).await;
     let soup = a.dish("Soup", MenuCategory::Food, "7.50", "hot", &[]).await;
@@ -262,7 +270,7 @@ async fn export_filters_take_a_tenant_a_category_or_a_time_range() {
     );
 
     // A tenant moves: its export alone goes into an empty store and verifies there.
-    let archive = temp_file("tenant");
+    let archive = archive_in(&dir, "tenant");
     let out = replay(
         &db.url,
         &[

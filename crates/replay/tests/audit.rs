@@ -322,12 +322,16 @@ async fn bad_input_gets_one_precise_line_and_exit_code_2() {
     replay(url, &["export", "--category", "Order!"])
         .await
         .assert_refused("is not a stream category");
-    let existing = std::env::temp_dir().join(format!("brigade-existing-{}.ndjson", Uuid::now_v7()));
-    std::fs::write(&existing, "keep me\n").unwrap();
-    replay(url, &["export", "--output", existing.to_str().unwrap()])
+    let existing = tempfile::Builder::new()
+        .prefix("brigade-existing-")
+        .suffix(".ndjson")
+        .tempfile()
+        .unwrap();
+    std::fs::write(existing.path(), "keep me\n").unwrap();
+    replay(url, &["export", "--output", existing.path().to_str().unwrap()])
         .await
         .assert_refused("never overwritten");
-    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me\n");
+    assert_eq!(std::fs::read_to_string(existing.path()).unwrap(), "keep me\n");
 
     // The database: unreachable, not a URL, not given. The password never shows.
     let unreachable = replay("postgres://brigade:s3cret@127.0.0.1:1/brigade", &["verify"]).await;

@@ -153,9 +153,8 @@ async fn a_seal_kept_outside_the_database_exposes_a_rewrite_with_recomputed_hash
     let soup = r.dish("Soup", MenuCategory::Food, "7.50", "hot", &[]).await;
     let victim = stream_id::<Order>(r.sell(soup, 1).await);
     r.sell(soup, 2).await;
-    let dir = std::env::temp_dir().join(format!("brigade-seal-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let seal = dir.join("seal.json");
+    let dir = tempfile::Builder::new().prefix("brigade-seal-").tempdir().unwrap();
+    let seal = dir.path().join("seal.json");
     let seal_path = seal.to_str().unwrap();
 
     let sealed = replay(&db.url, &["verify", "--seal", seal_path, "--json"]).await;
@@ -199,12 +198,11 @@ async fn a_seal_kept_outside_the_database_exposes_a_rewrite_with_recomputed_hash
     assert!(text.stdout.contains(&format!("{victim} v{sealed_version}")), "{text:?}");
 
     // A seal whose heads were edited is refused, not trusted.
-    let edited = dir.join("edited.json");
+    let edited = dir.path().join("edited.json");
     let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&seal).unwrap()).unwrap();
     doc["heads"][0]["version"] = json!(999);
     std::fs::write(&edited, doc.to_string()).unwrap();
     replay(&db.url, &["verify", "--against", edited.to_str().unwrap()])
         .await
         .assert_refused("the seal file was edited");
-    let _ = std::fs::remove_dir_all(dir);
 }
