@@ -427,6 +427,17 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         json!({}),
     )
     .await;
+    // The order list spells an unpaid order's money in cents, as the order itself does.
+    let open = api.get("/api/v1/pos/orders?status=open", &paul).await;
+    let listed = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == o3.as_str())
+        .unwrap();
+    for figure in ["food_sales", "discount", "tax", "tips", "paid", "refunded"] {
+        assert_eq!(listed[figure], "0.00", "{figure}: {listed}");
+    }
     let (status, _) = api
         .send(
             "POST",

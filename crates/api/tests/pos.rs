@@ -70,6 +70,19 @@ async fn fifty_terminals_racing_on_one_bill_never_pay_beyond_it_and_a_key_is_one
         )
         .await;
 
+    // Before any payment, the bill's figures are spelled in cents, its zeros included (no tax here).
+    let fresh = api.get(&format!("/api/v1/pos/orders/{order}"), &cashier).await;
+    assert_eq!(fresh["discounts"], "0.00", "{fresh}");
+    for (figure, spelled) in [
+        ("subtotal", "15.00"),
+        ("discount", "0.00"),
+        ("tax", "0.00"),
+        ("paid", "0.00"),
+        ("tips", "0.00"),
+    ] {
+        assert_eq!(fresh["totals"][figure], spelled, "{figure}: {fresh}");
+    }
+
     // 50 payments of 1.00 against a 15.00 bill, all at once, each under its own key.
     let mut racers = Vec::new();
     for n in 0..50 {

@@ -51,15 +51,19 @@ fn checked(value: Decimal, places: u32, max: Decimal, signed: bool, fixed: bool)
     Ok(canonical)
 }
 
-/// Rounds a computed amount to cents, half away from zero, as every reported figure is.
+/// Rounds a computed amount to cents, half away from zero, as every reported figure is, and
+/// spells it with exactly two places: a figure a client reads is "0.00" or "12.50", never "0"
+/// or "12.5".
 pub fn round_money(value: Decimal) -> Decimal {
-    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut cents = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    cents.rescale(2);
+    cents
 }
 
 macro_rules! decimal_newtype {
     ($(#[$doc:meta])* $name:ident, places = $places:expr, max = $max:expr, signed = $signed:expr, fixed = $fixed:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "Decimal", into = "Decimal")]
         pub struct $name(Decimal);
 
@@ -80,6 +84,13 @@ macro_rules! decimal_newtype {
             /// True when the value is zero.
             pub fn is_zero(self) -> bool {
                 self.0.is_zero()
+            }
+        }
+
+        /// Zero at this unit's scale ("0.00" for money), not `Decimal`'s bare "0".
+        impl Default for $name {
+            fn default() -> Self {
+                Self::ZERO
             }
         }
 
@@ -183,12 +194,15 @@ mod tests {
             Quantity::new(dec!(0.000)).unwrap().to_string()
         );
         assert_eq!(Money::ZERO.to_string(), "0.00");
+        assert_eq!(Money::default().to_string(), "0.00");
     }
 
     #[test]
-    fn rounding_is_half_away_from_zero() {
+    fn rounding_is_half_away_from_zero_and_keeps_two_places() {
         assert_eq!(round_money(dec!(2.345)), dec!(2.35));
         assert_eq!(round_money(dec!(-2.345)), dec!(-2.35));
         assert_eq!(round_money(dec!(48.0454545)), dec!(48.05));
+        assert_eq!(round_money(dec!(0)).to_string(), "0.00");
+        assert_eq!(round_money(dec!(12.5)).to_string(), "12.50");
     }
 }

@@ -236,7 +236,7 @@ impl Order {
         if share > limit.fraction() && !ctx.actor.is_manager() {
             return Err(OrderError::DiscountNeedsManager { limit: limit.value() });
         }
-        let after = self.totals_with(&self.lines, self.discounts + amount);
+        let after = self.totals_with(&self.lines, self.discounts.value() + amount);
         if after.total < after.paid {
             return Err(OrderError::BelowPaid { paid: after.paid });
         }
@@ -354,7 +354,7 @@ impl Order {
                 self.require("remove a line from", &[OrderStatus::Open])?;
                 self.line(*line_id).ok_or(OrderError::UnknownLine(*line_id))?;
                 let remaining: Vec<OrderLine> = self.lines.iter().filter(|l| l.line_id != *line_id).cloned().collect();
-                let after = self.totals_with(&remaining, self.discounts);
+                let after = self.totals_with(&remaining, self.discounts.value());
                 if after.total < after.paid {
                     return Err(OrderError::BelowPaid { paid: after.paid });
                 }
@@ -428,7 +428,9 @@ impl Order {
             }
             OrderEvent::LineAdded { line, .. } => self.lines.push(line.clone()),
             OrderEvent::LineRemoved { line_id, .. } => self.lines.retain(|l| l.line_id != *line_id),
-            OrderEvent::DiscountApplied { amount, .. } => self.discounts += amount.value(),
+            OrderEvent::DiscountApplied { amount, .. } => {
+                self.discounts = Money::from_computed(self.discounts.value() + amount.value());
+            }
             OrderEvent::SentToKitchen { at, .. } => {
                 self.status = Some(OrderStatus::InKitchen);
                 self.ticket.sent_at = Some(*at);

@@ -263,7 +263,7 @@ pub struct Order {
     /// Lines.
     pub lines: Vec<OrderLine>,
     /// Sum of discounts granted.
-    pub discounts: Decimal,
+    pub discounts: Money,
     /// Kitchen ticket.
     pub ticket: Ticket,
     /// Payments.
@@ -296,16 +296,17 @@ pub struct Totals {
 impl Order {
     /// The order's money figures now.
     pub fn totals(&self) -> Totals {
-        self.totals_with(&self.lines, self.discounts)
+        self.totals_with(&self.lines, self.discounts.value())
     }
 
     fn totals_with(&self, lines: &[OrderLine], discounts: Decimal) -> Totals {
-        let subtotal: Decimal = lines.iter().map(OrderLine::total).sum();
-        let discount = discounts.min(subtotal);
+        // Sums of amounts in cents stay in cents; rounding only gives an empty sum its "0.00".
+        let subtotal = round_money(lines.iter().map(OrderLine::total).sum());
+        let discount = round_money(discounts.min(subtotal));
         let tax = round_money((subtotal - discount) * self.tax_rate.fraction());
         let total = subtotal - discount + tax;
-        let paid: Decimal = self.payments.iter().map(|p| p.amount.value() - p.refunded).sum();
-        let tips = self.payments.iter().map(|p| p.tip.value()).sum();
+        let paid = round_money(self.payments.iter().map(|p| p.amount.value() - p.refunded).sum());
+        let tips = round_money(self.payments.iter().map(|p| p.tip.value()).sum());
         Totals {
             subtotal,
             discount,

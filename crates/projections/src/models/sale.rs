@@ -1,6 +1,7 @@
 //! An order as the sales read model keeps it (what the P&L, menu engineering and customer figures
 //! need), and how order events change it. Pure.
 
+use brigade_domain::amount::Money;
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::ids::{CustomerId, LineId, MenuItemId};
 use brigade_domain::order::{OrderEvent, OrderLine};
@@ -128,6 +129,8 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
         if sale.is_some() {
             return Err("order placed twice".into());
         }
+        // Money at its scale from the start: an unpaid order reads "0.00", as the order does.
+        let none = Money::ZERO.value();
         *sale = Some(Sale {
             number: *number,
             customer_id: *customer_id,
@@ -137,13 +140,13 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
             sent: false,
             closed_at: None,
             cancelled_at: None,
-            food_sales: Decimal::ZERO,
-            beverage_sales: Decimal::ZERO,
-            discount: Decimal::ZERO,
-            tax: Decimal::ZERO,
-            tips: Decimal::ZERO,
-            paid: Decimal::ZERO,
-            refunded: Decimal::ZERO,
+            food_sales: none,
+            beverage_sales: none,
+            discount: none,
+            tax: none,
+            tips: none,
+            paid: none,
+            refunded: none,
             events: 1,
         });
         return Ok(SaleEffect::None);
