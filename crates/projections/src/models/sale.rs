@@ -130,7 +130,7 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
             return Err("order placed twice".into());
         }
         // Money at its scale from the start: an unpaid order reads "0.00", as the order does.
-        let none = Money::ZERO.value();
+        let zero = Money::ZERO.value();
         *sale = Some(Sale {
             number: *number,
             customer_id: *customer_id,
@@ -140,13 +140,13 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
             sent: false,
             closed_at: None,
             cancelled_at: None,
-            food_sales: none,
-            beverage_sales: none,
-            discount: none,
-            tax: none,
-            tips: none,
-            paid: none,
-            refunded: none,
+            food_sales: zero,
+            beverage_sales: zero,
+            discount: zero,
+            tax: zero,
+            tips: zero,
+            paid: zero,
+            refunded: zero,
             events: 1,
         });
         return Ok(SaleEffect::None);
