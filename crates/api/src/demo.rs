@@ -1,6 +1,11 @@
 //! Loads the demo restaurant through the same command handling the API uses: every event of the
 //! demo is decided by the domain and appended with its guarantees, none is written by hand.
 //! Loading is idempotent: when the demo organization exists, nothing is done.
+//!
+//! The demo is dated relative to the moment it is loaded, never on a fixed day: its service is
+//! the business day before that moment in the restaurant's timezone ([`service_day`]), opening at
+//! [`OPENS_AT`] local time, so that every figure of it (sales, purchases, expenses) falls on one
+//! local day in the past, whatever the hour and the date the demo is loaded on.
 
 use crate::demo_data::{INVENTORY, MENU, SERVICE, SUPPLIERS};
 use anyhow::{Context as _, anyhow};
@@ -21,7 +26,8 @@ use brigade_domain::supplier::{Supplier, SupplierCommand, SupplierProfile};
 use brigade_domain::transfer::{Transfer, TransferCommand, TransferLine};
 use brigade_domain::{Actor, Aggregate, Context, Role, stream_id};
 use brigade_eventstore::{CommandMeta, EventStore, TenantStore};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use uuid::Uuid;
@@ -34,6 +40,34 @@ pub fn demo_tenant() -> TenantId {
 /// A fixed id for a named thing of the demo (so a reload finds what is there).
 pub(crate) fn named(name: &str) -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("brigade-demo:{name}").as_bytes())
+}
+
+/// The demo restaurant's timezone: its business days, and so its P&L's days, are New York's.
+pub const TIMEZONE: Tz = chrono_tz::America::New_York;
+
+/// When the demo's day opens, local time: the first delivery is booked then, and the day's
+/// commands follow three minutes apart (about seven hours of them, so the day never runs past
+/// local midnight).
+pub const OPENS_AT: NaiveTime = match NaiveTime::from_hms_opt(7, 0, 0) {
+    Some(t) => t,
+    None => panic!("07:00 is a time"),
+};
+
+/// The local business day of the demo's service when it is loaded at `now`: the day before
+/// `now`'s in [`TIMEZONE`]. Yesterday, so that the whole day is history (no event dated after the
+/// moment it was written) and today is left to whoever tries the demo.
+pub fn service_day(now: DateTime<Utc>) -> NaiveDate {
+    let today = now.with_timezone(&TIMEZONE).date_naive();
+    today.pred_opt().unwrap_or(today)
+}
+
+/// The instant the demo's day opens ([`OPENS_AT`] on [`service_day`], local). 07:00 exists on
+/// every day in New York (its clocks change at 02:00), so the fallback is never taken.
+fn opening(now: DateTime<Utc>) -> DateTime<Utc> {
+    TIMEZONE
+        .from_local_datetime(&service_day(now).and_time(OPENS_AT))
+        .earliest()
+        .map_or(now - Duration::days(1), |t| t.with_timezone(&Utc))
 }
 
 fn dec(s: &str) -> Decimal {
@@ -65,7 +99,10 @@ pub struct Summary {
 
 struct Loader {
     store: TenantStore,
+    /// The demo day's clock: each command happens three minutes after the one before.
     clock: DateTime<Utc>,
+    /// The business day the demo's dated documents (expenses, deliveries) carry.
+    day: NaiveDate,
     correlation: Uuid,
     commands: usize,
 }
@@ -119,7 +156,8 @@ fn item_id(sku: &str) -> InventoryItemId {
     InventoryItemId(named(&format!("item:{sku}")))
 }
 
-/// Loads the demo restaurant into `store` unless it is already there. `now` ends the demo day.
+/// Loads the demo restaurant into `store` unless it is already there, as of `now`: its day of
+/// history is [`service_day`]`(now)`.
 pub async fn load(store: &EventStore, now: DateTime<Utc>) -> anyhow::Result<Summary> {
     let tenant = store.tenant(demo_tenant());
     let last = stream_id::<Expense>(ExpenseId(named("expense:utilities")));
@@ -132,13 +170,14 @@ pub async fn load(store: &EventStore, now: DateTime<Utc>) -> anyhow::Result<Summ
     }
     let mut l = Loader {
         store: tenant,
-        clock: now - Duration::hours(20),
+        clock: opening(now),
+        day: service_day(now),
         correlation: named("correlation"),
         commands: 0,
     };
     let settings = Settings {
         tax_rate: Percent::new(dec("8.875"))?,
-        timezone: "America/New_York".into(),
+        timezone: TIMEZONE.name().into(),
         ..Settings::default()
     };
     l.run::<Organization>(
@@ -246,7 +285,7 @@ async fn procurement(l: &mut Loader) -> anyhow::Result<()> {
         let draft = PoCommand::Draft {
             supplier_id: SupplierId(named(&format!("supplier:{supplier}"))),
             lines,
-            expected_on: NaiveDate::from_ymd_opt(2026, 11, 20),
+            expected_on: Some(l.day),
         };
         l.run::<PurchaseOrder>(po, draft, "paula").await?;
         l.run::<PurchaseOrder>(po, PoCommand::Submit, "paula").await?;
@@ -456,7 +495,6 @@ async fn books(l: &mut Loader) -> anyhow::Result<()> {
         note: Some("soft tomatoes".into()),
     };
     l.run::<StockLedger>(item_id("TOMATO"), spoiled, "sam").await?;
-    let day = NaiveDate::from_ymd_opt(2026, 11, 20).ok_or_else(|| anyhow!("date"))?;
     for (name, category, amount) in [
         ("labor", ExpenseCategory::Labor, "1850.00"),
         ("rent", ExpenseCategory::Rent, "3200.00"),
@@ -465,7 +503,7 @@ async fn books(l: &mut Loader) -> anyhow::Result<()> {
         let expense = RecordExpense {
             category,
             amount: Money::new(dec(amount))?,
-            date: day,
+            date: l.day,
             note: Some(format!("demo {name}")),
         };
         l.run::<Expense>(ExpenseId(named(&format!("expense:{name}"))), expense, "alex")

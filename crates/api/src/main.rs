@@ -195,6 +195,7 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
         bootstrap_secret: args.bootstrap_secret,
         rate_per_second: args.rate_limit,
         rate_burst: args.rate_burst,
+        ..Config::default()
     };
     let state = Arc::new(AppState::new(store, jetstream.map(|js| js.client()), keys, config));
     println!("serving http://{}", listener.local_addr()?);

@@ -30,14 +30,27 @@ async fn types(store: &EventStore) -> BTreeMap<String, usize> {
 async fn an_interrupted_demo_load_resumes_without_doubling_anything(pool: PgPool) {
     let store = EventStore::new(pool);
     let now = chrono::Utc::now();
-    // Stop the first load part-way through: some of the demo is written, not all.
-    let interrupted = tokio::time::timeout(Duration::from_millis(120), demo::load(&store, now)).await;
-    assert!(interrupted.is_err(), "the first load was meant to be cut short");
-    let partial: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
-    assert!(partial > 0, "the first load wrote part of the demo");
+    // Stop the first load part-way through: once some of the demo is written, the load is
+    // dropped mid-command, as a crash would. (Cut on what it wrote, not after a set time: a
+    // loaded machine may write nothing in any given time.)
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM events")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    let written_some = async {
+        while count().await < 40 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::select! {
+        biased;
+        () = written_some => {}
+        finished = demo::load(&store, now) => panic!("the first load was meant to be cut short: {finished:?}"),
+    }
+    let partial = count().await;
+    assert!(partial >= 40, "the first load wrote part of the demo");
     let resumed = demo::load(&store, now).await.unwrap();
     assert!(resumed.loaded);
     assert!(resumed.events > partial);
@@ -126,8 +139,36 @@ async fn build_read_models(store: &EventStore) {
     while tasks.join_next().await.is_some() {}
 }
 
+/// Loaded today, the demo's day is yesterday's service, and every figure says so.
 #[sqlx::test(migrations = "../../migrations")]
 async fn the_demo_day_builds_every_read_model_and_its_pl_matches_the_events(pool: PgPool) {
+    the_demo_day_as_of(pool, chrono::Utc::now()).await;
+}
+
+/// The same figures when the demo is loaded a year from now: nothing in it is dated on a fixed day.
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_demo_loaded_a_year_from_now_has_the_same_figures_on_its_own_day(pool: PgPool) {
+    the_demo_day_as_of(pool, chrono::Utc::now() + chrono::Duration::days(365)).await;
+}
+
+/// Loaded in the evening of the day New York's clocks go forward (already the next day in UTC,
+/// and a leap year's February behind it): still one local day, the one before.
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_demo_loaded_across_a_clock_change_and_a_utc_midnight_keeps_one_local_day(pool: PgPool) {
+    use chrono::TimeZone as _;
+    let now = chrono::Utc.with_ymd_and_hms(2028, 3, 13, 2, 30, 0).unwrap();
+    assert_eq!(
+        demo::service_day(now),
+        chrono::NaiveDate::from_ymd_opt(2028, 3, 11).unwrap(),
+        "local time is the 12th, 22:30; the service was the day before"
+    );
+    the_demo_day_as_of(pool, now).await;
+}
+
+/// Loads the demo as of `now` and checks its day: the read models agree with their rebuilds,
+/// and the P&L of exactly the demo's service day (taken from `service_day`, not from the wall
+/// clock) matches the figures worked out again from the events.
+async fn the_demo_day_as_of(pool: PgPool, now: chrono::DateTime<chrono::Utc>) {
     use brigade_domain::order::OrderEvent;
     use brigade_domain::pnl::Grouping;
     use brigade_domain::stock::StockEvent;
@@ -136,7 +177,6 @@ async fn the_demo_day_builds_every_read_model_and_its_pl_matches_the_events(pool
     use rust_decimal::Decimal;
 
     let store = EventStore::new(pool);
-    let now = chrono::Utc::now();
     demo::load(&store, now).await.unwrap();
     build_read_models(&store).await;
     let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_parked")
@@ -211,10 +251,18 @@ async fn the_demo_day_builds_every_read_model_and_its_pl_matches_the_events(pool
         .sum();
     let round = brigade_domain::amount::round_money;
     let tenant = demo::demo_tenant().0;
-    let (from, to) = (
-        (now - chrono::Duration::days(3)).date_naive(),
-        (now + chrono::Duration::days(3)).date_naive(),
-    );
+    // The demo's one day, [day, day + 1) locally, and the instants it starts and ends at.
+    let day = demo::service_day(now);
+    let (from, to) = (day, day.succ_opt().unwrap());
+    let local = |d: chrono::NaiveDate| {
+        use chrono::TimeZone as _;
+        demo::TIMEZONE
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    assert!(local(to) <= now, "the demo's day is over when it is loaded");
     let pl = reports::pnl::statement(store.pool(), tenant, from, to, Grouping::Month, Method::Fifo)
         .await
         .unwrap();
@@ -227,15 +275,19 @@ async fn the_demo_day_builds_every_read_model_and_its_pl_matches_the_events(pool
         "spoiled tomatoes and the cancelled order's food"
     );
     assert_eq!(pl.total.labor, dec("1850.00"));
-    let wastage = reports::stock::wastage(
-        store.pool(),
-        tenant,
-        Method::Fifo,
-        now - chrono::Duration::days(3),
-        now + chrono::Duration::days(3),
-    )
-    .await
-    .unwrap();
+    let other: Vec<String> = pl.total.other_expenses.values().map(ToString::to_string).collect();
+    assert_eq!(other, ["3200.00", "410.00"], "rent and utilities");
+    assert_eq!(pl.periods.len(), 1, "one period: the month of the demo's day");
+    // Every delivery was expected on the demo's day.
+    let expected: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT payload->>'expected_on' FROM events WHERE event_type = 'purchase_order.drafted'")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(expected, vec![Some(day.to_string()); 3]);
+    let wastage = reports::stock::wastage(store.pool(), tenant, Method::Fifo, local(from), local(to))
+        .await
+        .unwrap();
     let reasons: BTreeSet<&str> = wastage.iter().map(|w| w.group.as_str()).collect();
     assert_eq!(reasons, BTreeSet::from(["cancelled_order", "spoilage"]));
     let kitchen = reports::kitchen::screen(store.pool(), tenant, None, now).await.unwrap();

@@ -40,7 +40,6 @@ async fn ready_becomes(base: &str, status: u16, within: Duration) -> Value {
 async fn health_readiness_metrics_request_ids_and_problems_through_http() {
     let db = TestDb::create("http").await;
     let mut nats = NatsServer::start().await;
-    let fanout = Fanout::start(&db, &nats.url()).await;
     let client = async_nats::ConnectOptions::new()
         .retry_on_initial_connect()
         .max_reconnects(None)
@@ -73,7 +72,32 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "pos-7-req-42");
 
-    // Ready once the read models have caught up; every check is listed.
+    // No worker has started any read model yet: not ready, naming each one the server serves
+    // (deterministically: nothing runs that could register one).
+    let early = get(&format!("{base}/health/ready")).await;
+    assert_eq!(early.status(), 503);
+    let early: Value = early.json().await.unwrap();
+    let detail = early["detail"].as_str().unwrap();
+    for name in ["kitchen_queue", "sales", "stock"] {
+        assert!(detail.contains(&format!("projection {name}: not started")), "{detail}");
+    }
+    let states: Vec<(&str, &str)> = early["checks"]["projections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("kitchen_queue", "not_started"),
+            ("stock", "not_started"),
+            ("sales", "not_started")
+        ]
+    );
+
+    // Ready once every read model has started and caught up; every check is listed.
+    let fanout = Fanout::start(&db, &nats.url()).await;
     let ready = ready_becomes(&base, 200, Duration::from_secs(20)).await;
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["checks"]["database"]["ok"], true);
@@ -84,7 +108,11 @@ async fn health_readiness_metrics_request_ids_and_problems_through_http() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["kitchen_queue", "sales", "stock"]);
+    assert_eq!(
+        names,
+        ["kitchen_queue", "stock", "sales"],
+        "in the order operators see them"
+    );
 
     // Errors the server writes itself are problem+json.
     let unknown = get(&format!("{base}/api/v1/nothing-here")).await;

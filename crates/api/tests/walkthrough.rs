@@ -65,6 +65,7 @@ async fn the_readme_walkthrough_runs_against_the_demo() {
         "\"closed\": true",
         "\"outstanding\": \"0.00\"",
         "\"net_sales\"",
+        "\"labor\": \"1850.00\"",
         "\"method\": \"fifo\"",
         "\"class\": \"star\"",
     ] {

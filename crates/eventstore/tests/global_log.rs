@@ -138,7 +138,8 @@ async fn concurrent_writers_and_tailing_readers_agree_on_every_event_exactly_onc
 async fn a_tailing_reader_wakes_promptly_on_commit(pool: PgPool) {
     let store = EventStore::new(pool);
     let t = store.tenant(tenant());
-    // A poll interval far longer than the bound below: only the notification can be this quick.
+    // A poll interval longer than the bound below, which leaves room for a loaded machine: only
+    // the notification can be this quick.
     let mut tail = store
         .tail(GlobalPosition::START)
         .await
@@ -153,13 +154,13 @@ async fn a_tailing_reader_wakes_promptly_on_commit(pool: PgPool) {
     t.append(&meta(), &[append(&stream("counter"), ExpectedVersion::Any, 1)])
         .await
         .unwrap();
-    let (n, woke_at) = tokio::time::timeout(Duration::from_secs(10), reader)
+    let (n, woke_at) = tokio::time::timeout(Duration::from_secs(25), reader)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(n, 1);
     assert!(
-        woke_at.duration_since(committed_at) < Duration::from_secs(5),
+        woke_at.duration_since(committed_at) < Duration::from_secs(20),
         "woken by the notification, not by polling"
     );
 }

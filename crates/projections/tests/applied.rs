@@ -28,7 +28,7 @@ async fn a_wait_returns_once_the_read_models_have_applied_the_event_or_names_tho
         let written = head_of(db.pool()).await.position;
         let started = Instant::now();
         applied
-            .wait(&["kitchen_queue", "sales"], written, Duration::from_secs(2))
+            .wait(&["kitchen_queue", "sales"], written, Duration::from_secs(30))
             .await
             .unwrap();
         eprintln!("applied after {:?}", started.elapsed());
@@ -64,7 +64,7 @@ async fn a_wait_returns_once_the_read_models_have_applied_the_event_or_names_tho
     shutdown.cancel();
     let fanout = Fanout::start(&db, &nats.url()).await;
     applied
-        .wait(&["kitchen_queue", "stock"], written, Duration::from_secs(5))
+        .wait(&["kitchen_queue", "stock"], written, Duration::from_secs(30))
         .await
         .unwrap();
     fanout.stop().await;

@@ -1,5 +1,11 @@
 //! `/health/live` (the process answers) and `/health/ready` (it can do its work: the database
-//! answers, NATS is connected, and no read model is too far behind).
+//! answers, NATS is connected, and every read model it serves is registered and not too far
+//! behind).
+//!
+//! A read model without a checkpoint has not been started by any worker yet, so nothing says how
+//! far behind it is: it counts as not ready (`not_started`), never as absent. Otherwise a server
+//! whose workers are still starting would say ready with only some of its read models known, and
+//! a load balancer would send it traffic that reads empty tables.
 
 use super::AppState;
 use super::problem::Problem;
@@ -37,7 +43,39 @@ pub struct ProjectionCheck {
     name: String,
     ok: bool,
     lag_events: i64,
+    /// `healthy`, `unhealthy` (events parked), `not_started` (no worker has registered it yet),
+    /// or `unknown` (its lag could not be read).
     state: &'static str,
+}
+
+/// Each read model of `expected` with its lag, in `expected`'s order, then any other projection
+/// that has a checkpoint; one of `expected` without a checkpoint is `not_started`.
+fn projection_checks(
+    expected: &[String],
+    lags: Vec<brigade_projections::ProjectionLag>,
+    max_lag: i64,
+) -> Vec<ProjectionCheck> {
+    let check = |l: brigade_projections::ProjectionLag| ProjectionCheck {
+        ok: l.lag_events <= max_lag,
+        name: l.name,
+        lag_events: l.lag_events,
+        state: l.state,
+    };
+    let (mut known, others): (Vec<_>, Vec<_>) = lags.into_iter().partition(|l| expected.contains(&l.name));
+    let mut checks: Vec<ProjectionCheck> = expected
+        .iter()
+        .map(|name| match known.iter().position(|l| &l.name == name) {
+            Some(i) => check(known.swap_remove(i)),
+            None => ProjectionCheck {
+                name: name.clone(),
+                ok: false,
+                lag_events: 0,
+                state: "not_started",
+            },
+        })
+        .collect();
+    checks.extend(others.into_iter().map(check));
+    checks
 }
 
 /// Every check of readiness.
@@ -57,8 +95,8 @@ pub struct Ready {
     checks: Checks,
 }
 
-/// The server can do its work: the database answers, NATS is connected, and no read model is
-/// more than `BRIGADE_READY_MAX_LAG` events behind.
+/// The server can do its work: the database answers, NATS is connected, and every read model it
+/// serves has been started and is no more than `BRIGADE_READY_MAX_LAG` events behind.
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready; every check listed", body = Ready),
@@ -97,15 +135,7 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
     };
     let projections = if database.ok {
         match brigade_projections::lag(pool).await {
-            Ok(lags) => lags
-                .into_iter()
-                .map(|l| ProjectionCheck {
-                    ok: l.lag_events <= state.config.ready_max_lag,
-                    name: l.name,
-                    lag_events: l.lag_events,
-                    state: l.state,
-                })
-                .collect(),
+            Ok(lags) => projection_checks(&state.config.read_models, lags, state.config.ready_max_lag),
             Err(e) => vec![ProjectionCheck {
                 name: format!("(unavailable: {e})"),
                 ok: false,
@@ -120,12 +150,11 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
         .into_iter()
         .filter(|(_, ok)| !ok)
         .map(|(name, _)| name.to_owned())
-        .chain(
-            projections
-                .iter()
-                .filter(|p| !p.ok)
-                .map(|p| format!("projection {}", p.name)),
-        )
+        .chain(projections.iter().filter(|p| !p.ok).map(|p| match p.state {
+            "not_started" => format!("projection {}: not started", p.name),
+            "unknown" => format!("projection {}", p.name),
+            _ => format!("projection {}: {} events behind", p.name, p.lag_events),
+        }))
         .collect();
     let checks = Checks {
         database,

@@ -30,6 +30,10 @@ pub struct Config {
     pub body_limit: usize,
     /// Readiness fails when a read model is more than this many events behind.
     pub ready_max_lag: i64,
+    /// The read models this server answers from (all of them, by default): it is not ready
+    /// until every one has been started somewhere (has a checkpoint) and is within
+    /// `ready_max_lag`, since a model nobody has registered yet cannot say how far behind it is.
+    pub read_models: Vec<String>,
     /// Lets `POST /api/v1/organizations` create an organization once one exists.
     pub bootstrap_secret: Option<String>,
     /// Requests a second per user and organization...
@@ -43,6 +47,10 @@ impl Default for Config {
         Self {
             body_limit: 64 * 1024,
             ready_max_lag: 10_000,
+            read_models: brigade_projections::models::all()
+                .iter()
+                .map(|p| p.name().to_owned())
+                .collect(),
             bootstrap_secret: None,
             rate_per_second: 50,
             rate_burst: 100,

@@ -29,10 +29,10 @@ impl Server {
         Server { base, shutdown, task }
     }
 
-    /// Asks it to stop and checks that it does (graceful shutdown), within 10 s.
+    /// Asks it to stop and checks that it does (graceful shutdown), within 30 s.
     pub async fn stop(self) {
         self.shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(10), self.task)
+        tokio::time::timeout(Duration::from_secs(30), self.task)
             .await
             .expect("the server stops")
             .unwrap()

@@ -83,7 +83,7 @@ impl NatsServer {
             .spawn()
             .expect("nats-server (installed by scripts/services.sh)");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(Instant::now() < deadline, "nats-server did not start");
             tokio::time::sleep(Duration::from_millis(20)).await;
