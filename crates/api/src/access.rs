@@ -7,9 +7,9 @@
 
 use crate::auth::extract::{Caller, Unauthorized};
 use crate::http::AppState;
-use crate::http::problem::Problem;
+use crate::http::problem::{Kind, Problem};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use brigade_domain::Role;
@@ -252,7 +252,7 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
         }
         tracing::error!(method = %request.method(), path, "route missing from the access table: refused");
         let detail = format!("{} {path} is not open to anyone yet", request.method());
-        return Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail).into_response();
+        return Problem::new(Kind::Forbidden, detail).into_response();
     };
     if rule.access == Public {
         return next.run(request).await;
@@ -264,9 +264,7 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
     };
     if let Err(wait) = state.limiter.check(caller.0.org, caller.0.sub) {
         let mut problem = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "Too many requests",
+            Kind::RateLimited,
             format!("this user's request rate is over the limit; retry in {wait} s"),
         );
         problem.retry_after = Some(wait);
@@ -276,19 +274,13 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
         Ok(false) => {}
         Ok(true) => {
             let detail = "the account is deactivated";
-            return Problem::new(
-                StatusCode::FORBIDDEN,
-                "account-not-active",
-                "Account not active",
-                detail,
-            )
-            .into_response();
+            return Problem::new(Kind::AccountNotActive, detail).into_response();
         }
         Err(e) => return crate::commands::internal(e),
     }
     if !allows(rule.access, &caller.0.roles) {
         let detail = format!("{} {path} needs one of the roles this route allows", parts.method);
-        return Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail).into_response();
+        return Problem::new(Kind::Forbidden, detail).into_response();
     }
     let mut request = Request::from_parts(parts, body);
     request.extensions_mut().insert(caller);

@@ -6,8 +6,10 @@
 
 use crate::auth::extract::Unauthorized;
 use crate::auth::{password, sessions};
+use crate::commands::Refusal as _;
 use crate::http::AppState;
-use crate::http::problem::Problem;
+use crate::http::body::Body;
+use crate::http::problem::{Kind, Problem};
 use crate::http::responses::JsonBodyErrors;
 use axum::Json;
 use axum::extract::State;
@@ -63,17 +65,8 @@ pub struct Bootstrapped {
     admin_id: Uuid,
 }
 
-fn problem(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Response {
-    Problem::new(status, slug, title, detail).into_response()
-}
-
-fn invalid(detail: impl Into<String>) -> Response {
-    problem(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation",
-        "Invalid request",
-        detail,
-    )
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> Response {
+    Problem::invalid(field, message).into_response()
 }
 
 fn internal(error: impl std::fmt::Display) -> Response {
@@ -100,7 +93,7 @@ fn secret_matches(configured: Option<&str>, presented: Option<&str>) -> bool {
         JsonBodyErrors,
         (status = 422, description = "Invalid name, settings, username or password", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, Json(body): Json<Bootstrap>) -> Response {
+pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, Body(body): Body<Bootstrap>) -> Response {
     let presented = headers.get("x-bootstrap-secret").and_then(|v| v.to_str().ok());
     let pool = state.store.pool();
     // One bootstrap at a time, so "no organization yet" cannot let two through. The lock is the
@@ -138,7 +131,7 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
     }
     let length = body.admin.password.chars().count();
     if !(10..=256).contains(&length) {
-        return invalid("admin.password must be 10 to 256 characters");
+        return invalid("admin.password", "must be 10 to 256 characters");
     }
     let (tenant, admin) = (TenantId(Uuid::now_v7()), UserId(Uuid::now_v7()));
     let ctx = Context::new(
@@ -154,7 +147,13 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
     };
     let organization = match Organization::default().decide(&establish, &ctx) {
         Ok(events) => events,
-        Err(e) => return invalid(format!("organization: {e}")),
+        Err(e) => {
+            let field = match e.field() {
+                None | Some("name") => "name".to_owned(),
+                Some(setting) => format!("settings.{setting}"),
+            };
+            return invalid(field, e.to_string());
+        }
     };
     let profile = UserProfile {
         username: body.admin.username,
@@ -162,7 +161,7 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
     };
     let first_admin = match User::default().decide(&UserCommand::CreateFirstAdmin { profile }, &ctx) {
         Ok(events) => events,
-        Err(e) => return invalid(format!("admin: {e}")),
+        Err(e) => return invalid(format!("admin.{}", e.field().unwrap_or("username")), e.to_string()),
     };
     let username = match first_admin.first() {
         Some(brigade_domain::user::UserEvent::Created { profile, .. }) => profile.username.clone(),
@@ -176,12 +175,7 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
     match sessions::save_new_credential(pool, admin, tenant, &username, &hash).await {
         Ok(true) => {}
         Ok(false) => {
-            return problem(
-                StatusCode::CONFLICT,
-                "username-taken",
-                "Username taken",
-                format!("{username} is taken"),
-            );
+            return Problem::new(Kind::UsernameTaken, format!("{username} is taken")).into_response();
         }
         Err(e) => return internal(e),
     }

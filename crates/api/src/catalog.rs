@@ -5,6 +5,7 @@
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream, page_of_rows, page_of_streams, with_id};
@@ -73,13 +74,17 @@ fn only_fields(body: &Value, allowed: &[&str]) -> Result<(), Response> {
         .unwrap_or_default();
     match unknown.first() {
         None => Ok(()),
-        Some(field) => Err(Problem::invalid(format!("unknown field `{field}`")).into_response()),
+        Some(field) => Err(Problem::invalid(
+            field.as_str(),
+            format!("unknown field (expected one of {})", allowed.join(", ")),
+        )
+        .into_response()),
     }
 }
 
-/// Parses a JSON body into `T`, as a 422 problem when it does not fit.
+/// Parses a JSON body into `T`, as a 422 problem naming the field when it does not fit.
 fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Response> {
-    serde_json::from_value(body).map_err(|e| Problem::invalid(e.to_string()).into_response())
+    crate::http::body::typed(body).map_err(IntoResponse::into_response)
 }
 
 /// Registers an inventory item (its SKU claimed in the same append).
@@ -89,7 +94,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Response> {
 pub async fn add_item(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<Value>,
+    Body(body): Body<Value>,
 ) -> Response {
     let checked = only_fields(
         &body,
@@ -128,7 +133,7 @@ pub async fn update_item(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<Value>,
+    Body(body): Body<Value>,
 ) -> Response {
     let details = match only_fields(&body, &["name", "category", "minimum_stock", "maximum_stock"])
         .and_then(|()| parse::<InventoryDetails>(body))
@@ -215,7 +220,7 @@ impl From<SupplierBody> for SupplierProfile {
 pub async fn add_supplier(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<SupplierBody>,
+    Body(body): Body<SupplierBody>,
 ) -> Response {
     let id = request.new_id();
     created(
@@ -234,7 +239,7 @@ pub async fn update_supplier(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<SupplierBody>,
+    Body(body): Body<SupplierBody>,
 ) -> Response {
     done(
         request

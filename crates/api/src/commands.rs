@@ -6,7 +6,7 @@
 
 use crate::auth::extract::Caller;
 use crate::http::AppState;
-use crate::http::problem::Problem;
+use crate::http::problem::{Kind, Problem};
 use crate::idempotency::key_of;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -35,6 +35,11 @@ pub struct Written {
 pub trait Refusal: std::error::Error {
     /// The HTTP status of this refusal.
     fn status(&self) -> StatusCode;
+
+    /// For a refusal of input (422), the request's field it is about, as the client names it.
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Who sends a command, within which request, under which key.
@@ -230,9 +235,7 @@ impl CommandRequest {
             }
             Err(CommandError::Domain(refusal)) => Err(refused(&refusal)),
             Err(CommandError::Conflict { attempts, .. }) => Err(Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Concurrent changes",
+                Kind::Conflict,
                 format!("others kept changing {stream} ({attempts} attempts); try again"),
             )
             .into_response()),
@@ -241,16 +244,17 @@ impl CommandRequest {
     }
 }
 
-/// A domain refusal as problem+json.
+/// A domain refusal as problem+json; a refusal of input names its field.
 pub fn refused<E: Refusal>(refusal: &E) -> Response {
-    let status = refusal.status();
-    let (slug, title) = match status {
-        StatusCode::NOT_FOUND => ("not-found", "Not found"),
-        StatusCode::FORBIDDEN => ("forbidden", "Forbidden"),
-        StatusCode::UNPROCESSABLE_ENTITY => ("validation", "Invalid request"),
-        _ => ("refused", "Refused by a rule of the domain"),
+    let kind = match refusal.status() {
+        StatusCode::NOT_FOUND => Kind::NotFound,
+        StatusCode::FORBIDDEN => Kind::Forbidden,
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            return Problem::invalid(refusal.field().unwrap_or("body"), refusal.to_string()).into_response();
+        }
+        _ => Kind::Refused,
     };
-    Problem::new(status, slug, title, refusal.to_string()).into_response()
+    Problem::new(kind, refusal.to_string()).into_response()
 }
 
 /// `order.Place`: the aggregate's category and the command's variant, for the commands counter.

@@ -5,6 +5,7 @@
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{AfterQuery, ListQuery, Page, created, done, page_of_rows, with_id};
@@ -51,7 +52,7 @@ impl From<CustomerBody> for CustomerProfile {
 pub async fn add(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<CustomerBody>,
+    Body(body): Body<CustomerBody>,
 ) -> Response {
     created(
         request
@@ -69,7 +70,7 @@ pub async fn update(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<CustomerBody>,
+    Body(body): Body<CustomerBody>,
 ) -> Response {
     done(
         request

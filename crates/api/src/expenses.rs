@@ -4,9 +4,9 @@
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{ListQuery, Page, created, page_of_rows};
-use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use brigade_domain::amount::Money;
@@ -41,7 +41,7 @@ pub struct ExpenseBody {
 pub async fn record(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<ExpenseBody>,
+    Body(body): Body<ExpenseBody>,
 ) -> Response {
     let command = RecordExpense {
         category: body.category,

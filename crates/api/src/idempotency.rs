@@ -9,7 +9,7 @@
 
 use crate::auth::extract::Caller;
 use crate::http::AppState;
-use crate::http::problem::Problem;
+use crate::http::problem::{Kind, Problem};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -43,13 +43,7 @@ pub async fn idempotent(State(state): State<Arc<AppState>>, request: Request, ne
     };
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, state.config.body_limit).await else {
-        return Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "Request body too large",
-            "the body is over the limit",
-        )
-        .into_response();
+        return Problem::new(Kind::TooLarge, "the body is over the server's limit").into_response();
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str().as_bytes());
@@ -81,11 +75,9 @@ pub async fn idempotent(State(state): State<Arc<AppState>>, request: Request, ne
             .await;
             match first {
                 Ok((first_hash, _, _)) if first_hash != hash => {
-                    return Problem::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "idempotency-key-reused",
-                        "Idempotency key reused",
-                        "this Idempotency-Key was used for another request; use a new key for a new request",
+                    return Problem::invalid(
+                        "Idempotency-Key",
+                        "used for another request; use a new key for a new request",
                     )
                     .into_response();
                 }
@@ -98,7 +90,10 @@ pub async fn idempotent(State(state): State<Arc<AppState>>, request: Request, ne
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "idempotency claim failed; running the request"),
     }
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    // Kept as the client will see it: an answer written in plain text before the handler ran (a
+    // path that does not parse) is replayed as the same problem+json.
+    let response =
+        crate::http::problem::as_problem(next.run(Request::from_parts(parts, Body::from(bytes))).await).await;
     let status = response.status();
     if status.is_server_error() {
         // Not an answer to keep: the client may try again with the same key.

@@ -8,6 +8,7 @@
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::done;
@@ -119,7 +120,7 @@ pub async fn priority(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<PriorityBody>,
+    Body(body): Body<PriorityBody>,
 ) -> Response {
     order_command(&state, &request, id, OrderCommand::SetPriority { rush: body.rush }).await
 }

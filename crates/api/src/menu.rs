@@ -3,6 +3,7 @@
 
 use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, JsonBodyErrors};
 use crate::views::{AfterQuery, ListQuery, Page, created, done, page_of_rows};
@@ -62,7 +63,7 @@ impl From<MenuItemBody> for MenuItemDetails {
 pub async fn add(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<MenuItemBody>,
+    Body(body): Body<MenuItemBody>,
 ) -> Response {
     let id = request.new_id();
     created(
@@ -86,7 +87,7 @@ pub async fn update(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<MenuItemBody>,
+    Body(body): Body<MenuItemBody>,
 ) -> Response {
     done(
         request

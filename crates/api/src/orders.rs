@@ -6,6 +6,7 @@
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::reference::Current;
@@ -16,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::{Money, Percent};
 use brigade_domain::customer::Customer;
 use brigade_domain::ids::{CustomerId, LineId, OrderId};
-use brigade_domain::order::{Discount, NewLine, Order, OrderCommand, OrderType};
+use brigade_domain::order::{Discount, MAX_PORTIONS, NewLine, Order, OrderCommand, OrderType};
 use brigade_domain::stream_id;
 use brigade_eventstore::TenantStore;
 use serde::Deserialize;
@@ -31,7 +32,8 @@ use uuid::Uuid;
 pub struct LineBody {
     /// The menu item.
     menu_item_id: Uuid,
-    /// Portions (1 to 99).
+    /// Portions, 1 to 999 (`MAX_PORTIONS`).
+    #[schema(minimum = 1, maximum = 999)]
     quantity: u32,
     /// "no onions", "medium rare".
     #[serde(default)]
@@ -106,12 +108,17 @@ async fn current(
         .map_err(internal)
 }
 
-fn new_line(current: &Current, line_id: Uuid, body: LineBody) -> Result<NewLine, Response> {
+/// The line `body`, at `at` in the request (`lines[2].` or nothing), priced from the menu now.
+fn new_line(current: &Current, line_id: Uuid, body: LineBody, at: &str) -> Result<NewLine, Response> {
+    if !(1..=MAX_PORTIONS).contains(&body.quantity) {
+        let message = format!("must be between 1 and {MAX_PORTIONS}");
+        return Err(Problem::invalid(format!("{at}quantity"), message).into_response());
+    }
     let item = match current.offers.get(&body.menu_item_id) {
         Some(Ok(item)) => item.clone(),
         Some(Err(refusal)) => {
-            let detail = format!("menu item {}: {refusal}", body.menu_item_id);
-            return Err(Problem::invalid(detail).into_response());
+            let message = format!("menu item {}: {refusal}", body.menu_item_id);
+            return Err(Problem::invalid(format!("{at}menu_item_id"), message).into_response());
         }
         None => return Err(internal("an offer asked for was not looked up")),
     };
@@ -131,7 +138,7 @@ fn new_line(current: &Current, line_id: Uuid, body: LineBody) -> Result<NewLine,
 pub async fn place(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<PlaceOrder>,
+    Body(body): Body<PlaceOrder>,
 ) -> Response {
     let store = request.store(&state);
     let menu_items: Vec<Uuid> = body.lines.iter().map(|l| l.menu_item_id).collect();
@@ -141,14 +148,19 @@ pub async fn place(
     };
     if let Some(customer) = body.customer_id {
         match store.stream_version(&stream_id::<Customer>(customer)).await {
-            Ok(0) => return Problem::invalid(format!("customer_id: no customer {customer}")).into_response(),
+            Ok(0) => return Problem::invalid("customer_id", format!("no customer {customer}")).into_response(),
             Ok(_) => {}
             Err(e) => return internal(e),
         }
     }
     let mut lines = Vec::with_capacity(body.lines.len());
     for (n, line) in body.lines.into_iter().enumerate() {
-        match new_line(&current, request.derived_id(&format!("line {n}")), line) {
+        match new_line(
+            &current,
+            request.derived_id(&format!("line {n}")),
+            line,
+            &format!("lines[{n}]."),
+        ) {
             Ok(line) => lines.push(line),
             Err(invalid) => return invalid,
         }
@@ -178,10 +190,10 @@ pub async fn add_line(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<LineBody>,
+    Body(body): Body<LineBody>,
 ) -> Response {
     let line = match current(&state, &request.store(&state), &[body.menu_item_id], false).await {
-        Ok(current) => new_line(&current, request.derived_id("line"), body),
+        Ok(current) => new_line(&current, request.derived_id("line"), body, ""),
         Err(failed) => Err(failed),
     };
     let line = match line {
@@ -217,18 +229,20 @@ pub async fn discount(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<DiscountBody>,
+    Body(body): Body<DiscountBody>,
 ) -> Response {
     let discount = match body.kind.as_str() {
-        "amount" => Money::new(body.value).map(Discount::Amount).map_err(|e| e.to_string()),
+        "amount" => Money::new(body.value)
+            .map(Discount::Amount)
+            .map_err(|e| ("value", e.to_string())),
         "percent" => Percent::new(body.value)
             .map(Discount::Percent)
-            .map_err(|e| e.to_string()),
-        other => Err(format!("kind {other:?} is not `amount` or `percent`")),
+            .map_err(|e| ("value", e.to_string())),
+        other => Err(("kind", format!("{other:?} is not `amount` or `percent`"))),
     };
     let discount = match discount {
         Ok(d) => d,
-        Err(why) => return Problem::invalid(format!("discount: {why}")).into_response(),
+        Err((field, why)) => return Problem::invalid(field, why).into_response(),
     };
     let limit = match current(&state, &request.store(&state), &[], false).await {
         Ok(current) => current.settings.discount_limit,
@@ -276,9 +290,9 @@ pub async fn cancel(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    body: Option<Json<CancelBody>>,
+    body: Option<Body<CancelBody>>,
 ) -> Response {
-    let reason = body.and_then(|Json(b)| b.reason);
+    let reason = body.and_then(|Body(b)| b.reason);
     done(request.run::<Order>(&state, id, OrderCommand::Cancel { reason }).await)
 }
 

@@ -8,7 +8,8 @@ use crate::auth::extract::Caller;
 use crate::auth::{password, sessions};
 use crate::commands::{CommandRequest, Written, internal, refused};
 use crate::http::AppState;
-use crate::http::problem::Problem;
+use crate::http::body::Body;
+use crate::http::problem::{Kind, Problem};
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{ListQuery, Page, done, from_stream, page_of_streams};
 use axum::Json;
@@ -70,7 +71,7 @@ pub async fn change_settings(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(settings): Json<Settings>,
+    Body(settings): Body<Settings>,
 ) -> Response {
     if let Err(other) = own(request.caller(), id) {
         return other;
@@ -132,11 +133,12 @@ pub struct UserChange {
     display_name: Option<String>,
 }
 
-fn password_ok(password: &str) -> Result<(), Response> {
+/// A new password (in the body's `field`) is 10 to 256 characters.
+fn password_ok(field: &str, password: &str) -> Result<(), Response> {
     if (10..=256).contains(&password.chars().count()) {
         Ok(())
     } else {
-        Err(Problem::invalid("password must be 10 to 256 characters").into_response())
+        Err(Problem::invalid(field, "must be 10 to 256 characters").into_response())
     }
 }
 
@@ -168,13 +170,7 @@ where
     match sessions::save_new_credential(state.store.pool(), user, tenant, username, &hash).await {
         Ok(true) => {}
         Ok(false) => {
-            return Problem::new(
-                StatusCode::CONFLICT,
-                "username-taken",
-                "Username taken",
-                format!("{username} is taken"),
-            )
-            .into_response();
+            return Problem::new(Kind::UsernameTaken, format!("{username} is taken")).into_response();
         }
         Err(e) => return internal(e),
     }
@@ -198,12 +194,12 @@ pub async fn add_user(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<NewUser>,
+    Body(body): Body<NewUser>,
 ) -> Response {
     if let Err(other) = own(request.caller(), id) {
         return other;
     }
-    if let Err(invalid) = password_ok(&body.password) {
+    if let Err(invalid) = password_ok("password", &body.password) {
         return invalid;
     }
     let user = UserId(request.new_id());
@@ -238,7 +234,7 @@ pub async fn add_user(
               (status = 404, description = "No organization has that invite code", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
               JsonBodyErrors))]
-pub async fn register(State(state): State<Arc<AppState>>, Json(body): Json<Registration>) -> Response {
+pub async fn register(State(state): State<Arc<AppState>>, Body(body): Body<Registration>) -> Response {
     let Some(tenant) = state.keys.invited_to(&body.invite_code) else {
         return Problem::not_found("no organization has that invite code").into_response();
     };
@@ -252,7 +248,7 @@ pub async fn register(State(state): State<Arc<AppState>>, Json(body): Json<Regis
         Ok(_) => {}
         Err(e) => return internal(e),
     }
-    if let Err(invalid) = password_ok(&body.password) {
+    if let Err(invalid) = password_ok("password", &body.password) {
         return invalid;
     }
     let user = UserId(Uuid::now_v7());
@@ -316,7 +312,7 @@ pub async fn approve(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path((id, user)): Path<(Uuid, Uuid)>,
-    Json(body): Json<Roles>,
+    Body(body): Body<Roles>,
 ) -> Response {
     if let Err(other) = own(request.caller(), id) {
         return other;
@@ -337,13 +333,13 @@ pub async fn change_user(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path((id, user)): Path<(Uuid, Uuid)>,
-    Json(body): Json<UserChange>,
+    Body(body): Body<UserChange>,
 ) -> Response {
     if let Err(other) = own(request.caller(), id) {
         return other;
     }
     if body.roles.is_none() && body.display_name.is_none() {
-        return Problem::invalid("nothing to change: give roles, display_name or both").into_response();
+        return Problem::invalid("body", "nothing to change: give roles, display_name or both").into_response();
     }
     let mut last = None;
     if let Some(display_name) = body.display_name {
@@ -411,13 +407,13 @@ pub struct ProfileChange {
 pub async fn change_profile(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<ProfileChange>,
+    Body(body): Body<ProfileChange>,
 ) -> Response {
     let me = request.caller().0.sub;
     match (&body.current_password, &body.new_password) {
         (None, None) => {}
         (Some(current), Some(new)) => {
-            if let Err(invalid) = password_ok(new) {
+            if let Err(invalid) = password_ok("new_password", new) {
                 return invalid;
             }
             let pool = state.store.pool();
@@ -435,17 +431,17 @@ pub async fn change_profile(
                 }
             } else {
                 {
-                    return Problem::new(
-                        StatusCode::FORBIDDEN,
-                        "wrong-password",
-                        "Wrong password",
-                        "current_password is not the account's password",
-                    )
-                    .into_response();
+                    return Problem::new(Kind::WrongPassword, "current_password is not the account's password")
+                        .into_response();
                 }
             }
         }
-        _ => return Problem::invalid("give both current_password and new_password").into_response(),
+        (Some(_), None) => {
+            return Problem::invalid("new_password", "missing: give it with current_password").into_response();
+        }
+        (None, Some(_)) => {
+            return Problem::invalid("current_password", "missing: give it with new_password").into_response();
+        }
     }
     // Without a new name this renames to the current one: no event, and the answer is the user
     // stream's version and position as they stand.

@@ -6,6 +6,7 @@
 
 use crate::commands::{CommandRequest, Written, internal};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors};
 use axum::Json;
@@ -86,9 +87,7 @@ fn key_required(request: &CommandRequest) -> Result<(), Response> {
         return Ok(());
     }
     Err(Problem::new(
-        StatusCode::PRECONDITION_REQUIRED,
-        "idempotency-key-required",
-        "Idempotency-Key required",
+        crate::http::problem::Kind::IdempotencyKeyRequired,
         "payment commands need an Idempotency-Key header, so that a retry cannot pay twice",
     )
     .into_response())
@@ -103,7 +102,7 @@ fn key_required(request: &CommandRequest) -> Result<(), Response> {
 pub async fn process(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<ProcessPayment>,
+    Body(body): Body<ProcessPayment>,
 ) -> Response {
     if let Err(refused) = key_required(&request) {
         return refused;
@@ -128,7 +127,7 @@ pub async fn process(
 pub async fn refund(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<RefundPayment>,
+    Body(body): Body<RefundPayment>,
 ) -> Response {
     if let Err(refused) = key_required(&request) {
         return refused;

@@ -5,6 +5,7 @@
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
@@ -113,14 +114,14 @@ fn lines(lines: Vec<OrderedLine>) -> Vec<PoLine> {
 pub async fn draft(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<DraftBody>,
+    Body(body): Body<DraftBody>,
 ) -> Response {
     match request
         .store(&state)
         .stream_version(&stream_id::<Supplier>(body.supplier_id))
         .await
     {
-        Ok(0) => return Problem::invalid(format!("supplier_id: no supplier {}", body.supplier_id)).into_response(),
+        Ok(0) => return Problem::invalid("supplier_id", format!("no supplier {}", body.supplier_id)).into_response(),
         Ok(_) => {}
         Err(e) => return crate::commands::internal(e),
     }
@@ -141,7 +142,7 @@ pub async fn revise(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<ReviseBody>,
+    Body(body): Body<ReviseBody>,
 ) -> Response {
     let command = PoCommand::Revise {
         lines: lines(body.lines),
@@ -185,9 +186,9 @@ pub async fn reject(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    body: Option<Json<ReasonBody>>,
+    body: Option<Body<ReasonBody>>,
 ) -> Response {
-    let reason = body.and_then(|Json(b)| b.reason).unwrap_or_default();
+    let reason = body.and_then(|Body(b)| b.reason).unwrap_or_default();
     done(
         request
             .run::<PurchaseOrder>(&state, id, PoCommand::Reject { reason })
@@ -204,9 +205,9 @@ pub async fn cancel(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    body: Option<Json<ReasonBody>>,
+    body: Option<Body<ReasonBody>>,
 ) -> Response {
-    let reason = body.and_then(|Json(b)| b.reason);
+    let reason = body.and_then(|Body(b)| b.reason);
     done(
         request
             .run::<PurchaseOrder>(&state, id, PoCommand::Cancel { reason })
@@ -224,7 +225,7 @@ pub async fn receive(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<ReceiveBody>,
+    Body(body): Body<ReceiveBody>,
 ) -> Response {
     let received: Vec<ReceivedLine> = body
         .lines

@@ -1,8 +1,8 @@
 //! How each domain refusal is answered: 404 for what the caller's organization does not have,
 //! 403 for a role the domain itself requires (segregation of duties, the receiving side of a
 //! transfer, a discount over the limit), 409 for a rule of the current state (closed, already
-//! paid, not enough stock), 422 for input no state could accept. One place, so the same kind of
-//! refusal is the same status on every route.
+//! paid, not enough stock), 422 for input no state could accept, naming the request's field it
+//! is about. One place, so the same kind of refusal is the same status on every route.
 
 use crate::commands::Refusal;
 use axum::http::StatusCode;
@@ -35,6 +35,17 @@ impl Refusal for OrderError {
             _ => CONFLICT,
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        use OrderError::*;
+        match self {
+            TableRequired => Some("table"),
+            BadQuantity => Some("quantity"),
+            BadText(_) => Some("notes"),
+            AmountNotPositive => Some("amount"),
+            _ => None,
+        }
+    }
 }
 
 impl Refusal for TransferError {
@@ -48,6 +59,16 @@ impl Refusal for TransferError {
             AlreadyRequested | NotPending(_) => CONFLICT,
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        use TransferError::*;
+        match self {
+            SameDepartment => Some("to"),
+            NoLines | ZeroQuantity | DuplicateItem(_) | LinesMismatch(_) | OverValidated(_) => Some("lines"),
+            BadText(_) => Some("notes"),
+            _ => None,
+        }
+    }
 }
 
 impl Refusal for StockError {
@@ -57,6 +78,17 @@ impl Refusal for StockError {
             NotAllowed => FORBIDDEN,
             ZeroQuantity | SameDepartment | NothingConsumed | BadNote(_) => INVALID,
             Insufficient { .. } | DuplicateAdjustment(_) => CONFLICT,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        use StockError::*;
+        match self {
+            ZeroQuantity => Some("quantity"),
+            SameDepartment => Some("to"),
+            NothingConsumed => Some("lines"),
+            BadNote(_) => Some("note"),
+            _ => None,
         }
     }
 }
@@ -71,6 +103,15 @@ impl Refusal for PoError {
             AlreadyDrafted | WrongStatus { .. } | OverReceipt { .. } | DuplicateReceipt(_) => CONFLICT,
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        use PoError::*;
+        match self {
+            NoLines | ZeroQuantity | DuplicateItem(_) | NotOrdered(_) => Some("lines"),
+            BadText(_) => Some("reason"),
+            _ => None,
+        }
+    }
 }
 
 impl Refusal for FlowError {
@@ -80,6 +121,15 @@ impl Refusal for FlowError {
             FlowError::PurchaseOrder(e) => e.status(),
             FlowError::Transfer(e) => e.status(),
             FlowError::Stock { error, .. } => error.status(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            FlowError::Order(e) => e.field(),
+            FlowError::PurchaseOrder(e) => e.field(),
+            FlowError::Transfer(e) => e.field(),
+            FlowError::Stock { error, .. } => error.field(),
         }
     }
 }
@@ -94,6 +144,14 @@ impl Refusal for SupplierError {
             AlreadyRegistered | Deactivated => CONFLICT,
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        use SupplierError::*;
+        match self {
+            BadProfile(_) => Some("name"),
+            _ => None,
+        }
+    }
 }
 
 impl Refusal for CustomerError {
@@ -103,6 +161,15 @@ impl Refusal for CustomerError {
             NotFound => NOT_FOUND,
             BadProfile(_) | BadEmail => INVALID,
             AlreadyRegistered => CONFLICT,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        use CustomerError::*;
+        match self {
+            BadProfile(_) => Some("name"),
+            BadEmail => Some("email"),
+            _ => None,
         }
     }
 }
@@ -117,6 +184,16 @@ impl Refusal for InventoryItemError {
             AlreadyRegistered => CONFLICT,
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        use InventoryItemError::*;
+        match self {
+            BadSku => Some("sku"),
+            BadName(_) => Some("name"),
+            MaximumBelowMinimum => Some("maximum_stock"),
+            _ => None,
+        }
+    }
 }
 
 impl Refusal for RegistrationError {
@@ -124,6 +201,13 @@ impl Refusal for RegistrationError {
         match self {
             RegistrationError::Item(e) => e.status(),
             RegistrationError::SkuTaken(_) => CONFLICT,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            RegistrationError::Item(e) => e.field(),
+            RegistrationError::SkuTaken(_) => Some("sku"),
         }
     }
 }
@@ -135,6 +219,15 @@ impl Refusal for ExpenseError {
             NotAllowed => FORBIDDEN,
             AmountNotPositive | BadNote(_) => INVALID,
             AlreadyRecorded => CONFLICT,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        use ExpenseError::*;
+        match self {
+            AmountNotPositive => Some("amount"),
+            BadNote(_) => Some("note"),
+            _ => None,
         }
     }
 }
@@ -149,6 +242,18 @@ impl Refusal for OrganizationError {
             BadName(_) | BadCurrency(_) | BadTimezone(_) | BadKitchenThresholds | BadLoyaltyRate => INVALID,
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        use OrganizationError::*;
+        match self {
+            BadName(_) => Some("name"),
+            BadCurrency(_) => Some("currency"),
+            BadTimezone(_) => Some("timezone"),
+            BadKitchenThresholds => Some("kitchen_red_after_secs"),
+            BadLoyaltyRate => Some("loyalty_points_per_unit"),
+            _ => None,
+        }
+    }
 }
 
 impl Refusal for UserError {
@@ -159,6 +264,16 @@ impl Refusal for UserError {
             NotAllowed | SuperAdminOnly | SelfDeactivation => FORBIDDEN,
             NoRoles | BadUsername | BadDisplayName(_) => INVALID,
             AlreadyExists | WrongStatus(_) => CONFLICT,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        use UserError::*;
+        match self {
+            NoRoles => Some("roles"),
+            BadUsername => Some("username"),
+            BadDisplayName(_) => Some("display_name"),
+            _ => None,
         }
     }
 }
@@ -172,6 +287,14 @@ impl Refusal for MenuItemError {
                 INVALID
             }
             MenuItemError::AlreadyAdded | MenuItemError::Withdrawn | MenuItemError::NotWithdrawn => CONFLICT,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            MenuItemError::BadName(_) => Some("name"),
+            MenuItemError::ZeroRecipeQuantity | MenuItemError::DuplicateIngredient(_) => Some("recipe"),
+            _ => None,
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
 use axum::Json;
@@ -91,7 +92,7 @@ pub struct AdjustmentBody {
 pub async fn request(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<RequestBody>,
+    Body(body): Body<RequestBody>,
 ) -> Response {
     let command = TransferCommand::Request {
         from: body.from,
@@ -119,7 +120,7 @@ pub async fn validate(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Json(body): Json<ValidateBody>,
+    Body(body): Body<ValidateBody>,
 ) -> Response {
     let lines: Vec<(InventoryItemId, Quantity)> = body
         .lines
@@ -144,9 +145,9 @@ pub async fn reject(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    body: Option<Json<RejectBody>>,
+    body: Option<Body<RejectBody>>,
 ) -> Response {
-    let reason = body.and_then(|Json(b)| b.reason);
+    let reason = body.and_then(|Body(b)| b.reason);
     done(
         request
             .run::<Transfer>(&state, id, TransferCommand::Reject { reason })
@@ -189,7 +190,7 @@ pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): P
 pub async fn adjust(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Json(body): Json<AdjustmentBody>,
+    Body(body): Body<AdjustmentBody>,
 ) -> Response {
     let item = body.inventory_item_id;
     match request
@@ -200,7 +201,7 @@ pub async fn adjust(
         .await
     {
         Ok(0) => {
-            return crate::http::problem::Problem::invalid(format!("inventory_item_id: no inventory item {item}"))
+            return crate::http::problem::Problem::invalid("inventory_item_id", format!("no inventory item {item}"))
                 .into_response();
         }
         Ok(_) => {}

@@ -298,3 +298,199 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     assert_eq!(get(&format!("{base}/health/ready")).await.status(), 503);
     server.stop().await;
 }
+
+/// Every mistake a client can make gets one problem shape: the same `type` and title for the same
+/// kind, every 422 with `errors` naming the field as the client wrote it, a NUL character refused
+/// as bad input wherever it is sent, refusals naming states in the API's words, and a refused
+/// request repeated under its Idempotency-Key answered with the same problem+json.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mistake_gets_one_problem_shape_naming_its_field() {
+    use brigade_domain::Role;
+    use brigade_domain::ids::{TenantId, UserId};
+    use serde_json::json;
+    use support::Api;
+    use uuid::Uuid;
+
+    let db = TestDb::create("problems").await;
+    let keys = Keys::random();
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), Config::default())).await;
+    let api = Api::new(&server.base);
+    let org = TenantId(Uuid::now_v7());
+    let token = |role| {
+        keys.issue(UserId(Uuid::now_v7()), org, vec![role], chrono::Utc::now())
+            .unwrap()
+    };
+    let (manager, admin) = (token(Role::Manager), token(Role::SuperAdmin));
+    let validation = |(status, body): (u16, Value)| {
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["type"], "/problems/validation", "{body}");
+        assert_eq!(body["title"], "Invalid request", "{body}");
+        body["errors"].clone()
+    };
+
+    let place = |order: Value| api.send("POST", "/api/v1/pos/orders", Some(&manager), Some(order), None);
+
+    // A body that does not deserialize: the field, in the client's terms.
+    let missing = place(json!({"order_type": "takeout", "lines": [{"quantity": 1}]})).await;
+    assert_eq!(validation(missing), json!({"lines[0].menu_item_id": ["missing"]}));
+    let unknown = place(json!({"order_type": "takeout", "tabel": 4})).await;
+    let errors = validation(unknown);
+    assert!(
+        errors["tabel"][0].as_str().unwrap().starts_with("unknown field"),
+        "{errors}"
+    );
+    let wrong_type = place(json!({"order_type": "takeout", "table": "four"})).await;
+    assert!(validation(wrong_type)["table"].is_array());
+
+    // A domain refusal of input names its field too; so does an edge check and after=.
+    let burger = api
+        .created(
+            "/api/v1/menu/items",
+            &manager,
+            json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
+        )
+        .await;
+    let no_table = place(json!({"order_type": "dine_in", "lines": [{"menu_item_id": burger, "quantity": 1}]})).await;
+    assert_eq!(validation(no_table)["table"][0], "a dine-in order needs a table number");
+    let too_many = place(json!({"order_type": "takeout", "lines": [{"menu_item_id": burger, "quantity": 1000}]})).await;
+    assert_eq!(
+        validation(too_many),
+        json!({"lines[0].quantity": ["must be between 1 and 999"]})
+    );
+    let after = api
+        .send(
+            "GET",
+            "/api/v1/kitchen/orders?after=999999999",
+            Some(&manager),
+            None,
+            None,
+        )
+        .await;
+    assert!(validation(after)["after"][0].as_str().unwrap().contains("999999999"));
+
+    // A refusal names the order's state as the API spells it.
+    let order = api
+        .created(
+            "/api/v1/pos/orders",
+            &manager,
+            json!({"order_type": "takeout", "lines": [{"menu_item_id": burger, "quantity": 1}]}),
+        )
+        .await;
+    api.ok(
+        "POST",
+        &format!("/api/v1/pos/orders/{order}/send-to-kitchen"),
+        &manager,
+        json!({}),
+    )
+    .await;
+    let (status, early) = api
+        .send(
+            "POST",
+            &format!("/api/v1/pos/orders/{order}/serve"),
+            Some(&manager),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 409, "{early}");
+    assert_eq!(early["type"], "/problems/refused");
+    assert_eq!(early["detail"], "cannot serve an order that is in_kitchen");
+    // A cancel body may be null, as documented.
+    let (status, _) = api
+        .send(
+            "POST",
+            &format!("/api/v1/pos/orders/{order}/cancel"),
+            Some(&manager),
+            Some(Value::Null),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // NUL is bad input everywhere: in a body's text, a path, a query parameter.
+    let login = api
+        .send(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "ma\u{0}ria", "password": "brigade-demo"})),
+            None,
+        )
+        .await;
+    assert_eq!(validation(login), json!({"username": ["contains a NUL character"]}));
+    for (path, place) in [
+        ("/api/v1/audit/streams/a%00b", "the path"),
+        ("/api/v1/admin/projections/a%00b/retry", "the path"),
+        ("/api/v1/pos/orders?status=%00", "query parameter `status`"),
+        ("/api/v1/stock/levels?department=bar%00", "query parameter `department`"),
+    ] {
+        let method = if path.ends_with("retry") { "POST" } else { "GET" };
+        let (status, body) = api.send(method, path, Some(&admin), None, None).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["type"], "/problems/bad-request", "{path}");
+        assert!(body["detail"].as_str().unwrap().starts_with(place), "{path}: {body}");
+    }
+
+    // One type, one title: a 400 written by the framework (a path id that is not a UUID) and one
+    // written by a handler (a report's range) read the same.
+    let (status, framework) = api
+        .send("GET", "/api/v1/pos/orders/not-a-uuid", Some(&manager), None, None)
+        .await;
+    assert_eq!(status, 400);
+    let (status, ours) = api
+        .send(
+            "GET",
+            "/api/v1/accounting/reports/pl-statement?from=2026-11-21&to=2026-11-20",
+            Some(&manager),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{ours}");
+    assert_eq!(framework["type"], ours["type"]);
+    assert_eq!(framework["title"], ours["title"]);
+
+    // Malformed JSON, and not JSON at all, before any handler ran; repeated under the same
+    // Idempotency-Key, the same problem+json again.
+    let raw = |body: &'static str, media: &'static str| {
+        api.http
+            .post(format!("{}/api/v1/pos/orders", api.base))
+            .bearer_auth(&manager)
+            .header("Idempotency-Key", format!("raw-{media}"))
+            .header("content-type", media)
+            .body(body)
+    };
+    for (body, media, status, kind) in [
+        ("{\"order_type\": ", "application/json", 400, "/problems/bad-request"),
+        (
+            "order_type=takeout",
+            "text/plain",
+            415,
+            "/problems/unsupported-media-type",
+        ),
+    ] {
+        for attempt in ["first", "replayed"] {
+            let response = raw(body, media).send().await.unwrap();
+            assert_eq!(response.status(), status, "{attempt}");
+            assert_eq!(content_type(&response), "application/problem+json");
+            let replayed = response.headers().contains_key("idempotent-replayed");
+            assert_eq!(replayed, attempt == "replayed");
+            let problem: Value = response.json().await.expect("problem+json that parses");
+            assert_eq!(problem["type"], kind, "{attempt}: {problem}");
+        }
+    }
+    let serve_bad_id = || {
+        api.send(
+            "POST",
+            "/api/v1/pos/orders/not-a-uuid/serve",
+            Some(&manager),
+            None,
+            Some("bad-id"),
+        )
+    };
+    let (status, bad_id) = serve_bad_id().await;
+    assert_eq!(status, 400);
+    let (again, replayed) = serve_bad_id().await;
+    assert_eq!((again, &replayed), (400, &bad_id), "a replay reads as the first answer");
+    server.stop().await;
+}

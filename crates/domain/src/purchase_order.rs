@@ -61,6 +61,23 @@ pub enum PoStatus {
     Cancelled,
 }
 
+/// The state's name as the API and the events spell it (`submitted`), so that a refusal
+/// names it in the client's words, not the code's.
+impl std::fmt::Display for PoStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PoStatus::Draft => "draft",
+            PoStatus::Submitted => "submitted",
+            PoStatus::Approved => "approved",
+            PoStatus::PartiallyReceived => "partially_received",
+            PoStatus::Received => "received",
+            PoStatus::Closed => "closed",
+            PoStatus::Rejected => "rejected",
+            PoStatus::Cancelled => "cancelled",
+        })
+    }
+}
+
 /// Commands on a purchase order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PoCommand {
@@ -207,7 +224,7 @@ pub enum PoError {
     #[error("the purchase order does not exist")]
     NotFound,
     /// Wrong status for the command.
-    #[error("cannot {action} a purchase order that is {status:?}")]
+    #[error("cannot {action} a purchase order that is {status}")]
     WrongStatus {
         /// What was attempted.
         action: &'static str,

@@ -58,6 +58,19 @@ pub enum TransferStatus {
     Cancelled,
 }
 
+/// The state's name as the API and the events spell it (`validated`), so that a refusal
+/// names it in the client's words, not the code's.
+impl std::fmt::Display for TransferStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransferStatus::Requested => "requested",
+            TransferStatus::Validated => "validated",
+            TransferStatus::Rejected => "rejected",
+            TransferStatus::Cancelled => "cancelled",
+        })
+    }
+}
+
 /// Commands on a transfer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransferCommand {
@@ -148,7 +161,7 @@ pub enum TransferError {
     #[error("the transfer does not exist")]
     NotFound,
     /// Not in `requested` any more.
-    #[error("the transfer is already {0:?}")]
+    #[error("the transfer is already {0}")]
     NotPending(TransferStatus),
     /// From = to.
     #[error("a transfer must go to another department")]

@@ -25,6 +25,18 @@ pub enum UserStatus {
     Deactivated,
 }
 
+/// The state's name as the API and the events spell it (`active`), so that a refusal
+/// names it in the client's words, not the code's.
+impl std::fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UserStatus::Pending => "pending",
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+        })
+    }
+}
+
 /// Who a user is to the others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserProfile {
@@ -166,7 +178,7 @@ pub enum UserError {
     #[error("a user needs at least one role")]
     NoRoles,
     /// Approve a user who is not pending; change one who is not active.
-    #[error("the user is {0:?}")]
+    #[error("the user is {0}")]
     WrongStatus(UserStatus),
     /// Locking oneself out.
     #[error("a manager cannot deactivate their own account")]

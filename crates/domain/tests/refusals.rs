@@ -204,3 +204,41 @@ fn a_consumption_needs_lines_and_a_recipe_needs_quantities() {
         .when(MenuItemCommand::Restore, &manager())
         .then_refused(MenuItemError::NotFound);
 }
+
+/// A refusal names a state the way the API and the events spell it (`in_kitchen`), never as the
+/// code does (`InKitchen`): every status prints as its serde name.
+#[test]
+fn every_status_prints_as_the_api_spells_it() {
+    use brigade_domain::order::OrderStatus;
+    use brigade_domain::purchase_order::PoStatus;
+    use brigade_domain::transfer::TransferStatus;
+    use brigade_domain::user::UserStatus;
+    fn check<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
+        for status in all {
+            let serde_name = serde_json::to_value(status).unwrap();
+            assert_eq!(serde_name.as_str(), Some(status.to_string().as_str()));
+        }
+    }
+    use OrderStatus as O;
+    check(&[O::Open, O::InKitchen, O::Ready, O::Served, O::Cancelled]);
+    use PoStatus as P;
+    check(&[
+        P::Draft,
+        P::Submitted,
+        P::Approved,
+        P::PartiallyReceived,
+        P::Received,
+        P::Closed,
+        P::Rejected,
+        P::Cancelled,
+    ]);
+    use TransferStatus as T;
+    check(&[T::Requested, T::Validated, T::Rejected, T::Cancelled]);
+    use UserStatus as U;
+    check(&[U::Pending, U::Active, U::Deactivated]);
+    let refusal = OrderError::WrongStatus {
+        action: "serve",
+        status: O::InKitchen,
+    };
+    assert_eq!(refusal.to_string(), "cannot serve an order that is in_kitchen");
+}

@@ -3,6 +3,7 @@
 use super::extract::{Caller, Unauthorized};
 use super::{password, sessions, tokens};
 use crate::http::AppState;
+use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::JsonBodyErrors;
 use axum::Json;
@@ -82,13 +83,9 @@ impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         match self {
             AuthError::Unauthorized(detail) => Unauthorized(detail).into_response(),
-            AuthError::NotActive(detail) => Problem::new(
-                StatusCode::FORBIDDEN,
-                "account-not-active",
-                "Account not active",
-                detail,
-            )
-            .into_response(),
+            AuthError::NotActive(detail) => {
+                Problem::new(crate::http::problem::Kind::AccountNotActive, detail).into_response()
+            }
             AuthError::Internal => Problem::internal().into_response(),
         }
     }
@@ -152,7 +149,7 @@ fn session(state: &AppState, profile: Profile, refresh_token: String) -> Result<
         (status = 403, description = "The account is pending or deactivated", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
     ))]
-pub async fn login(State(state): State<Arc<AppState>>, Json(body): Json<Login>) -> Result<Json<Session>, AuthError> {
+pub async fn login(State(state): State<Arc<AppState>>, Body(body): Body<Login>) -> Result<Json<Session>, AuthError> {
     let credential = sessions::credential(state.store.pool(), body.username.trim())
         .await
         .map_err(internal)?;
@@ -180,7 +177,7 @@ pub async fn login(State(state): State<Arc<AppState>>, Json(body): Json<Login>) 
     ))]
 pub async fn refresh(
     State(state): State<Arc<AppState>>,
-    Json(body): Json<RefreshToken>,
+    Body(body): Body<RefreshToken>,
 ) -> Result<Json<Session>, AuthError> {
     let pool = state.store.pool();
     let (user, tenant, next) = match sessions::rotate(pool, &body.refresh_token, Utc::now())
@@ -215,7 +212,7 @@ pub async fn refresh(
     ))]
 pub async fn logout(
     State(state): State<Arc<AppState>>,
-    Json(body): Json<RefreshToken>,
+    Body(body): Body<RefreshToken>,
 ) -> Result<StatusCode, AuthError> {
     // Unknown tokens too: logging out twice is not an error, and the answer tells nothing.
     sessions::end(state.store.pool(), &body.refresh_token, Utc::now())

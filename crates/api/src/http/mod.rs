@@ -1,7 +1,9 @@
 //! The HTTP server: the router, the layers every request goes through (request id, tracing,
 //! body limit, latency metrics), problem+json for every error, and graceful shutdown.
 
+pub mod body;
 pub mod health;
+pub mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -129,13 +131,9 @@ impl AppState {
                 1,
             )
             .into_response()),
-            Err(brigade_projections::WaitError::UnknownPosition(p)) => Err(Problem::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                "Invalid request",
-                format!("after={p}: no event has that position"),
-            )
-            .into_response()),
+            Err(brigade_projections::WaitError::UnknownPosition(p)) => {
+                Err(Problem::invalid("after", format!("no event has position {p}")).into_response())
+            }
             Err(e) => Err(crate::commands::internal(e)),
         }
     }
@@ -158,8 +156,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             crate::access::authorize,
         ))
         .with_state(state)
-        // Innermost first: the body limit, then problem+json for whatever answered in plain
-        // text (the limit included), then the latency histogram of the final status.
+        // Innermost first: no NUL in the URL, the body limit, then problem+json for whatever
+        // answered in plain text (the limit included), then the latency histogram of the final
+        // status.
+        .layer(axum::middleware::from_fn(input::refuse_nul))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn(problem::everywhere))
         .layer(axum::middleware::from_fn(metrics::track))
@@ -180,11 +180,10 @@ async fn not_found(request: Request) -> Response {
 }
 
 async fn method_not_allowed(request: Request) -> Response {
-    Problem::method_not_allowed(format!(
-        "{} is not allowed on {}",
-        request.method(),
-        request.uri().path()
-    ))
+    Problem::new(
+        problem::Kind::MethodNotAllowed,
+        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+    )
     .into_response()
 }
 

@@ -27,7 +27,7 @@ pub enum OrderError {
     #[error("the order is cancelled")]
     Cancelled,
     /// The command does not apply in the order's current status.
-    #[error("cannot {action} an order that is {status:?}")]
+    #[error("cannot {action} an order that is {status}")]
     WrongStatus {
         /// What was attempted.
         action: &'static str,
@@ -37,7 +37,7 @@ pub enum OrderError {
     /// Dine-in without a table.
     #[error("a dine-in order needs a table number")]
     TableRequired,
-    /// Portions out of 1..=999.
+    /// Portions out of 1..=[`MAX_PORTIONS`].
     #[error("quantity must be between 1 and {MAX_PORTIONS}")]
     BadQuantity,
     /// A line id used twice.

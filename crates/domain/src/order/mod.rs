@@ -151,6 +151,20 @@ pub enum OrderStatus {
     Cancelled,
 }
 
+/// The state's name as the API and the events spell it (`in_kitchen`), so that a refusal
+/// names it in the client's words, not the code's.
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OrderStatus::Open => "open",
+            OrderStatus::InKitchen => "in_kitchen",
+            OrderStatus::Ready => "ready",
+            OrderStatus::Served => "served",
+            OrderStatus::Cancelled => "cancelled",
+        })
+    }
+}
+
 /// Commands on an order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderCommand {
