@@ -19,6 +19,7 @@ pub mod expenses;
 pub mod http;
 pub mod idempotency;
 pub mod kitchen;
+pub mod known;
 pub mod menu;
 pub mod operations;
 mod order_numbers;

@@ -51,6 +51,12 @@ impl From<MenuItemBody> for MenuItemDetails {
     }
 }
 
+/// Every ingredient of the recipe is an inventory item of the caller's organization.
+async fn ingredients_known(state: &AppState, request: &CommandRequest, body: &MenuItemBody) -> Result<(), Response> {
+    let named = crate::known::fields("recipe", &body.recipe, |l| l.inventory_item_id.0);
+    crate::known::inventory_items(&request.store(state), &named).await
+}
+
 /// Puts a new item on the menu.
 #[utoipa::path(post, path = "/api/v1/menu/items", tag = "menu", request_body = MenuItemBody, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
@@ -65,6 +71,9 @@ pub async fn add(
     request: CommandRequest,
     Body(body): Body<MenuItemBody>,
 ) -> Response {
+    if let Err(unknown) = ingredients_known(&state, &request, &body).await {
+        return unknown;
+    }
     let id = request.new_id();
     created(
         request
@@ -89,6 +98,9 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Body(body): Body<MenuItemBody>,
 ) -> Response {
+    if let Err(unknown) = ingredients_known(&state, &request, &body).await {
+        return unknown;
+    }
     done(
         request
             .run::<MenuItem>(&state, id, MenuItemCommand::Update(body.into()))

@@ -125,6 +125,10 @@ pub async fn draft(
         Ok(_) => {}
         Err(e) => return crate::commands::internal(e),
     }
+    let named = crate::known::fields("lines", &body.lines, |l| l.inventory_item_id);
+    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+        return unknown;
+    }
     let command = PoCommand::Draft {
         supplier_id: SupplierId(body.supplier_id),
         lines: lines(body.lines),
@@ -144,6 +148,10 @@ pub async fn revise(
     Path(id): Path<Uuid>,
     Body(body): Body<ReviseBody>,
 ) -> Response {
+    let named = crate::known::fields("lines", &body.lines, |l| l.inventory_item_id);
+    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+        return unknown;
+    }
     let command = PoCommand::Revise {
         lines: lines(body.lines),
         expected_on: body.expected_on,

@@ -94,6 +94,10 @@ pub async fn request(
     request: CommandRequest,
     Body(body): Body<RequestBody>,
 ) -> Response {
+    let named = crate::known::fields("lines", &body.lines, |l| l.inventory_item_id);
+    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+        return unknown;
+    }
     let command = TransferCommand::Request {
         from: body.from,
         to: body.to,
@@ -193,19 +197,9 @@ pub async fn adjust(
     Body(body): Body<AdjustmentBody>,
 ) -> Response {
     let item = body.inventory_item_id;
-    match request
-        .store(&state)
-        .stream_version(&brigade_domain::stream_id::<
-            brigade_domain::inventory_item::InventoryItem,
-        >(item))
-        .await
-    {
-        Ok(0) => {
-            return crate::http::problem::Problem::invalid("inventory_item_id", format!("no inventory item {item}"))
-                .into_response();
-        }
-        Ok(_) => {}
-        Err(e) => return crate::commands::internal(e),
+    let named = [("inventory_item_id".to_owned(), item)];
+    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+        return unknown;
     }
     let command = StockCommand::Adjust {
         adjustment_id: AdjustmentId(request.new_id()),

@@ -675,6 +675,60 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     let their_menu = api.get("/api/v1/menu/items", &intruder).await;
     assert_eq!(their_menu["items"], json!([]), "{their_menu}");
 
+    // Nor can it name the first's inventory item in a body: a recipe, a purchase order, a
+    // transfer or an adjustment that does is refused naming the field, and writes nothing.
+    let events_before: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    let their_supplier = api
+        .created(
+            "/api/v1/procurement/suppliers",
+            &intruder,
+            json!({"name": "Their mill"}),
+        )
+        .await;
+    for (path, body, field) in [
+        (
+            "/api/v1/menu/items",
+            json!({"name": "Stolen burger", "category": "food", "sell_price": "9.00", "station": "grill",
+                   "recipe": [{"inventory_item_id": beef, "quantity": "0.2"}]}),
+            "recipe[0].inventory_item_id",
+        ),
+        (
+            "/api/v1/procurement/purchase-orders",
+            json!({"supplier_id": their_supplier, "lines": [{"inventory_item_id": beef, "quantity": "1", "unit_price": "1.00"}]}),
+            "lines[0].inventory_item_id",
+        ),
+        (
+            "/api/v1/stock/transfers",
+            json!({"from": "stock", "to": "kitchen", "lines": [{"inventory_item_id": beef, "quantity": "1"}]}),
+            "lines[0].inventory_item_id",
+        ),
+        (
+            "/api/v1/stock/adjustments",
+            json!({"inventory_item_id": beef, "department": "kitchen", "quantity": "5", "reason": "stock_audit"}),
+            "inventory_item_id",
+        ),
+    ] {
+        let (status, answer) = api.send("POST", path, Some(&intruder), Some(body), None).await;
+        assert_eq!(status, 422, "POST {path} naming another organization's item: {answer}");
+        assert_eq!(
+            answer["errors"][field][0],
+            format!("no inventory item {beef}"),
+            "{path}: {answer}"
+        );
+    }
+    let events_after: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        events_after,
+        events_before + 1,
+        "only the intruder's own supplier was written"
+    );
+
     server.stop().await;
     fanout.stop().await;
 }

@@ -4,6 +4,7 @@ use crate::error::StoreError;
 use crate::store::TenantStore;
 use crate::stream::{EVENT_COLUMNS, EventRow, RecordedEvent};
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 static READ_FORWARD: LazyLock<String> = LazyLock::new(|| {
@@ -65,5 +66,22 @@ impl TenantStore {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(version.map_or(0, |v| u64::try_from(v).unwrap_or_default()))
+    }
+
+    /// Which of `stream_ids` exist in this tenant, in one query: how a request's references to
+    /// other aggregates (a recipe's ingredients, an order's lines) are checked before a command
+    /// names them. Another tenant's stream is as absent as one that never was.
+    pub async fn existing_streams(&self, stream_ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        if stream_ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let found: Vec<String> = sqlx::query_scalar(
+            "SELECT stream_id FROM events WHERE tenant_id = $1 AND stream_id = ANY($2) AND version = 1",
+        )
+        .bind(self.tenant.uuid())
+        .bind(stream_ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(found.into_iter().collect())
     }
 }
