@@ -147,6 +147,11 @@ pub async fn update_item(
     done(request.run::<InventoryItem>(&state, id, command).await)
 }
 
+/// An item's figures as the API spells them: the quantity as a decimal string in its own
+/// precision ("12.5"), its values as money ("108.86"), never JSON numbers.
+const ITEM_FIGURES: &str = "'quantity', trim_scale(quantity)::text, \
+    'value_fifo', round(value_fifo, 2)::text, 'value_weighted_average', round(value_avco, 2)::text";
+
 /// Inventory items with their quantities per department and value, by id.
 #[utoipa::path(get, path = "/api/v1/stock/inventory", tag = "stock", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "A page of items", body = Page), ReadErrors, CallerErrors, AfterErrors))]
@@ -155,11 +160,18 @@ pub async fn list_items(
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let sql = "SELECT item_id, doc || jsonb_build_object('quantity', quantity, 'value_fifo', value_fifo, \
-               'value_weighted_average', value_avco) FROM stock.items \
+    let sql = "SELECT item_id, doc || jsonb_build_object(ITEM_FIGURES) FROM stock.items \
                WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL AND $4::text IS NULL \
                ORDER BY item_id LIMIT $3";
-    page_of_rows(&state, &caller, &query, &["stock"], sql, None).await
+    page_of_rows(
+        &state,
+        &caller,
+        &query,
+        &["stock"],
+        &sql.replace("ITEM_FIGURES", ITEM_FIGURES),
+        None,
+    )
+    .await
 }
 
 /// One inventory item.
@@ -175,10 +187,10 @@ pub async fn get_item(
     if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
         return not_yet;
     }
-    let row: Result<Option<Value>, _> = sqlx::query_scalar(
-        "SELECT doc || jsonb_build_object('quantity', quantity, 'value_fifo', value_fifo, 'value_weighted_average', value_avco) \
-           FROM stock.items WHERE tenant_id = $1 AND item_id = $2 AND doc->>'sku' IS NOT NULL",
-    )
+    let row: Result<Option<Value>, _> = sqlx::query_scalar(&format!(
+        "SELECT doc || jsonb_build_object({ITEM_FIGURES}) \
+               FROM stock.items WHERE tenant_id = $1 AND item_id = $2 AND doc->>'sku' IS NOT NULL"
+    ))
     .bind(caller.0.org.0)
     .bind(id)
     .fetch_optional(state.store.pool())

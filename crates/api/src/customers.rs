@@ -80,7 +80,7 @@ pub async fn update(
 }
 
 const CUSTOMER: &str = "SELECT customer_id, coalesce(doc->'profile', '{}'::jsonb) || jsonb_build_object(\
-    'order_count', order_count, 'total_spent', total_spent::text, 'last_order_at', last_order_at, \
+    'order_count', order_count, 'total_spent', round(total_spent, 2)::text, 'last_order_at', last_order_at, \
     'loyalty_points', loyalty_points::text) FROM sales.customers WHERE tenant_id = $1 AND doc->'profile' <> 'null'::jsonb";
 
 /// The customers with their figures, by id.

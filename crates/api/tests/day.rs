@@ -351,6 +351,8 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     assert_eq!(receipt["closed"], true, "{receipt}");
     assert_eq!(dec(&receipt["totals"]["total"]), d("46.20"), "{receipt}");
     assert_eq!(dec(&receipt["totals"]["tips"]), d("5.00"), "{receipt}");
+    // Money is a string in cents everywhere, a payment's refunds before any too.
+    assert_eq!(receipt["payments"][0]["refunded"], "0.00", "{receipt}");
 
     // O2: a burger and a salad, 10 % off (the cashier's limit), paid by card with a tip, then
     // 5.00 refunded by the manager.
@@ -556,6 +558,31 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         )
         .await;
     assert_eq!(dec(&avco["total"]["food_cost"]), d("6.66"), "{avco}");
+
+    // The beef's figures are decimal strings: its quantity in its own precision, its values in
+    // cents (the day issued 1.3 kg of 10, all from the first layer at 8.00: 2.7 kg at 8.00 and
+    // 6 kg at 9.00 remain; the average cost is 8.60).
+    let beef_now = api.get(&format!("/api/v1/stock/inventory/{beef}"), &sam).await;
+    assert_eq!(beef_now["quantity"], "8.7", "{beef_now}");
+    assert_eq!(beef_now["value_fifo"], "75.60", "{beef_now}");
+    assert_eq!(beef_now["value_weighted_average"], "74.82", "{beef_now}");
+    let listed = api.get("/api/v1/stock/inventory", &sam).await;
+    let beef_listed = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == beef)
+        .unwrap();
+    assert_eq!(beef_listed["value_fifo"], "75.60", "{beef_listed}");
+    let regular = api
+        .created(
+            "/api/v1/pos/customers",
+            &paul,
+            json!({"name": "Ada", "email": "ada@example.com"}),
+        )
+        .await;
+    let ada = api.get(&format!("/api/v1/pos/customers/{regular}"), &paul).await;
+    assert_eq!(ada["total_spent"], "0.00", "{ada}");
     let ratio = api
         .get(
             &format!("/api/v1/accounting/food-cost-ratio?from={from}&to={to}"),

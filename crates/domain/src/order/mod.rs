@@ -131,8 +131,8 @@ pub struct Payment {
     pub amount: Money,
     /// Tip on top.
     pub tip: Money,
-    /// Refunded so far.
-    pub refunded: Decimal,
+    /// Refunded so far (money: "0.00" before any refund).
+    pub refunded: Money,
 }
 
 /// Where the order is.
@@ -319,7 +319,12 @@ impl Order {
         let discount = round_money(discounts.min(subtotal));
         let tax = round_money((subtotal - discount) * self.tax_rate.fraction());
         let total = subtotal - discount + tax;
-        let paid = round_money(self.payments.iter().map(|p| p.amount.value() - p.refunded).sum());
+        let paid = round_money(
+            self.payments
+                .iter()
+                .map(|p| p.amount.value() - p.refunded.value())
+                .sum(),
+        );
         let tips = round_money(self.payments.iter().map(|p| p.tip.value()).sum());
         Totals {
             subtotal,

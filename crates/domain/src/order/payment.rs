@@ -68,7 +68,7 @@ impl Order {
         if amount.is_zero() {
             return Err(OrderError::AmountNotPositive);
         }
-        let refundable = payment.amount.value() - payment.refunded;
+        let refundable = payment.amount.value() - payment.refunded.value();
         if amount.value() > refundable {
             return Err(OrderError::ExceedsRefundable { refundable });
         }
@@ -95,7 +95,7 @@ impl Order {
                 method: *method,
                 amount: *amount,
                 tip: *tip,
-                refunded: Decimal::ZERO,
+                refunded: Money::default(),
             }),
             OrderEvent::PaymentRefunded {
                 refund_id,
@@ -105,7 +105,8 @@ impl Order {
             } => {
                 self.refund_ids.push(*refund_id);
                 if let Some(p) = self.payments.iter_mut().find(|p| p.payment_id == *payment_id) {
-                    p.refunded += amount.value();
+                    // Refunds are money and never exceed the payment: the sum stays in cents.
+                    p.refunded = Money::from_computed(p.refunded.value() + amount.value());
                 }
             }
             _ => {}
