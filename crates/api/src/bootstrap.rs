@@ -88,7 +88,8 @@ fn secret_matches(configured: Option<&str>, presented: Option<&str>) -> bool {
     params(("X-Bootstrap-Secret" = Option<String>, Header, description = "Needed once an organization exists")),
     responses(
         (status = 201, description = "Created", body = Bootstrapped),
-        (status = 401, description = "Bootstrap is closed and no (or a wrong) secret was given", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "An organization exists and no X-Bootstrap-Secret was given", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An X-Bootstrap-Secret was given and it is not the server's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
         (status = 422, description = "Invalid name, settings, username or password", body = Problem, content_type = "application/problem+json"),
@@ -115,7 +116,18 @@ pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, Body
 
 async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -> Response {
     let pool = state.store.pool();
-    if !secret_matches(state.config.bootstrap_secret.as_deref(), presented) {
+    let configured = state.config.bootstrap_secret.as_deref();
+    // A secret that was sent and is wrong is told apart from none sent: the operator mistyped it,
+    // or the server has none configured (so none can be right).
+    if presented.is_some() && !secret_matches(configured, presented) {
+        let detail = if configured.is_some() {
+            "X-Bootstrap-Secret does not match this server's bootstrap secret"
+        } else {
+            "this server has no bootstrap secret configured (BRIGADE_BOOTSTRAP_SECRET), so X-Bootstrap-Secret cannot match"
+        };
+        return Problem::new(Kind::Forbidden, detail).into_response();
+    }
+    if !secret_matches(configured, presented) {
         let exists: Result<bool, _> =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE event_type = 'organization.established')")
                 .fetch_one(pool)

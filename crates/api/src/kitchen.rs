@@ -39,6 +39,8 @@ pub struct QueueQuery {
     /// Only tickets in this status (`queued`, `cooking`, `recalled`).
     status: Option<String>,
     /// Answer only once the kitchen read model has applied this global position (at most 2 s).
+    #[serde(default, deserialize_with = "crate::views::position")]
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 

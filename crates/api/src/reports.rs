@@ -30,6 +30,8 @@ pub struct LevelsQuery {
     /// `procurement`, `stock`, `processing`, `kitchen` or `bar`; absent: all.
     department: Option<String>,
     /// Answer only once the stock read model has applied this global position (at most 2 s).
+    #[serde(default, deserialize_with = "crate::views::position")]
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 
@@ -44,6 +46,8 @@ pub struct ValuationQuery {
     #[param(value_type = Option<String>, format = DateTime)]
     as_of: Option<DateTime<Utc>>,
     /// Answer only once the stock read model has applied this global position (at most 2 s).
+    #[serde(default, deserialize_with = "crate::views::position")]
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 
@@ -64,6 +68,8 @@ pub struct PeriodQuery {
     #[param(value_type = Option<String>)]
     group_by: Option<Grouping>,
     /// Answer only once the read models have applied this global position (at most 2 s).
+    #[serde(default, deserialize_with = "crate::views::position")]
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 

@@ -40,17 +40,46 @@ pub fn done(result: Result<Written, Response>) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Answer only once the read model has applied this global position (at most 2 s).
+    #[serde(default, deserialize_with = "crate::views::position")]
+    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// Items per page (default 50, at most 500).
+    /// Items per page: 1 to 500 (default 50); outside that range the request is refused (400).
+    #[serde(default, deserialize_with = "page_size")]
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,
 }
 
 impl ListQuery {
-    /// The page size asked for, within 1..=500.
+    /// The page size asked for (checked to be within 1..=500 when the query was read).
     pub fn limit(&self) -> i64 {
-        i64::from(self.limit.unwrap_or(50).clamp(1, 500))
+        i64::from(self.limit.unwrap_or(50).clamp(1, MAX_PAGE))
+    }
+}
+
+/// The most items a page holds.
+const MAX_PAGE: u32 = 500;
+
+/// `limit=`: a page size the server gives as asked, never silently clamped.
+fn page_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let limit = Option::<u32>::deserialize(d)?;
+    match limit {
+        Some(n) if !(1..=MAX_PAGE).contains(&n) => Err(serde::de::Error::custom(format!(
+            "limit must be from 1 to {MAX_PAGE}, not {n}"
+        ))),
+        _ => Ok(limit),
+    }
+}
+
+/// `after=`: a global position, 0 or more (0: nothing to wait for).
+pub fn position<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let after = Option::<i64>::deserialize(d)?;
+    match after {
+        Some(p) if p < 0 => Err(serde::de::Error::custom(format!(
+            "after must be a position (0 or more), not {p}"
+        ))),
+        _ => Ok(after),
     }
 }
 
@@ -59,6 +88,8 @@ impl ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct AfterQuery {
     /// Answer only once the read model has applied this global position (at most 2 s).
+    #[serde(default, deserialize_with = "crate::views::position")]
+    #[param(minimum = 0)]
     pub after: Option<i64>,
 }
 

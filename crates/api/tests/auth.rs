@@ -367,7 +367,10 @@ async fn the_first_organization_and_its_admin_are_bootstrapped_over_http_then_bo
     let wrong = with("guess", body("Other", "boss", "long-enough-password"))
         .await
         .unwrap();
-    assert_eq!(wrong.status(), 401);
+    // A wrong secret is told apart from a missing one (401 above).
+    assert_eq!(wrong.status(), 403);
+    let wrong: Value = wrong.json().await.unwrap();
+    assert!(wrong["detail"].as_str().unwrap().contains("does not match"), "{wrong}");
     let taken = with(
         "open-sesame-for-the-second-one",
         body("Other", "root", "long-enough-password"),

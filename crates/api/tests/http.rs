@@ -431,6 +431,22 @@ async fn every_mistake_gets_one_problem_shape_naming_its_field() {
         assert!(body["detail"].as_str().unwrap().starts_with(place), "{path}: {body}");
     }
 
+    // Paging and after= outside their documented bounds are refused, not silently clamped.
+    for (path, says) in [
+        ("/api/v1/pos/orders?limit=0", "limit must be from 1 to 500"),
+        ("/api/v1/pos/orders?limit=501", "limit must be from 1 to 500"),
+        ("/api/v1/pos/orders?after=-1", "after must be a position"),
+        ("/api/v1/kitchen/orders?after=-5", "after must be a position"),
+    ] {
+        let (status, body) = api.send("GET", path, Some(&manager), None, None).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body["detail"].as_str().unwrap().contains(says), "{path}: {body}");
+    }
+    let (status, _) = api
+        .send("GET", "/api/v1/pos/orders?limit=500", Some(&manager), None, None)
+        .await;
+    assert_eq!(status, 200, "the largest page is allowed");
+
     // One type, one title: a 400 written by the framework (a path id that is not a UUID) and one
     // written by a handler (a report's range) read the same.
     let (status, framework) = api
