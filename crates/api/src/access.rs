@@ -24,6 +24,10 @@ pub enum Access {
     AnyUser,
     /// Users holding one of these roles.
     Roles(&'static [Role]),
+    /// The platform operator alone, with `Authorization: Bearer <BRIGADE_OPERATOR_TOKEN>`: the
+    /// installation's own business (every organization's events flow through the same
+    /// projections), so no organization's user has it, whatever their roles.
+    Operator,
 }
 
 /// One route.
@@ -41,10 +45,7 @@ const fn rule(method: &'static str, path: &'static str, access: Access) -> Rule 
     Rule { method, path, access }
 }
 
-use Access::{AnyUser, Public, Roles};
-
-/// Super admins only (a super admin holds every role, so the empty list means "nobody else").
-const SUPER_ADMIN_ONLY: Access = Roles(&[]);
+use Access::{AnyUser, Operator, Public, Roles};
 
 /// The table.
 pub const RULES: &[Rule] = &[
@@ -57,8 +58,8 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/auth/logout", Public),
     rule("GET", "/api/v1/auth/profile", AnyUser),
     rule("POST", "/api/v1/organizations", Public),
-    rule("GET", "/api/v1/admin/projections", SUPER_ADMIN_ONLY),
-    rule("POST", "/api/v1/admin/projections/{name}/retry", SUPER_ADMIN_ONLY),
+    rule("GET", "/api/v1/admin/projections", Operator),
+    rule("POST", "/api/v1/admin/projections/{name}/retry", Operator),
     rule(
         "GET",
         "/api/v1/audit/streams/{stream_id}",
@@ -236,7 +237,30 @@ pub fn allows(access: Access, roles: &[Role]) -> bool {
     match access {
         Public | AnyUser => true,
         Roles(allowed) => roles.iter().any(|r| *r == Role::SuperAdmin || allowed.contains(r)),
+        Operator => false,
     }
+}
+
+/// The platform operator's routes: the bearer token must be the configured operator token. No
+/// token is a 401; an organization's access token, or a wrong token, a 403.
+fn operator(state: &AppState, request: &Request) -> Result<(), Response> {
+    let presented = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(presented) = presented else {
+        return Err(Unauthorized("this route needs the operator token (Authorization: Bearer)").into_response());
+    };
+    if crate::auth::secret::matches(state.config.operator_token.as_deref(), Some(presented)) {
+        return Ok(());
+    }
+    let detail = if state.config.operator_token.is_some() {
+        "this route is the platform operator's: it needs the operator token, not an organization's user"
+    } else {
+        "this route is the platform operator's, and this server has no operator token (BRIGADE_OPERATOR_TOKEN)"
+    };
+    Err(Problem::new(Kind::Forbidden, detail).into_response())
 }
 
 /// The layer: applies the table to every routed request.
@@ -256,6 +280,12 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
     };
     if rule.access == Public {
         return next.run(request).await;
+    }
+    if rule.access == Operator {
+        return match operator(&state, &request) {
+            Ok(()) => next.run(request).await,
+            Err(refused) => refused,
+        };
     }
     let (parts, body) = request.into_parts();
     let caller = match Caller::from_parts(&parts, &state) {

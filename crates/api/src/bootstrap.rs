@@ -22,7 +22,6 @@ use brigade_domain::{Actor, Aggregate, Context, Role, stream_id};
 use brigade_eventstore::{CommandMeta, ExpectedVersion, StreamAppend};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -74,15 +73,6 @@ fn internal(error: impl std::fmt::Display) -> Response {
     Problem::internal().into_response()
 }
 
-/// Whether the secret presented matches the configured one (compared as digests, so the time
-/// taken does not depend on how much of it is right).
-fn secret_matches(configured: Option<&str>, presented: Option<&str>) -> bool {
-    match (configured, presented) {
-        (Some(c), Some(p)) => Sha256::digest(c.as_bytes()) == Sha256::digest(p.as_bytes()),
-        _ => false,
-    }
-}
-
 /// Creates an organization and its first administrator.
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = Bootstrap,
     params(("X-Bootstrap-Secret" = Option<String>, Header, description = "Needed once an organization exists")),
@@ -119,7 +109,7 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
     let configured = state.config.bootstrap_secret.as_deref();
     // A secret that was sent and is wrong is told apart from none sent: the operator mistyped it,
     // or the server has none configured (so none can be right).
-    if presented.is_some() && !secret_matches(configured, presented) {
+    if presented.is_some() && !crate::auth::secret::matches(configured, presented) {
         let detail = if configured.is_some() {
             "X-Bootstrap-Secret does not match this server's bootstrap secret"
         } else {
@@ -127,7 +117,7 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
         };
         return Problem::new(Kind::Forbidden, detail).into_response();
     }
-    if !secret_matches(configured, presented) {
+    if !crate::auth::secret::matches(configured, presented) {
         let exists: Result<bool, _> =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE event_type = 'organization.established')")
                 .fetch_one(pool)
@@ -217,18 +207,5 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
             let _ = sessions::forget_credential(pool, admin).await;
             internal(e)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_secret_must_be_configured_and_match() {
-        use super::secret_matches;
-        assert!(secret_matches(Some("s3cret"), Some("s3cret")));
-        assert!(!secret_matches(Some("s3cret"), Some("s3cre")));
-        assert!(!secret_matches(Some("s3cret"), None));
-        assert!(!secret_matches(None, Some("")));
-        assert!(!secret_matches(None, None));
     }
 }

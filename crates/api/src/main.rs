@@ -68,6 +68,9 @@ struct ServeArgs {
     /// `X-Bootstrap-Secret`). Without it, only the very first organization can be bootstrapped.
     #[arg(long, env = "BRIGADE_BOOTSTRAP_SECRET", hide_env_values = true)]
     bootstrap_secret: Option<String>,
+    /// The platform operator's bearer token for the operations routes (`/api/v1/admin/*`).
+    #[arg(long, env = "BRIGADE_OPERATOR_TOKEN", hide_env_values = true)]
+    operator_token: Option<String>,
     /// Requests a second per user and organization (beyond the burst: 429 with Retry-After).
     #[arg(long, env = "BRIGADE_RATE_LIMIT", default_value_t = 50)]
     rate_limit: u32,
@@ -193,6 +196,7 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit,
         ready_max_lag: args.ready_max_lag,
         bootstrap_secret: args.bootstrap_secret,
+        operator_token: args.operator_token,
         rate_per_second: args.rate_limit,
         rate_burst: args.rate_burst,
         ..Config::default()

@@ -1,10 +1,11 @@
-//! Operations and audit over HTTP: the projections' state and the retry of parked events (super
-//! admins: they are the whole system's), and a stream's history with who did what (the caller's
-//! organization only).
+//! Operations and audit over HTTP: the projections' state and the retry of parked events (the
+//! platform operator's, with the operator token: the projections serve every organization, so
+//! their positions and errors are no organization's business), and a stream's history with who
+//! did what (the caller's organization only).
 
 use crate::http::AppState;
 use crate::http::problem::Problem;
-use crate::http::responses::CallerErrors;
+use crate::http::responses::{CallerErrors, OperatorErrors};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -47,10 +48,10 @@ fn internal(error: impl std::fmt::Display) -> Response {
 }
 
 /// Every projection's checkpoint, lag and health.
-#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "operations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "operations", security(("operator" = [])),
     responses(
         (status = 200, description = "Every projection", body = [ProjectionState]),
-        CallerErrors,
+        OperatorErrors,
     ))]
 pub async fn projections(State(state): State<Arc<AppState>>) -> Response {
     match brigade_projections::lag(state.store.pool()).await {
@@ -75,11 +76,11 @@ pub async fn projections(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// Asks the projection's active worker to re-apply its parked events (within a second or so).
-#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/retry", tag = "operations", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/retry", tag = "operations", security(("operator" = [])),
     params(("name" = String, Path, description = "The projection")),
     responses(
         (status = 202, description = "Retry requested"),
-        CallerErrors,
+        OperatorErrors,
         (status = 404, description = "No such projection", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn retry(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {

@@ -485,10 +485,15 @@ async fn every_role_against_every_route_of_the_access_table() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stream_of_another_organization_is_not_found_and_operations_are_for_super_admins() {
+async fn a_stream_of_another_organization_is_not_found_and_operations_are_the_operators() {
+    const OPERATOR: &str = "operator-token-for-this-test";
     let db = TestDb::create("tenancy").await;
     let keys = Keys::random();
-    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), Config::default())).await;
+    let config = Config {
+        operator_token: Some(OPERATOR.into()),
+        ..Config::default()
+    };
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config)).await;
     let base = format!("{}/api/v1", server.base);
     let http = reqwest::Client::new();
     let (a, b) = (Org::new(&db.store), Org::new(&db.store));
@@ -529,24 +534,36 @@ async fn a_stream_of_another_organization_is_not_found_and_operations_are_for_su
         .unwrap();
     assert_eq!(missing.status(), 404);
 
-    let projections = http
-        .get(format!("{base}/admin/projections"))
-        .bearer_auth(token(&a, Role::SuperAdmin))
-        .send()
-        .await
-        .unwrap();
+    // The projections are the installation's: the operator token opens them, and no
+    // organization's user does, not even its super admin.
+    let admin_get = |token: String| http.get(format!("{base}/admin/projections")).bearer_auth(token).send();
+    let projections = admin_get(OPERATOR.into()).await.unwrap();
     assert_eq!(projections.status(), 200);
     assert!(projections.json::<Value>().await.unwrap().is_array());
-    let as_manager = http
-        .get(format!("{base}/admin/projections"))
-        .bearer_auth(token(&a, Role::Manager))
+    for role in [Role::SuperAdmin, Role::Manager] {
+        let refused = admin_get(token(&a, role)).await.unwrap();
+        assert_eq!(refused.status(), 403, "{role:?}");
+        let problem: Value = refused.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains("operator"), "{problem}");
+    }
+    let wrong = admin_get("not-the-operator-token".into()).await.unwrap();
+    assert_eq!(wrong.status(), 403);
+    let anonymous = http.get(format!("{base}/admin/projections")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let retry_as_admin = http
+        .post(format!("{base}/admin/projections/kitchen_queue/retry"))
+        .bearer_auth(token(&a, Role::SuperAdmin))
         .send()
         .await
         .unwrap();
-    assert_eq!(as_manager.status(), 403);
+    assert_eq!(
+        retry_as_admin.status(),
+        403,
+        "no organization may retry the installation's projections"
+    );
     let unknown = http
         .post(format!("{base}/admin/projections/nope/retry"))
-        .bearer_auth(token(&a, Role::SuperAdmin))
+        .bearer_auth(OPERATOR)
         .send()
         .await
         .unwrap();

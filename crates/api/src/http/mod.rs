@@ -38,6 +38,9 @@ pub struct Config {
     pub read_models: Vec<String>,
     /// Lets `POST /api/v1/organizations` create an organization once one exists.
     pub bootstrap_secret: Option<String>,
+    /// The platform operator's bearer token for `/api/v1/admin/*` (the projections of the whole
+    /// installation); unset, those routes are closed to everyone.
+    pub operator_token: Option<String>,
     /// Requests a second per user and organization...
     pub rate_per_second: u32,
     /// ...and at once.
@@ -54,6 +57,7 @@ impl Default for Config {
                 .map(|p| p.name().to_owned())
                 .collect(),
             bootstrap_secret: None,
+            operator_token: None,
             rate_per_second: 50,
             rate_burst: 100,
         }

@@ -38,7 +38,8 @@ use utoipa_axum::routes;
 )]
 struct ApiDoc;
 
-/// Declares the `bearer` security scheme (JWT access tokens) the routes refer to.
+/// Declares the security schemes the routes refer to: `bearer` (an organization's users' JWT
+/// access tokens) and `operator` (the installation's operator token, `BRIGADE_OPERATOR_TOKEN`).
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -48,10 +49,15 @@ impl utoipa::Modify for BearerAuth {
             .scheme(HttpAuthScheme::Bearer)
             .bearer_format("JWT")
             .build();
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        let operator = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "The platform operator's token (BRIGADE_OPERATOR_TOKEN), not a user's",
+            ))
+            .build();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        components.add_security_scheme("operator", SecurityScheme::Http(operator));
     }
 }
 

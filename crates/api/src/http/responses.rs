@@ -48,6 +48,18 @@ impl utoipa::IntoResponses for CallerErrors {
     }
 }
 
+/// The platform operator's route: no token (401), a token that is not the operator's (403).
+pub struct OperatorErrors;
+
+impl utoipa::IntoResponses for OperatorErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (401, "No operator token"),
+            (403, "Not the operator token (an organization's users have no access)"),
+        ])
+    }
+}
+
 /// A query with `after=`: no event has that position (422), or the read model has not applied
 /// it within 2 s (503, with Retry-After).
 pub struct AfterErrors;
