@@ -174,9 +174,13 @@ pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q):
     };
     let method = q.method.unwrap_or_default();
     answer(
-        stock::usage(state.store.pool(), caller.0.org.0, method, start, end)
+        stock::usage_report(state.store.pool(), caller.0.org.0, method, start, end)
             .await
-            .map(|usage| json!({ "from": q.from, "to": q.to, "method": method, "usage": usage })),
+            .map(|report| {
+                json!({ "from": q.from, "to": q.to, "method": report.method, "usage": report.usage,
+                        "used_value": report.used_value, "received": report.received,
+                        "received_value": report.received_value })
+            }),
     )
 }
 
@@ -286,6 +290,7 @@ pub async fn food_cost_ratio(
                 "food_sales": t.food_sales, "food_cost": t.food_cost, "food_cost_pct": t.ratios.food_cost_pct,
                 "beverage_sales": t.beverage_sales, "beverage_cost": t.beverage_cost,
                 "beverage_cost_pct": t.ratios.beverage_cost_pct,
+                "combined_cost_pct": t.ratios.cost_of_sales_pct,
             })
         }),
     )

@@ -551,6 +551,20 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     assert_eq!(total["closed_orders"], 3, "{total}");
     assert_eq!(total["covers"], 4, "{total}");
     assert_eq!(dec(&total["ratios"]["food_cost_pct"]), d("10.00"), "{total}");
+    // Cost of sales against food and beverage sales: 8.30 / 75.00.
+    assert_eq!(dec(&total["ratios"]["cost_of_sales_pct"]), d("11.07"), "{total}");
+    // Each period is an object with its first day beside its figures; together they are the total.
+    let periods = pl["periods"].as_array().unwrap();
+    assert!(!periods.is_empty(), "{pl}");
+    let mut summed = Decimal::ZERO;
+    for period in periods {
+        assert!(
+            period["period"].as_str().unwrap().ends_with("-01"),
+            "a month's first day: {period}"
+        );
+        summed += dec(&period["net_sales"]);
+    }
+    assert_eq!(summed, dec(&total["net_sales"]), "{pl}");
     let avco = api
         .get(
             &format!("/api/v1/accounting/reports/pl-statement?from={from}&to={to}&method=weighted_average"),
@@ -590,6 +604,15 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         )
         .await;
     assert_eq!(dec(&ratio["food_cost"]), d("6.30"), "{ratio}");
+    assert_eq!(dec(&ratio["combined_cost_pct"]), d("11.07"), "{ratio}");
+
+    // Goods in beside goods used: two deliveries, 4 x 8.00 + 40 x 0.50 + 30 x 2.00, then 6 x 9.00.
+    let usage = api
+        .get(&format!("/api/v1/stock/reports/usage?from={from}&to={to}"), &alice)
+        .await;
+    assert_eq!(dec(&usage["received_value"]), d("166.00"), "{usage}");
+    let used: Decimal = usage["usage"].as_array().unwrap().iter().map(|u| dec(&u["cost"])).sum();
+    assert_eq!(dec(&usage["used_value"]), used, "{usage}");
 
     // Valuation. FIFO: beef 2.7 x 8 + 6 x 9 = 75.60, buns 36 x 0.50 = 18.00, lager 29 x 2 = 58.00
     // -> 151.60. AVCO: beef 8.7 x 8.60 = 74.82 -> 150.82.
@@ -620,6 +643,8 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         .await;
     let food = &bcg["categories"]["food"];
     assert_eq!(dec(&food["average_cm"]), d("11.34"), "{food}");
+    // The group's total CM: 3 x 12.90 + 2 x 9.00.
+    assert_eq!(dec(&food["total_cm"]), d("56.70"), "{food}");
     let class_of = |name: &str| {
         food["items"]
             .as_array()

@@ -116,6 +116,9 @@ pub struct MenuAnalysis {
     pub popularity_threshold_pct: Decimal,
     /// Sold-weighted average CM.
     pub average_cm: Decimal,
+    /// The group's total contribution margin: what its sales left after food cost (the sum of
+    /// the items' total CM, rounded once).
+    pub total_cm: Decimal,
     /// Revenue.
     pub revenue: Decimal,
     /// Food cost.
@@ -180,6 +183,7 @@ pub fn analyse(items: &[ItemSales]) -> MenuAnalysis {
         total_sold: n,
         popularity_threshold_pct: round_money(threshold * hundred),
         average_cm: round_money(average_cm),
+        total_cm: round_money(total_cm),
         revenue: round_money(revenue),
         food_cost: round_money(food_cost),
         food_cost_pct: (!revenue.is_zero()).then(|| round_money(food_cost / revenue * hundred)),

@@ -59,6 +59,9 @@ pub struct PlRatios {
     pub food_cost_pct: Option<Decimal>,
     /// Beverage cost / beverage sales.
     pub beverage_cost_pct: Option<Decimal>,
+    /// Total cost of sales / food and beverage sales: the two percentages above combined,
+    /// weighted by their sales (the figure a kitchen is usually held to).
+    pub cost_of_sales_pct: Option<Decimal>,
     /// Labor / net sales.
     pub labor_pct: Option<Decimal>,
     /// Prime cost / net sales.
@@ -148,6 +151,7 @@ impl PlFigures {
             ratios: PlRatios {
                 food_cost_pct: pct(self.food_cost, self.food_sales),
                 beverage_cost_pct: pct(self.beverage_cost, self.beverage_sales),
+                cost_of_sales_pct: pct(cost_of_sales, self.food_sales + self.beverage_sales),
                 labor_pct: pct(labor, net_sales),
                 prime_cost_pct: pct(prime_cost, net_sales),
                 net_margin_pct: pct(net_profit, net_sales),

@@ -185,6 +185,16 @@ fn the_four_item_menu_matches_the_public_example() {
     assert_eq!(report.food_cost, dec("1130.00"));
     assert_eq!(report.food_cost_pct, Some(dec("31.65")));
     assert_eq!(report.items[0].total_cm, dec("1200.00"));
+    let items_cm: rust_decimal::Decimal = report.items.iter().map(|i| i.total_cm).sum();
+    assert_eq!(
+        report.total_cm, items_cm,
+        "the group's CM is its items' (each in cents here)"
+    );
+    assert_eq!(
+        report.total_cm,
+        report.revenue - report.food_cost,
+        "what the sales left after food cost"
+    );
 }
 
 #[test]
@@ -249,6 +259,11 @@ fn the_pl_statement_follows_the_uniform_system() {
     );
     assert_eq!(s.ratios.food_cost_pct, Some(dec("31.65")));
     assert_eq!(s.ratios.beverage_cost_pct, Some(dec("25.00")));
+    assert_eq!(
+        s.ratios.cost_of_sales_pct,
+        Some(dec("29.98")),
+        "1430 of 3570 + 1200 of sales"
+    );
     assert_eq!(s.ratios.labor_pct, Some(dec("32.61")));
     assert_eq!(s.ratios.prime_cost_pct, Some(dec("63.70")));
     assert_eq!(s.ratios.net_margin_pct, Some(dec("14.41")));

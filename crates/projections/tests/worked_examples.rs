@@ -405,7 +405,7 @@ async fn customers_and_the_pl_layout_add_up() {
     assert_eq!(s.average_ticket, Some(dec("33.00")));
     assert_eq!(s.covers, 2);
     assert_eq!(pl.periods.len(), 1);
-    assert_eq!(pl.periods[0].0, day.with_day(1).unwrap());
+    assert_eq!(pl.periods[0].period, day.with_day(1).unwrap());
 
     let (count, spent, points): (i64, rust_decimal::Decimal, rust_decimal::Decimal) = sqlx::query_as(
         "SELECT order_count, total_spent, loyalty_points FROM sales.customers WHERE tenant_id = $1 AND customer_id = $2",
@@ -450,7 +450,10 @@ async fn the_pl_groups_by_local_day_week_and_month_and_keeps_tenants_apart() {
                 .await
                 .unwrap();
             (
-                pl.periods.iter().map(|(d, s)| (*d, s.food_sales)).collect::<Vec<_>>(),
+                pl.periods
+                    .iter()
+                    .map(|p| (p.period, p.statement.food_sales))
+                    .collect::<Vec<_>>(),
                 pl.total.food_sales,
             )
         }

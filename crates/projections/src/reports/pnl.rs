@@ -38,6 +38,16 @@ impl Range<'_> {
     }
 }
 
+/// One period of a statement: its first day, and its figures beside it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlPeriod {
+    /// The period's first day (a day, the Monday of a week, the first of a month).
+    pub period: NaiveDate,
+    /// Its figures.
+    #[serde(flatten)]
+    pub statement: PlStatement,
+}
+
 /// A P&L statement per period and in total.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlReport {
@@ -51,8 +61,8 @@ pub struct PlReport {
     pub method: Method,
     /// The organization's timezone.
     pub timezone: String,
-    /// Each period that has any figure, by its first day.
-    pub periods: Vec<(NaiveDate, PlStatement)>,
+    /// Each period that has any figure, in order.
+    pub periods: Vec<PlPeriod>,
     /// The whole range.
     pub total: PlStatement,
 }
@@ -173,7 +183,13 @@ pub async fn statement(
         group_by,
         method,
         timezone: tz_name.to_owned(),
-        periods: periods.into_iter().map(|(d, f)| (d, f.statement())).collect(),
+        periods: periods
+            .into_iter()
+            .map(|(period, f)| PlPeriod {
+                period,
+                statement: f.statement(),
+            })
+            .collect(),
         total: total.statement(),
     })
 }

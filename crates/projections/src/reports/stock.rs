@@ -230,6 +230,56 @@ pub async fn usage(
     grouped(pool, &sql, tenant, from, to).await
 }
 
+/// What the kitchen and the bar used in a period, valued, beside what came in at the back door:
+/// the two figures a manager sets against each other first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UsageReport {
+    /// How the usage is valued.
+    pub method: Method,
+    /// Consumption per item and department.
+    pub usage: Vec<Usage>,
+    /// Its value in all.
+    pub used_value: Decimal,
+    /// Deliveries per item and department, at their cost.
+    pub received: Vec<Usage>,
+    /// Their value in all.
+    pub received_value: Decimal,
+}
+
+/// [`UsageReport`] over `[from, to)`.
+pub async fn usage_report(
+    pool: &PgPool,
+    tenant: Uuid,
+    method: Method,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<UsageReport, sqlx::Error> {
+    let usage = usage(pool, tenant, method, from, to).await?;
+    let received = received(pool, tenant, from, to).await?;
+    Ok(UsageReport {
+        method,
+        used_value: usage.iter().map(|u| u.cost).sum(),
+        usage,
+        received_value: received.iter().map(|u| u.cost).sum(),
+        received,
+    })
+}
+
+/// Goods received in `[from, to)`, per item and department, at the cost on their delivery (the
+/// same under either valuation method).
+pub async fn received(
+    pool: &PgPool,
+    tenant: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Usage>, sqlx::Error> {
+    let sql = "SELECT m.item_id, i.doc->>'name', m.department, sum(m.quantity), sum(m.quantity * m.unit_cost) \
+                 FROM stock.movements m JOIN stock.items i USING (tenant_id, item_id) \
+                WHERE m.tenant_id = $1 AND m.kind = 'received' AND m.at >= $2 AND m.at < $3 \
+                GROUP BY m.item_id, i.doc->>'name', m.department ORDER BY 2, 3";
+    grouped(pool, sql, tenant, from, to).await
+}
+
 /// Wastage in `[from, to)`, per item and reason, valued: negative adjustments (by their reason)
 /// and what orders cancelled after being sent had consumed (`cancelled_order`).
 pub async fn wastage(
