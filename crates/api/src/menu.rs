@@ -21,7 +21,7 @@ use uuid::Uuid;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Bistro Burger", "category": "food", "sell_price": "16.00", "station": "grill",
-                          "recipe": [{"inventory_item_id": "0193...", "quantity": "0.2"}]}))]
+                          "recipe": [{"inventory_item_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "quantity": "0.2"}]}))]
 pub struct MenuItemBody {
     /// Display name.
     name: String,

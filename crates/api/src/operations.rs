@@ -120,7 +120,7 @@ pub struct AuditedEvent {
 /// A stream's events, with actor and command metadata (the caller's organization only: another
 /// organization's stream is not found).
 #[utoipa::path(get, path = "/api/v1/audit/streams/{stream_id}", tag = "audit", security(("bearer" = [])),
-    params(("stream_id" = String, Path, description = "The stream, e.g. order-0193...")),
+    params(("stream_id" = String, Path, description = "The stream, e.g. order-0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90")),
     responses(
         (status = 200, description = "Every event of the stream, in order", body = [AuditedEvent]),
         CallerErrors,

@@ -46,7 +46,7 @@ pub struct LineBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"order_type": "dine_in", "table": 12, "covers": 2,
-    "lines": [{"menu_item_id": "0193...", "quantity": 2, "modifications": ["no onions"]}]}))]
+    "lines": [{"menu_item_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "quantity": 2, "modifications": ["no onions"]}]}))]
 pub struct PlaceOrder {
     /// `dine_in` (needs `table`), `takeout` or `delivery`.
     #[schema(value_type = String)]

@@ -24,7 +24,7 @@ use uuid::Uuid;
 /// A payment.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"order_id": "0193...", "method": "card", "amount": "25.20", "tip": "4.00"}))]
+#[schema(example = json!({"order_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "method": "card", "amount": "25.20", "tip": "4.00"}))]
 pub struct ProcessPayment {
     /// The order.
     order_id: Uuid,
@@ -42,7 +42,7 @@ pub struct ProcessPayment {
 /// A refund.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"payment_id": "0193...", "amount": "5.00", "reason": "cold fries"}))]
+#[schema(example = json!({"payment_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "amount": "5.00", "reason": "cold fries"}))]
 pub struct RefundPayment {
     /// The payment refunded.
     payment_id: Uuid,

@@ -40,8 +40,8 @@ pub struct OrderedLine {
 /// A new purchase order.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"supplier_id": "0193...", "expected_on": "2026-11-23",
-    "lines": [{"inventory_item_id": "0193...", "quantity": "25", "unit_price": "1.10"}]}))]
+#[schema(example = json!({"supplier_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "expected_on": "2026-11-23",
+    "lines": [{"inventory_item_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "quantity": "25", "unit_price": "1.10"}]}))]
 pub struct DraftBody {
     /// A supplier of the organization.
     supplier_id: Uuid,

@@ -35,7 +35,7 @@ pub struct MoveLine {
 /// A transfer request.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"from": "stock", "to": "kitchen", "lines": [{"inventory_item_id": "0193...", "quantity": "5"}]}))]
+#[schema(example = json!({"from": "stock", "to": "kitchen", "lines": [{"inventory_item_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "quantity": "5"}]}))]
 pub struct RequestBody {
     /// `procurement`, `stock`, `processing`, `kitchen` or `bar`.
     #[schema(value_type = String)]
@@ -68,7 +68,7 @@ pub struct RejectBody {
 /// A stock adjustment.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"inventory_item_id": "0193...", "department": "kitchen", "quantity": "-1.5", "reason": "spoilage"}))]
+#[schema(example = json!({"inventory_item_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "department": "kitchen", "quantity": "-1.5", "reason": "spoilage"}))]
 pub struct AdjustmentBody {
     /// The inventory item.
     inventory_item_id: Uuid,

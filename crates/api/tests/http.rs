@@ -294,6 +294,43 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
             }
         }
     }
+    // An id in the path that is not a UUID is a 400 the document lists, on every such route,
+    // and the server answers it so.
+    let mut with_ids = 0;
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap() {
+            let has_uuid = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["in"] == "path" && p["schema"]["format"] == "uuid");
+            if !has_uuid {
+                continue;
+            }
+            with_ids += 1;
+            assert!(
+                operation["responses"]["400"].is_object(),
+                "{method} {path} lists no 400"
+            );
+            let bad = path
+                .replace("{id}", "not-a-uuid")
+                .replace("{line_id}", "x")
+                .replace("{user_id}", "y");
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = http
+                .request(method.clone(), format!("{base}{bad}"))
+                .send()
+                .await
+                .unwrap();
+            // Authentication comes first; what a caller with a token gets is checked below.
+            assert!([400, 401].contains(&response.status().as_u16()), "{method} {bad}");
+        }
+    }
+    assert!(with_ids > 30, "the routes with ids were found: {with_ids}");
+    // Examples are values a client can send as they are: no placeholder ids.
+    let text = document.to_string();
+    assert!(!text.contains("0193..."), "a placeholder id in an example");
+
     // Without NATS configured, readiness is the documented 503.
     assert_eq!(get(&format!("{base}/health/ready")).await.status(), 503);
     server.stop().await;

@@ -150,6 +150,44 @@ pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::organizations::approve))
         .routes(routes!(crate::organizations::register))
         .split_for_parts();
+    let mut document = document;
+    document_malformed_ids(&mut document);
     let _ = DOCUMENT.set(document.clone());
     (router, document)
+}
+
+/// Every operation with a UUID in its path can answer 400 (axum refuses an id that does not
+/// parse before the handler runs): documented here for all of them at once, so no route can
+/// forget it.
+fn document_malformed_ids(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{KnownFormat, Schema, SchemaFormat};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let is_uuid = |schema: &Option<RefOr<Schema>>| matches!(schema, Some(RefOr::T(Schema::Object(o))) if o.format == Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let has_uuid = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.parameter_in == ParameterIn::Path && is_uuid(&p.schema));
+            if has_uuid && !operation.responses.responses.contains_key("400") {
+                let content = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build();
+                let response = ResponseBuilder::new()
+                    .description("An id in the path that is not a UUID")
+                    .content(super::problem::PROBLEM_JSON, content)
+                    .build();
+                operation.responses.responses.insert("400".into(), RefOr::T(response));
+            }
+        }
+    }
 }
