@@ -165,6 +165,7 @@ pub const RULES: &[Rule] = &[
         "/api/v1/stock/adjustments",
         Roles(&[Role::Manager, Role::StockController]),
     ),
+    rule("GET", "/api/v1/stock/adjustments/{id}", Roles(STOCK_READERS)),
     rule("GET", "/api/v1/stock/levels", Roles(STOCK_READERS)),
     rule("GET", "/api/v1/stock/alerts", Roles(STOCK_READERS)),
     rule("GET", "/api/v1/stock/reports/valuation", Roles(VALUERS)),

@@ -6,7 +6,7 @@ use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -189,7 +189,7 @@ pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): P
 /// Adjusts an item's stock in one department.
 #[utoipa::path(post, path = "/api/v1/stock/adjustments", tag = "stock", request_body = AdjustmentBody, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
-    responses((status = 201, description = "Adjusted (id: the inventory item)", body = Written),
+    responses((status = 201, description = "Adjusted: `id` is the adjustment's (read it back at /stock/adjustments/{id}); version and position are of the item's stock ledger", body = Written),
               JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn adjust(
     State(state): State<Arc<AppState>>,
@@ -201,12 +201,35 @@ pub async fn adjust(
     if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
         return unknown;
     }
+    let adjustment = request.new_id();
     let command = StockCommand::Adjust {
-        adjustment_id: AdjustmentId(request.new_id()),
+        adjustment_id: AdjustmentId(adjustment),
         department: body.department,
         quantity: body.quantity,
         reason: body.reason,
         note: body.note,
     };
-    created(request.run::<StockLedger>(&state, item, command).await)
+    let written = request.run::<StockLedger>(&state, item, command).await;
+    created(written.map(|w| Written { id: adjustment, ..w }))
+}
+
+/// One stock adjustment, valued (stock read model).
+#[utoipa::path(get, path = "/api/v1/stock/adjustments/{id}", tag = "stock", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The adjustment"), crate::views::AfterQuery),
+    responses((status = 200, description = "The adjustment", body = brigade_projections::reports::stock::Adjustment),
+              ReadErrors, CallerErrors, AfterErrors))]
+pub async fn get_adjustment(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(query): Query<crate::views::AfterQuery>,
+) -> Response {
+    if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
+        return not_yet;
+    }
+    match brigade_projections::reports::stock::adjustment(state.store.pool(), caller.0.org.0, id).await {
+        Ok(Some(adjustment)) => Json(adjustment).into_response(),
+        Ok(None) => crate::http::problem::Problem::not_found(format!("no adjustment {id}")).into_response(),
+        Err(e) => crate::commands::internal(e),
+    }
 }

@@ -261,6 +261,22 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         json!({"lines": [line(&lager, "20")]}),
     )
     .await;
+    let bar_transfer = api.get(&format!("/api/v1/stock/transfers/{to_bar}"), &chloe).await;
+    assert_eq!(bar_transfer["status"], "validated", "{bar_transfer}");
+    let validation = &bar_transfer["validation"];
+    assert_eq!(
+        (
+            &validation["lines"][0]["requested"],
+            &validation["lines"][0]["validated"],
+            &validation["lines"][0]["discrepancy"]
+        ),
+        (&json!("24"), &json!("20"), &json!("4")),
+        "{bar_transfer}"
+    );
+    assert!(
+        validation["by"].is_string() && validation["at"].is_string(),
+        "{bar_transfer}"
+    );
     let levels = api.get("/api/v1/stock/levels?department=kitchen", &chloe).await;
     let kitchen_beef = levels["levels"]
         .as_array()
@@ -495,13 +511,36 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     .await;
 
     // Half a kilo of beef spoiled in the kitchen; the day's expenses.
-    api.ok(
-        "POST",
-        "/api/v1/stock/adjustments",
-        &sam,
-        json!({"inventory_item_id": beef, "department": "kitchen", "quantity": "-0.5", "reason": "spoilage"}),
-    )
-    .await;
+    let spoiled = api
+        .created(
+            "/api/v1/stock/adjustments",
+            &sam,
+            json!({"inventory_item_id": beef, "department": "kitchen", "quantity": "-0.5", "reason": "spoilage"}),
+        )
+        .await;
+    assert_ne!(spoiled, beef, "an adjustment answers with its own id");
+    // Read back, valued: 0.5 kg from the first layer at 8.00.
+    let adjustment = api.get(&format!("/api/v1/stock/adjustments/{spoiled}"), &sam).await;
+    assert_eq!(
+        (
+            &adjustment["inventory_item_id"],
+            &adjustment["quantity"],
+            &adjustment["reason"]
+        ),
+        (&json!(beef), &json!("-0.5"), &json!("spoilage")),
+        "{adjustment}"
+    );
+    assert_eq!(adjustment["cost_fifo"], "4.00", "{adjustment}");
+    let (status, _) = api
+        .send(
+            "GET",
+            &format!("/api/v1/stock/adjustments/{beef}"),
+            Some(&sam),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "an item's id is not an adjustment's");
     let today = chrono::Utc::now().date_naive();
     for (category, amount) in [("labor", "120.00"), ("utilities", "30.00")] {
         api.ok(

@@ -252,6 +252,7 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
             "/api/v1/procurement/suppliers",
             "/api/v1/procurement/suppliers/{id}",
             "/api/v1/stock/adjustments",
+            "/api/v1/stock/adjustments/{id}",
             "/api/v1/stock/alerts",
             "/api/v1/stock/inventory",
             "/api/v1/stock/inventory/{id}",

@@ -205,6 +205,33 @@ pub struct Transfer {
     pub lines: Vec<TransferLine>,
     /// Who asked.
     pub requested_by: Option<UserId>,
+    /// Once validated: what the receiving side accepted, what did not arrive, who and when.
+    #[serde(default)]
+    pub validation: Option<Validation>,
+}
+
+/// A transfer's validation as the back office reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    /// Per line: requested, validated, and the discrepancy between them.
+    pub lines: Vec<ValidatedQuantities>,
+    /// Who validated it (the receiving side).
+    pub by: UserId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// One line of a validation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ValidatedQuantities {
+    /// What.
+    pub inventory_item_id: InventoryItemId,
+    /// How much was asked for.
+    pub requested: Quantity,
+    /// How much arrived and was accepted.
+    pub validated: Quantity,
+    /// Requested minus validated: what did not arrive (0 when all did).
+    pub discrepancy: rust_decimal::Decimal,
 }
 
 impl Transfer {
@@ -321,7 +348,22 @@ impl Aggregate for Transfer {
                 self.lines = lines.clone();
                 self.requested_by = Some(*by);
             }
-            TransferEvent::Validated { .. } => self.status = Some(TransferStatus::Validated),
+            TransferEvent::Validated { lines, by, at } => {
+                self.status = Some(TransferStatus::Validated);
+                self.validation = Some(Validation {
+                    lines: lines
+                        .iter()
+                        .map(|l| ValidatedQuantities {
+                            inventory_item_id: l.inventory_item_id,
+                            requested: l.requested,
+                            validated: l.validated,
+                            discrepancy: l.discrepancy().normalize(),
+                        })
+                        .collect(),
+                    by: *by,
+                    at: *at,
+                });
+            }
             TransferEvent::Rejected { .. } => self.status = Some(TransferStatus::Rejected),
             TransferEvent::Cancelled { .. } => self.status = Some(TransferStatus::Cancelled),
         }

@@ -129,6 +129,7 @@ pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::transfers::reject))
         .routes(routes!(crate::transfers::cancel))
         .routes(routes!(crate::transfers::adjust))
+        .routes(routes!(crate::transfers::get_adjustment))
         .routes(routes!(crate::reports::levels))
         .routes(routes!(crate::reports::alerts))
         .routes(routes!(crate::reports::valuation))

@@ -138,6 +138,7 @@ async fn write_movements(connection: &mut PgConnection, rows: Vec<(Key, i64, Mov
     let mut menu_item: Vec<Option<Uuid>> = Vec::with_capacity(n);
     let mut category = Vec::with_capacity(n);
     let mut reason = Vec::with_capacity(n);
+    let mut adjustment: Vec<Option<Uuid>> = Vec::with_capacity(n);
     let mut cost_fifo = Vec::with_capacity(n);
     let mut cost_avco = Vec::with_capacity(n);
     let mut q_after = Vec::with_capacity(n);
@@ -162,6 +163,7 @@ async fn write_movements(connection: &mut PgConnection, rows: Vec<(Key, i64, Mov
         menu_item.push(m.menu_item_id.map(|o| o.0));
         category.push(m.category);
         reason.push(m.reason);
+        adjustment.push(m.adjustment_id);
         cost_fifo.push(m.cost_fifo);
         cost_avco.push(m.cost_avco);
         q_after.push(m.quantity_after);
@@ -171,10 +173,10 @@ async fn write_movements(connection: &mut PgConnection, rows: Vec<(Key, i64, Mov
     sqlx::query(
         "INSERT INTO movements (tenant_id, position, ordinal, item_id, at, kind, department, to_department, \
             quantity, unit_cost, order_id, menu_item_id, category, reason, cost_fifo, cost_avco, \
-            quantity_after, value_fifo_after, value_avco_after) \
+            quantity_after, value_fifo_after, value_avco_after, adjustment_id) \
          SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::int[], $4::uuid[], $5::timestamptz[], $6::text[], \
             $7::text[], $8::text[], $9::numeric[], $10::numeric[], $11::uuid[], $12::uuid[], $13::text[], \
-            $14::text[], $15::numeric[], $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[])",
+            $14::text[], $15::numeric[], $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[], $20::uuid[])",
     )
     .bind(tenant)
     .bind(position)
@@ -195,6 +197,7 @@ async fn write_movements(connection: &mut PgConnection, rows: Vec<(Key, i64, Mov
     .bind(q_after)
     .bind(vf_after)
     .bind(va_after)
+    .bind(adjustment)
     .execute(connection)
     .await?;
     Ok(())

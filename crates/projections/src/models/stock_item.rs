@@ -81,6 +81,8 @@ pub struct Movement {
     pub category: Option<String>,
     /// Adjustment reason.
     pub reason: Option<String>,
+    /// The adjustment that made it.
+    pub adjustment_id: Option<uuid::Uuid>,
     /// What the issue cost under FIFO (0 for receipts, transfers, positive adjustments).
     pub cost_fifo: Decimal,
     /// Under weighted average.
@@ -164,6 +166,7 @@ impl StockItem {
                 );
             }
             StockEvent::Adjusted {
+                adjustment_id,
                 department,
                 quantity,
                 reason,
@@ -180,6 +183,7 @@ impl StockItem {
                 self.shift(*department, q);
                 out.push(self.movement(MovementKind::Adjusted, *department, q, *at, |m| {
                     m.reason = Some(stored_name(reason));
+                    m.adjustment_id = Some(adjustment_id.0);
                     m.cost_fifo = cost.fifo;
                     m.cost_avco = cost.weighted_average;
                 }));
@@ -211,6 +215,7 @@ impl StockItem {
             menu_item_id: None,
             category: None,
             reason: None,
+            adjustment_id: None,
             cost_fifo: Decimal::ZERO,
             cost_avco: Decimal::ZERO,
             quantity_after: self.valuation.quantity(),

@@ -230,6 +230,68 @@ pub async fn usage(
     grouped(pool, &sql, tenant, from, to).await
 }
 
+/// One stock adjustment, as the stock controller recorded it and as it was valued.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Adjustment {
+    /// Its id (what `POST /api/v1/stock/adjustments` answered).
+    pub id: Uuid,
+    /// The inventory item.
+    pub inventory_item_id: Uuid,
+    /// The item's name.
+    pub name: Option<String>,
+    /// Where (`procurement`, `stock`, `processing`, `kitchen`, `bar`).
+    pub department: String,
+    /// The signed change, as a decimal string ("-0.5": stock lost).
+    #[schema(value_type = String, example = "-0.5")]
+    pub quantity: Decimal,
+    /// `stock_audit`, `spoilage`, `wastage` or `breakage`.
+    pub reason: String,
+    /// What stock lost this way cost, FIFO ("0.00" for stock found).
+    #[schema(value_type = String, example = "4.00")]
+    pub cost_fifo: Decimal,
+    /// The same under weighted average.
+    #[schema(value_type = String, example = "4.30")]
+    pub cost_weighted_average: Decimal,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// The adjustment `id` of `tenant`, if the stock read model has it.
+pub async fn adjustment(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<Option<Adjustment>, sqlx::Error> {
+    type AdjustmentRow = (
+        Uuid,
+        Option<String>,
+        String,
+        Decimal,
+        Option<String>,
+        Decimal,
+        Decimal,
+        DateTime<Utc>,
+    );
+    let row: Option<AdjustmentRow> = sqlx::query_as(
+        "SELECT m.item_id, i.doc->>'name', m.department, m.quantity, m.reason, m.cost_fifo, m.cost_avco, m.at \
+           FROM stock.movements m JOIN stock.items i USING (tenant_id, item_id) \
+          WHERE m.tenant_id = $1 AND m.adjustment_id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(
+        |(item, name, department, quantity, reason, fifo, avco, at)| Adjustment {
+            id,
+            inventory_item_id: item,
+            name,
+            department,
+            quantity: quantity.normalize(),
+            reason: reason.unwrap_or_default(),
+            cost_fifo: round_money(fifo),
+            cost_weighted_average: round_money(avco),
+            at,
+        },
+    ))
+}
+
 /// What the kitchen and the bar used in a period, valued, beside what came in at the back door:
 /// the two figures a manager sets against each other first.
 #[derive(Clone, Debug, PartialEq, Serialize)]
