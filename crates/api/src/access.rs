@@ -245,11 +245,14 @@ pub fn allows(access: Access, roles: &[Role]) -> bool {
 /// The platform operator's routes: the bearer token must be the configured operator token. No
 /// token is a 401; an organization's access token, or a wrong token, a 403.
 fn operator(state: &AppState, request: &Request) -> Result<(), Response> {
+    // The scheme is case-insensitive (RFC 9110); the token is not.
     let presented = request
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     let Some(presented) = presented else {
         return Err(Unauthorized("this route needs the operator token (Authorization: Bearer)").into_response());
     };

@@ -19,7 +19,7 @@ use brigade_domain::inventory_item::{InventoryItem, InventoryItemCommand, ItemDe
 use brigade_domain::supplier::{Supplier, SupplierCommand, SupplierProfile};
 use serde::Deserialize;
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -152,6 +152,23 @@ pub async fn update_item(
 const ITEM_FIGURES: &str = "'quantity', trim_scale(quantity)::text, \
     'value_fifo', round(value_fifo, 2)::text, 'value_weighted_average', round(value_avco, 2)::text";
 
+/// A page of items (the text is built once).
+static ITEM_PAGE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT item_id, doc || jsonb_build_object({ITEM_FIGURES}) FROM stock.items \
+          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL AND $4::text IS NULL \
+          ORDER BY item_id LIMIT $3"
+    )
+});
+
+/// One item.
+static ITEM: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT doc || jsonb_build_object({ITEM_FIGURES}) \
+           FROM stock.items WHERE tenant_id = $1 AND item_id = $2 AND doc->>'sku' IS NOT NULL"
+    )
+});
+
 /// Inventory items with their quantities per department and value, by id.
 #[utoipa::path(get, path = "/api/v1/stock/inventory", tag = "stock", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "A page of items", body = Page), ReadErrors, CallerErrors, AfterErrors))]
@@ -160,18 +177,7 @@ pub async fn list_items(
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let sql = "SELECT item_id, doc || jsonb_build_object(ITEM_FIGURES) FROM stock.items \
-               WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL AND $4::text IS NULL \
-               ORDER BY item_id LIMIT $3";
-    page_of_rows(
-        &state,
-        &caller,
-        &query,
-        &["stock"],
-        &sql.replace("ITEM_FIGURES", ITEM_FIGURES),
-        None,
-    )
-    .await
+    page_of_rows(&state, &caller, &query, &["stock"], &ITEM_PAGE, None).await
 }
 
 /// One inventory item.
@@ -187,14 +193,11 @@ pub async fn get_item(
     if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
         return not_yet;
     }
-    let row: Result<Option<Value>, _> = sqlx::query_scalar(&format!(
-        "SELECT doc || jsonb_build_object({ITEM_FIGURES}) \
-               FROM stock.items WHERE tenant_id = $1 AND item_id = $2 AND doc->>'sku' IS NOT NULL"
-    ))
-    .bind(caller.0.org.0)
-    .bind(id)
-    .fetch_optional(state.store.pool())
-    .await;
+    let row: Result<Option<Value>, _> = sqlx::query_scalar(&ITEM)
+        .bind(caller.0.org.0)
+        .bind(id)
+        .fetch_optional(state.store.pool())
+        .await;
     match row {
         Ok(Some(doc)) => Json(with_id(id, doc)).into_response(),
         Ok(None) => Problem::not_found(format!("no inventory item {id}")).into_response(),
