@@ -107,9 +107,10 @@ pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, Body
 async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -> Response {
     let pool = state.store.pool();
     let configured = state.config.bootstrap_secret.as_deref();
+    let matched = crate::auth::secret::matches(configured, presented);
     // A secret that was sent and is wrong is told apart from none sent: the operator mistyped it,
     // or the server has none configured (so none can be right).
-    if presented.is_some() && !crate::auth::secret::matches(configured, presented) {
+    if presented.is_some() && !matched {
         let detail = if configured.is_some() {
             "X-Bootstrap-Secret does not match this server's bootstrap secret"
         } else {
@@ -117,7 +118,7 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
         };
         return Problem::new(Kind::Forbidden, detail).into_response();
     }
-    if !crate::auth::secret::matches(configured, presented) {
+    if !matched {
         let exists: Result<bool, _> =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE event_type = 'organization.established')")
                 .fetch_one(pool)

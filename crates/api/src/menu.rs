@@ -53,8 +53,8 @@ impl From<MenuItemBody> for MenuItemDetails {
 
 /// Every ingredient of the recipe is an inventory item of the caller's organization.
 async fn ingredients_known(state: &AppState, request: &CommandRequest, body: &MenuItemBody) -> Result<(), Response> {
-    let named = crate::known::fields("recipe", &body.recipe, |l| l.inventory_item_id.0);
-    crate::known::inventory_items(&request.store(state), &named).await
+    let named = crate::known::inventory_lines("recipe", &body.recipe, |l| l.inventory_item_id.0);
+    crate::known::all_exist(&request.store(state), &named).await
 }
 
 /// Puts a new item on the menu.

@@ -18,7 +18,6 @@ use brigade_domain::amount::{Money, Percent};
 use brigade_domain::customer::Customer;
 use brigade_domain::ids::{CustomerId, LineId, OrderId};
 use brigade_domain::order::{Discount, MAX_PORTIONS, NewLine, Order, OrderCommand, OrderType};
-use brigade_domain::stream_id;
 use brigade_eventstore::TenantStore;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -147,10 +146,9 @@ pub async fn place(
         Err(failed) => return failed,
     };
     if let Some(customer) = body.customer_id {
-        match store.stream_version(&stream_id::<Customer>(customer)).await {
-            Ok(0) => return Problem::invalid("customer_id", format!("no customer {customer}")).into_response(),
-            Ok(_) => {}
-            Err(e) => return internal(e),
+        let named = [crate::known::reference::<Customer>("customer_id", customer)];
+        if let Err(unknown) = crate::known::all_exist(&store, &named).await {
+            return unknown;
         }
     }
     let mut lines = Vec::with_capacity(body.lines.len());

@@ -6,8 +6,8 @@ use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::problem::Problem;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::known;
 use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::{Money, Quantity};
 use brigade_domain::ids::{InventoryItemId, PurchaseOrderId, ReceiptId, SupplierId};
 use brigade_domain::purchase_order::{PoCommand, PoLine, PurchaseOrder, ReceivedLine};
-use brigade_domain::stream_id;
 use brigade_domain::supplier::Supplier;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -116,17 +115,9 @@ pub async fn draft(
     request: CommandRequest,
     Body(body): Body<DraftBody>,
 ) -> Response {
-    match request
-        .store(&state)
-        .stream_version(&stream_id::<Supplier>(body.supplier_id))
-        .await
-    {
-        Ok(0) => return Problem::invalid("supplier_id", format!("no supplier {}", body.supplier_id)).into_response(),
-        Ok(_) => {}
-        Err(e) => return crate::commands::internal(e),
-    }
-    let named = crate::known::fields("lines", &body.lines, |l| l.inventory_item_id);
-    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+    let mut named = vec![known::reference::<Supplier>("supplier_id", body.supplier_id)];
+    named.extend(known::inventory_lines("lines", &body.lines, |l| l.inventory_item_id));
+    if let Err(unknown) = known::all_exist(&request.store(&state), &named).await {
         return unknown;
     }
     let command = PoCommand::Draft {
@@ -148,8 +139,8 @@ pub async fn revise(
     Path(id): Path<Uuid>,
     Body(body): Body<ReviseBody>,
 ) -> Response {
-    let named = crate::known::fields("lines", &body.lines, |l| l.inventory_item_id);
-    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+    let named = known::inventory_lines("lines", &body.lines, |l| l.inventory_item_id);
+    if let Err(unknown) = known::all_exist(&request.store(&state), &named).await {
         return unknown;
     }
     let command = PoCommand::Revise {

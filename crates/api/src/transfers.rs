@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::{Quantity, SignedQuantity};
 use brigade_domain::catalog::Department;
 use brigade_domain::ids::{AdjustmentId, InventoryItemId, TransferId};
+use brigade_domain::inventory_item::InventoryItem;
 use brigade_domain::stock::{AdjustmentReason, StockCommand, StockLedger};
 use brigade_domain::transfer::{Transfer, TransferCommand, TransferLine};
 use serde::Deserialize;
@@ -94,8 +95,8 @@ pub async fn request(
     request: CommandRequest,
     Body(body): Body<RequestBody>,
 ) -> Response {
-    let named = crate::known::fields("lines", &body.lines, |l| l.inventory_item_id);
-    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+    let named = crate::known::inventory_lines("lines", &body.lines, |l| l.inventory_item_id);
+    if let Err(unknown) = crate::known::all_exist(&request.store(&state), &named).await {
         return unknown;
     }
     let command = TransferCommand::Request {
@@ -197,8 +198,8 @@ pub async fn adjust(
     Body(body): Body<AdjustmentBody>,
 ) -> Response {
     let item = body.inventory_item_id;
-    let named = [("inventory_item_id".to_owned(), item)];
-    if let Err(unknown) = crate::known::inventory_items(&request.store(&state), &named).await {
+    let named = [crate::known::reference::<InventoryItem>("inventory_item_id", item)];
+    if let Err(unknown) = crate::known::all_exist(&request.store(&state), &named).await {
         return unknown;
     }
     let adjustment = request.new_id();

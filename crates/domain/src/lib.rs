@@ -26,6 +26,7 @@ pub mod supplier;
 pub mod transfer;
 pub mod user;
 pub mod valuation;
+mod wire;
 
 pub use actor::{Actor, Context, Role};
 pub use aggregate::{Aggregate, DecodeError, EventPayload, stream_id};

@@ -65,16 +65,7 @@ pub enum PoStatus {
 /// names it in the client's words, not the code's.
 impl std::fmt::Display for PoStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            PoStatus::Draft => "draft",
-            PoStatus::Submitted => "submitted",
-            PoStatus::Approved => "approved",
-            PoStatus::PartiallyReceived => "partially_received",
-            PoStatus::Received => "received",
-            PoStatus::Closed => "closed",
-            PoStatus::Rejected => "rejected",
-            PoStatus::Cancelled => "cancelled",
-        })
+        crate::wire::write_name(self, f)
     }
 }
 

@@ -62,12 +62,7 @@ pub enum TransferStatus {
 /// names it in the client's words, not the code's.
 impl std::fmt::Display for TransferStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TransferStatus::Requested => "requested",
-            TransferStatus::Validated => "validated",
-            TransferStatus::Rejected => "rejected",
-            TransferStatus::Cancelled => "cancelled",
-        })
+        crate::wire::write_name(self, f)
     }
 }
 
@@ -221,15 +216,12 @@ pub struct Validation {
     pub at: DateTime<Utc>,
 }
 
-/// One line of a validation.
+/// One line of a validation: the event's line, with its discrepancy spelled out for readers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValidatedQuantities {
-    /// What.
-    pub inventory_item_id: InventoryItemId,
-    /// How much was asked for.
-    pub requested: Quantity,
-    /// How much arrived and was accepted.
-    pub validated: Quantity,
+    /// What was requested and validated.
+    #[serde(flatten)]
+    pub line: ValidatedLine,
     /// Requested minus validated: what did not arrive (0 when all did).
     pub discrepancy: rust_decimal::Decimal,
 }
@@ -354,10 +346,8 @@ impl Aggregate for Transfer {
                     lines: lines
                         .iter()
                         .map(|l| ValidatedQuantities {
-                            inventory_item_id: l.inventory_item_id,
-                            requested: l.requested,
-                            validated: l.validated,
                             discrepancy: l.discrepancy().normalize(),
+                            line: l.clone(),
                         })
                         .collect(),
                     by: *by,

@@ -29,11 +29,7 @@ pub enum UserStatus {
 /// names it in the client's words, not the code's.
 impl std::fmt::Display for UserStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            UserStatus::Pending => "pending",
-            UserStatus::Active => "active",
-            UserStatus::Deactivated => "deactivated",
-        })
+        crate::wire::write_name(self, f)
     }
 }
 

@@ -26,7 +26,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             return Err(not_json());
         }
         let bytes = read(request, state).await?;
-        typed(well_formed(&bytes)?).map(Body)
+        parse(&bytes).map(Body)
     }
 }
 
@@ -43,10 +43,10 @@ impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for Body<T> {
         if !json {
             return Err(not_json());
         }
-        match well_formed(&bytes)? {
-            Value::Null => Ok(None),
-            value => typed(value).map(|t| Some(Body(t))),
+        if bytes.trim_ascii() == b"null" {
+            return Ok(None);
         }
+        parse(&bytes).map(|t| Some(Body(t)))
     }
 }
 
@@ -71,8 +71,38 @@ async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Prob
         .map_err(|_| Problem::new(Kind::TooLarge, "the body is over the server's limit"))
 }
 
-fn well_formed(bytes: &[u8]) -> Result<Value, Problem> {
-    serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("the body is not well-formed JSON: {e}")))
+fn malformed(e: &serde_json::Error) -> Problem {
+    Problem::bad_request(format!("the body is not well-formed JSON: {e}"))
+}
+
+/// `bytes` as `T`, without building a JSON value on the way. A NUL can only be in a JSON text as
+/// the escape `\u0000`: a body without one goes straight to `T`, and only a body with one is
+/// read as a value first, to name the field holding it (or to find that the escape was literal
+/// text after all).
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return typed(serde_json::from_slice(bytes).map_err(|e| malformed(&e))?);
+    }
+    // Well-formed first, all of it (a scan that builds nothing), so that a body broken anywhere
+    // is a 400 even when its start already fails to fit `T`.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed(&e))?;
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut json).map_err(|e| match e.inner().classify() {
+        serde_json::error::Category::Data => refused(&e.path().to_string(), e.inner()),
+        _ => malformed(e.inner()),
+    })
+}
+
+/// A data error as a 422 in the client's terms (serde_json's " at line 1 column 9" dropped: the
+/// field path says where).
+fn refused(path: &str, error: &serde_json::Error) -> Problem {
+    let text = error.to_string();
+    let message = match text.rsplit_once(" at line ") {
+        Some((message, _)) if error.line() > 0 => message.to_owned(),
+        _ => text,
+    };
+    let (field, message) = in_client_terms(path, &message);
+    Problem::invalid(field, message)
 }
 
 /// `value` as `T`, or a 422 naming the field in the client's terms. Also for bodies a route
@@ -81,10 +111,7 @@ pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, Problem> {
     if let Some(field) = nul_in(&value, "") {
         return Err(Problem::invalid(field, "contains a NUL character"));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let (field, message) = in_client_terms(&e.path().to_string(), &e.inner().to_string());
-        Problem::invalid(field, message)
-    })
+    serde_path_to_error::deserialize(value).map_err(|e| refused(&e.path().to_string(), e.inner()))
 }
 
 /// The first place in `value` (as a field path) holding a NUL character, in a key or a string.
@@ -207,9 +234,25 @@ mod tests {
         lines: Vec<Line>,
     }
 
+    /// The refusal of `body`, which reads the same whether it arrives as bytes or as a value.
     fn refusal(body: Value) -> Value {
-        let problem = typed::<Order>(body).map(|_| ()).err();
-        serde_json::to_value(problem).unwrap_or_default()
+        let from_value = typed::<Order>(body.clone()).map(|_| ()).err();
+        let from_bytes = parse::<Order>(body.to_string().as_bytes()).map(|_| ()).err();
+        assert_eq!(from_value, from_bytes, "{body}");
+        serde_json::to_value(from_value).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_a_400_not_a_422() {
+        for text in ["{\"lines\": ", "{} {}", "[1,]"] {
+            let problem = parse::<Order>(text.as_bytes()).err().map(|p| p.status);
+            assert_eq!(problem, Some(400), "{text}");
+        }
+        let literal = parse::<Order>(br#"{"lines": [], "table": 1, "x": "\\u0000"}"#).err();
+        assert!(
+            literal.is_some_and(|p| p.errors.contains_key("x")),
+            "a literal \\u0000 is text, not NUL"
+        );
     }
 
     #[test]

@@ -55,27 +55,25 @@ fn projection_checks(
     lags: Vec<brigade_projections::ProjectionLag>,
     max_lag: i64,
 ) -> Vec<ProjectionCheck> {
-    let check = |l: brigade_projections::ProjectionLag| ProjectionCheck {
+    let check = |l: &brigade_projections::ProjectionLag| ProjectionCheck {
         ok: l.lag_events <= max_lag,
-        name: l.name,
+        name: l.name.clone(),
         lag_events: l.lag_events,
         state: l.state,
     };
-    let (mut known, others): (Vec<_>, Vec<_>) = lags.into_iter().partition(|l| expected.contains(&l.name));
-    let mut checks: Vec<ProjectionCheck> = expected
-        .iter()
-        .map(|name| match known.iter().position(|l| &l.name == name) {
-            Some(i) => check(known.swap_remove(i)),
-            None => ProjectionCheck {
-                name: name.clone(),
-                ok: false,
-                lag_events: 0,
-                state: "not_started",
-            },
-        })
-        .collect();
-    checks.extend(others.into_iter().map(check));
-    checks
+    let not_started = |name: &String| ProjectionCheck {
+        name: name.clone(),
+        ok: false,
+        lag_events: 0,
+        state: "not_started",
+    };
+    let expected_checks = expected.iter().map(|name| {
+        lags.iter()
+            .find(|l| &l.name == name)
+            .map_or_else(|| not_started(name), check)
+    });
+    let others = lags.iter().filter(|l| !expected.contains(&l.name)).map(check);
+    expected_checks.chain(others).collect()
 }
 
 /// Every check of readiness.

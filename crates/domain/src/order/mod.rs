@@ -155,13 +155,7 @@ pub enum OrderStatus {
 /// names it in the client's words, not the code's.
 impl std::fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            OrderStatus::Open => "open",
-            OrderStatus::InKitchen => "in_kitchen",
-            OrderStatus::Ready => "ready",
-            OrderStatus::Served => "served",
-            OrderStatus::Cancelled => "cancelled",
-        })
+        crate::wire::write_name(self, f)
     }
 }
 
