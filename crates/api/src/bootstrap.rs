@@ -32,11 +32,69 @@ use uuid::Uuid;
 pub struct Bootstrap {
     /// The organization's name.
     name: String,
-    /// Currency, tax rate, timezone... (defaults: USD, 0%, UTC).
-    #[schema(value_type = Option<Object>)]
-    settings: Option<Settings>,
+    /// Currency, tax rate, timezone, kitchen thresholds...: each field may be left out and takes
+    /// the default shown; the whole object too.
+    settings: Option<InitialSettings>,
     /// Its first administrator (super admin and manager).
     admin: NewAdmin,
+}
+
+/// The settings an organization starts with: any field left out takes its default (USD, no tax,
+/// UTC, amber after 5 minutes and red after 8 on the kitchen display, discounts above 10% need a
+/// manager, one loyalty point per unit spent).
+#[derive(Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+#[schema(default)]
+pub struct InitialSettings {
+    /// ISO 4217 code, three uppercase letters.
+    currency: String,
+    /// Sales tax added to every order, in percent.
+    tax_rate: brigade_domain::amount::Percent,
+    /// IANA timezone: the organization's days, weeks and months.
+    timezone: String,
+    /// A ticket turns amber on the kitchen display after this many seconds.
+    kitchen_amber_after_secs: u32,
+    /// ...and red after this many.
+    kitchen_red_after_secs: u32,
+    /// Discounts above this percentage of the check need a manager.
+    discount_limit: brigade_domain::amount::Percent,
+    /// Loyalty points per whole unit of currency spent.
+    #[schema(value_type = brigade_domain::schema::Figure)]
+    loyalty_points_per_unit: rust_decimal::Decimal,
+}
+
+impl Default for InitialSettings {
+    fn default() -> Self {
+        Settings::default().into()
+    }
+}
+
+impl From<Settings> for InitialSettings {
+    fn from(s: Settings) -> Self {
+        Self {
+            currency: s.currency,
+            tax_rate: s.tax_rate,
+            timezone: s.timezone,
+            kitchen_amber_after_secs: s.kitchen_amber_after_secs,
+            kitchen_red_after_secs: s.kitchen_red_after_secs,
+            discount_limit: s.discount_limit,
+            loyalty_points_per_unit: s.loyalty_points_per_unit,
+        }
+    }
+}
+
+impl From<InitialSettings> for Settings {
+    fn from(s: InitialSettings) -> Self {
+        Self {
+            currency: s.currency,
+            tax_rate: s.tax_rate,
+            timezone: s.timezone,
+            kitchen_amber_after_secs: s.kitchen_amber_after_secs,
+            kitchen_red_after_secs: s.kitchen_red_after_secs,
+            discount_limit: s.discount_limit,
+            loyalty_points_per_unit: s.loyalty_points_per_unit,
+        }
+    }
 }
 
 /// A first administrator.
@@ -146,7 +204,7 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
     );
     let establish = OrganizationCommand::Establish {
         name: body.name,
-        settings: body.settings.unwrap_or_default(),
+        settings: body.settings.map(Settings::from).unwrap_or_default(),
     };
     let organization = match Organization::default().decide(&establish, &ctx) {
         Ok(events) => events,

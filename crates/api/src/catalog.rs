@@ -3,12 +3,12 @@
 //! (`/api/v1/procurement/suppliers`, read from their streams).
 
 use crate::auth::extract::Caller;
-use crate::commands::{CommandRequest, Written, internal};
+use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done, from_stream, page_of_rows, page_of_streams, with_id};
+use crate::views::{AfterQuery, ListQuery, Page, Versioned, created, done, found, from_stream, page_of_streams, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -17,9 +17,10 @@ use brigade_domain::catalog::{InventoryCategory, UnitOfMeasure};
 use brigade_domain::ids::InventoryItemId;
 use brigade_domain::inventory_item::{InventoryItem, InventoryItemCommand, ItemDetails};
 use brigade_domain::supplier::{Supplier, SupplierCommand, SupplierProfile};
+use brigade_projections::reports::stock;
 use serde::Deserialize;
 use serde_json::Value;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -31,7 +32,6 @@ pub struct NewInventoryItem {
     /// Stock-keeping unit, unique in the organization (stored uppercase).
     sku: String,
     /// Unit of measure (`kg`, `l`, `piece`...).
-    #[schema(value_type = String)]
     unit: UnitOfMeasure,
     /// The rest of the item.
     #[serde(flatten)]
@@ -45,13 +45,10 @@ pub struct InventoryDetails {
     /// Display name.
     name: String,
     /// `food`, `beverage` or `supplies`.
-    #[schema(value_type = String)]
     category: InventoryCategory,
     /// An alert is raised below this quantity on hand.
-    #[schema(value_type = String)]
     minimum_stock: Quantity,
     /// Optional ceiling for ordering.
-    #[schema(value_type = Option<String>)]
     maximum_stock: Option<Quantity>,
 }
 
@@ -147,62 +144,31 @@ pub async fn update_item(
     done(request.run::<InventoryItem>(&state, id, command).await)
 }
 
-/// An item's figures as the API spells them: the quantity as a decimal string in its own
-/// precision ("12.5"), its values as money ("108.86"), never JSON numbers.
-const ITEM_FIGURES: &str = "'quantity', trim_scale(quantity)::text, \
-    'value_fifo', round(value_fifo, 2)::text, 'value_weighted_average', round(value_avco, 2)::text";
-
-/// A page of items (the text is built once).
-static ITEM_PAGE: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT item_id, doc || jsonb_build_object({ITEM_FIGURES}) FROM stock.items \
-          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL AND $4::text IS NULL \
-          ORDER BY item_id LIMIT $3"
-    )
-});
-
-/// One item.
-static ITEM: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT doc || jsonb_build_object({ITEM_FIGURES}) \
-           FROM stock.items WHERE tenant_id = $1 AND item_id = $2 AND doc->>'sku' IS NOT NULL"
-    )
-});
-
 /// Inventory items with their quantities per department and value, by id.
 #[utoipa::path(get, path = "/api/v1/stock/inventory", tag = "stock", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of items", body = Page), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "A page of items", body = Page<stock::InventoryItemView>), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn list_items(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Response {
-    page_of_rows(&state, &caller, &query, &["stock"], &ITEM_PAGE, None).await
+) -> Result<Json<Page<stock::InventoryItemView>>, Response> {
+    state.wait_after(query.after, &["stock"]).await?;
+    read(stock::inventory_items(state.store.pool(), caller.0.org.0, query.page()).await)
 }
 
 /// One inventory item.
 #[utoipa::path(get, path = "/api/v1/stock/inventory/{id}", tag = "stock", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The inventory item"), AfterQuery),
-    responses((status = 200, description = "The item", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "The item", body = stock::InventoryItemView), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn get_item(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
-        return not_yet;
-    }
-    let row: Result<Option<Value>, _> = sqlx::query_scalar(&ITEM)
-        .bind(caller.0.org.0)
-        .bind(id)
-        .fetch_optional(state.store.pool())
-        .await;
-    match row {
-        Ok(Some(doc)) => Json(with_id(id, doc)).into_response(),
-        Ok(None) => Problem::not_found(format!("no inventory item {id}")).into_response(),
-        Err(e) => internal(e),
-    }
+) -> Result<Json<stock::InventoryItemView>, Response> {
+    state.wait_after(query.after, &["stock"]).await?;
+    let item = stock::inventory_item(state.store.pool(), caller.0.org.0, id).await;
+    found(item, || format!("no inventory item {id}"))
 }
 
 /// A supplier's profile.
@@ -265,22 +231,23 @@ pub async fn update_supplier(
 
 /// The suppliers, by id (read from their streams).
 #[utoipa::path(get, path = "/api/v1/procurement/suppliers", tag = "procurement", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of suppliers", body = Page), ReadErrors, CallerErrors))]
+    responses((status = 200, description = "A page of suppliers", body = Page<Versioned<Supplier>>), ReadErrors, CallerErrors))]
 pub async fn list_suppliers(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Response {
+) -> Result<Json<Page<Versioned<Supplier>>>, Response> {
     page_of_streams::<Supplier>(&state, &caller, &query, "supplier").await
 }
 
 /// One supplier.
 #[utoipa::path(get, path = "/api/v1/procurement/suppliers/{id}", tag = "procurement", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The supplier")),
-    responses((status = 200, description = "The supplier", body = Object), ReadErrors, CallerErrors))]
-pub async fn get_supplier(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
-    match from_stream::<Supplier>(&state, &caller, id, "supplier").await {
-        Ok(doc) => Json(doc).into_response(),
-        Err(failed) => failed,
-    }
+    responses((status = 200, description = "The supplier", body = Versioned<Supplier>), ReadErrors, CallerErrors))]
+pub async fn get_supplier(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Versioned<Supplier>>, Response> {
+    from_stream::<Supplier>(&state, &caller, id, "supplier").await.map(Json)
 }

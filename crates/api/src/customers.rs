@@ -3,18 +3,17 @@
 //! points (per whole unit of currency spent, at the organization's rate).
 
 use crate::auth::extract::Caller;
-use crate::commands::{CommandRequest, Written, internal};
+use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done, page_of_rows, with_id};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, found, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use brigade_domain::customer::{Customer, CustomerCommand, CustomerProfile};
+use brigade_projections::reports::sales;
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -79,41 +78,29 @@ pub async fn update(
     )
 }
 
-const CUSTOMER: &str = "SELECT customer_id, coalesce(doc->'profile', '{}'::jsonb) || jsonb_build_object(\
-    'order_count', order_count, 'total_spent', round(total_spent, 2)::text, 'last_order_at', last_order_at, \
-    'loyalty_points', loyalty_points::text) FROM sales.customers WHERE tenant_id = $1 AND doc->'profile' <> 'null'::jsonb";
-
 /// The customers with their figures, by id.
 #[utoipa::path(get, path = "/api/v1/pos/customers", tag = "pos", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of customers", body = Page), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
-    let sql = format!(
-        "{CUSTOMER} AND ($2::uuid IS NULL OR customer_id > $2) AND $4::text IS NULL ORDER BY customer_id LIMIT $3"
-    );
-    page_of_rows(&state, &caller, &query, &["sales"], &sql, None).await
+    responses((status = 200, description = "A page of customers", body = Page<sales::CustomerView>), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Page<sales::CustomerView>>, Response> {
+    state.wait_after(query.after, &["sales"]).await?;
+    read(sales::customers(state.store.pool(), caller.0.org.0, query.page()).await)
 }
 
 /// One customer with their figures.
 #[utoipa::path(get, path = "/api/v1/pos/customers/{id}", tag = "pos", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The customer"), AfterQuery),
-    responses((status = 200, description = "The customer", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "The customer", body = sales::CustomerView), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
-        return not_yet;
-    }
-    let row: Result<Option<(Uuid, Value)>, _> = sqlx::query_as(&format!("{CUSTOMER} AND customer_id = $2"))
-        .bind(caller.0.org.0)
-        .bind(id)
-        .fetch_optional(state.store.pool())
-        .await;
-    match row {
-        Ok(Some((id, doc))) => Json(with_id(id, doc)).into_response(),
-        Ok(None) => Problem::not_found(format!("no customer {id}")).into_response(),
-        Err(e) => internal(e),
-    }
+) -> Result<Json<sales::CustomerView>, Response> {
+    state.wait_after(query.after, &["sales"]).await?;
+    let customer = sales::customer_by_id(state.store.pool(), caller.0.org.0, id).await;
+    found(customer, || format!("no customer {id}"))
 }

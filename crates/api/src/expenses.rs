@@ -6,11 +6,13 @@ use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{ListQuery, Page, created, page_of_rows};
+use crate::views::{ListQuery, Page, created, read};
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use brigade_domain::amount::Money;
 use brigade_domain::expense::{Expense, ExpenseCategory, RecordExpense};
+use brigade_projections::reports::sales;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -22,10 +24,8 @@ use utoipa::ToSchema;
 #[schema(example = json!({"category": "labor", "amount": "1250.00", "date": "2026-11-21", "note": "Friday shifts"}))]
 pub struct ExpenseBody {
     /// `labor`, `rent`, `utilities`, `marketing` or `other`.
-    #[schema(value_type = String)]
     category: ExpenseCategory,
     /// More than zero.
-    #[schema(value_type = String)]
     amount: Money,
     /// The day it belongs to (the P&L period).
     #[schema(value_type = String, format = Date)]
@@ -54,10 +54,12 @@ pub async fn record(
 
 /// The expenses, by id.
 #[utoipa::path(get, path = "/api/v1/accounting/expenses", tag = "accounting", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of expenses", body = Page), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
-    let sql = "SELECT expense_id, doc || jsonb_build_object('category', category, 'amount', amount::text, 'date', date) \
-               FROM sales.expenses WHERE tenant_id = $1 AND ($2::uuid IS NULL OR expense_id > $2) AND $4::text IS NULL \
-               ORDER BY expense_id LIMIT $3";
-    page_of_rows(&state, &caller, &query, &["sales"], sql, None).await
+    responses((status = 200, description = "A page of expenses", body = Page<sales::ExpenseView>), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Page<sales::ExpenseView>>, Response> {
+    state.wait_after(query.after, &["sales"]).await?;
+    read(sales::expenses(state.store.pool(), caller.0.org.0, query.page()).await)
 }

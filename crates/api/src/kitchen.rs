@@ -20,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use brigade_domain::ids::LineId;
 use brigade_domain::order::{Order, OrderCommand};
 use brigade_eventstore::GlobalPosition;
-use brigade_projections::reports::kitchen::{KitchenChange, changes_since, screen};
+use brigade_projections::models::ticket::TicketStatus;
+use brigade_projections::reports::kitchen::{KitchenChange, KitchenScreen, changes_since, screen};
 use chrono::Utc;
 use serde::Deserialize;
 use std::collections::VecDeque;
@@ -36,8 +37,8 @@ use uuid::Uuid;
 pub struct QueueQuery {
     /// A station (`grill`, `bar`...); absent: the expo view of every ticket.
     station: Option<String>,
-    /// Only tickets in this status (`queued`, `cooking`, `recalled`).
-    status: Option<String>,
+    /// Only tickets in this status (the screen shows `queued`, `cooking` and `recalled` ones).
+    status: Option<TicketStatus>,
     /// Answer only once the kitchen read model has applied this global position (at most 2 s).
     #[serde(default, deserialize_with = "crate::views::position")]
     #[param(minimum = 0)]
@@ -47,23 +48,21 @@ pub struct QueueQuery {
 /// The queue: open tickets (rush first, then oldest), urgency colours, all-day counts, tickets
 /// bumped in the last hour and average prep time per station.
 #[utoipa::path(get, path = "/api/v1/kitchen/orders", tag = "kitchen", security(("bearer" = [])), params(QueueQuery),
-    responses((status = 200, description = "The screen", body = Object), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn queue(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<QueueQuery>) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["kitchen_queue"]).await {
-        return not_yet;
-    }
+    responses((status = 200, description = "The screen", body = KitchenScreen), ReadErrors, CallerErrors, AfterErrors))]
+pub async fn queue(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<KitchenScreen>, Response> {
+    state.wait_after(query.after, &["kitchen_queue"]).await?;
     let station = query.station.as_deref().map(str::to_ascii_lowercase);
-    match screen(state.store.pool(), caller.0.org.0, station.as_deref(), Utc::now()).await {
-        Ok(mut screen) => {
-            if let Some(status) = &query.status {
-                screen
-                    .tickets
-                    .retain(|t| crate::views::name_of(&t.status).as_deref() == Some(status.as_str()));
-            }
-            Json(screen).into_response()
-        }
-        Err(e) => internal(e),
+    let mut screen = screen(state.store.pool(), caller.0.org.0, station.as_deref(), Utc::now())
+        .await
+        .map_err(internal)?;
+    if let Some(status) = query.status {
+        screen.tickets.retain(|t| t.status == status);
     }
+    Ok(Json(screen))
 }
 
 async fn order_command(state: &AppState, request: &CommandRequest, id: Uuid, command: OrderCommand) -> Response {

@@ -1,18 +1,18 @@
 //! `/api/v1/menu/items`: the menu (price, station, recipe). Commands go to the `menu_item`
 //! aggregate; queries read the sales read model's copy of the menu.
 
-use crate::commands::{CommandRequest, Written, internal};
+use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, JsonBodyErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done, page_of_rows};
+use crate::views::{AfterQuery, ListQuery, Page, created, done, found, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use brigade_domain::menu_item::{MenuItem, MenuItemCommand, MenuItemDetails};
+use brigade_projections::reports::sales;
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -26,16 +26,12 @@ pub struct MenuItemBody {
     /// Display name.
     name: String,
     /// `food` or `beverage`.
-    #[schema(value_type = String)]
     category: brigade_domain::catalog::MenuCategory,
     /// Price per portion before tax ("16.00").
-    #[schema(value_type = String)]
     sell_price: brigade_domain::amount::Money,
     /// Kitchen station (`grill`, `fryer`, `bar`...).
-    #[schema(value_type = String)]
     station: brigade_domain::catalog::Station,
     /// Ingredients per portion.
-    #[schema(value_type = Vec<Object>)]
     recipe: Vec<brigade_domain::menu_item::RecipeLine>,
 }
 
@@ -108,18 +104,10 @@ pub async fn update(
     )
 }
 
-fn item(id: Uuid, active: bool, mut doc: Value) -> Value {
-    if let Some(fields) = doc.as_object_mut() {
-        fields.insert("id".into(), Value::String(id.to_string()));
-        fields.insert("active".into(), Value::Bool(active));
-    }
-    doc
-}
-
 /// The menu, by item id.
 #[utoipa::path(get, path = "/api/v1/menu/items", tag = "menu", security(("bearer" = [])), params(ListQuery),
     responses(
-        (status = 200, description = "A page of the menu", body = Page),
+        (status = 200, description = "A page of the menu", body = Page<sales::MenuItemView>),
         (status = 400, description = "Bad query parameters", body = Problem, content_type = "application/problem+json"),
         CallerErrors, AfterErrors,
     ))]
@@ -127,18 +115,16 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: crate::auth::extract::Caller,
     Query(query): Query<ListQuery>,
-) -> Response {
-    let sql = "SELECT menu_item_id, doc || jsonb_build_object('active', active) FROM sales.menu_items \
-               WHERE tenant_id = $1 AND ($2::uuid IS NULL OR menu_item_id > $2) AND $4::text IS NULL \
-               ORDER BY menu_item_id LIMIT $3";
-    page_of_rows(&state, &caller, &query, &["sales"], sql, None).await
+) -> Result<Json<Page<sales::MenuItemView>>, Response> {
+    state.wait_after(query.after, &["sales"]).await?;
+    read(sales::menu_items(state.store.pool(), caller.0.org.0, query.page()).await)
 }
 
 /// One menu item.
 #[utoipa::path(get, path = "/api/v1/menu/items/{id}", tag = "menu", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The menu item"), AfterQuery),
     responses(
-        (status = 200, description = "The item", body = Object),
+        (status = 200, description = "The item", body = sales::MenuItemView),
         (status = 400, description = "Malformed id or query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item in the caller's organization", body = Problem, content_type = "application/problem+json"),
         CallerErrors, AfterErrors,
@@ -148,19 +134,9 @@ pub async fn get(
     caller: crate::auth::extract::Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["sales"]).await {
-        return not_yet;
-    }
-    let row: Result<Option<(bool, Value)>, _> =
-        sqlx::query_as("SELECT active, doc FROM sales.menu_items WHERE tenant_id = $1 AND menu_item_id = $2")
-            .bind(caller.0.org.0)
-            .bind(id)
-            .fetch_optional(state.store.pool())
-            .await;
-    match row {
-        Ok(Some((active, doc))) => Json(item(id, active, doc)).into_response(),
-        Ok(None) => Problem::not_found(format!("no menu item {id}")).into_response(),
-        Err(e) => internal(e),
-    }
+) -> Result<Json<sales::MenuItemView>, Response> {
+    state.wait_after(query.after, &["sales"]).await?;
+    found(sales::menu_item(state.store.pool(), caller.0.org.0, id).await, || {
+        format!("no menu item {id}")
+    })
 }

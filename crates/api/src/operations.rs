@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -112,9 +111,10 @@ pub struct AuditedEvent {
     command_id: Option<Uuid>,
     /// The request it belongs to.
     correlation_id: Option<Uuid>,
-    /// The payload, as stored.
-    #[schema(value_type = Object)]
-    payload: Value,
+    /// The event: its type and its data, decoded at this build's schema (an event stored under an
+    /// older schema version is shown upcast); absent only if this build cannot read it. The bytes
+    /// exactly as stored, with their hash chain, are what `brigade-replay audit` shows.
+    event: Option<brigade_domain::DomainEvent>,
 }
 
 /// A stream's events, with actor and command metadata (the caller's organization only: another
@@ -148,7 +148,7 @@ pub async fn stream(State(state): State<Arc<AppState>>, caller: Caller, Path(str
                 actor: meta.as_ref().and_then(|m| m.command.actor.map(|a| a.0)),
                 command_id: meta.as_ref().map(|m| m.command.command_id),
                 correlation_id: meta.as_ref().map(|m| m.command.correlation_id),
-                payload: serde_json::from_str(&e.payload).unwrap_or(Value::Null),
+                event: brigade_domain::DomainEvent::decode_str(&e.event_type, e.schema_version, &e.payload).ok(),
             }
         })
         .collect();

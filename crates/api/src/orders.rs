@@ -10,17 +10,21 @@ use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::reference::Current;
-use crate::views::{AfterQuery, ListQuery, Page, created, document, done, load_existing, page_of_rows};
+use crate::views::{AfterQuery, ListQuery, Page, Versioned, created, done, load_existing, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::{Money, Percent};
 use brigade_domain::customer::Customer;
 use brigade_domain::ids::{CustomerId, LineId, OrderId};
-use brigade_domain::order::{Discount, MAX_PORTIONS, NewLine, Order, OrderCommand, OrderType};
+use brigade_domain::order::{
+    Discount, MAX_PORTIONS, NewLine, Order, OrderCommand, OrderStatus, OrderType, Payment, Totals,
+};
 use brigade_eventstore::TenantStore;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use brigade_projections::models::sale::SaleStatus;
+use brigade_projections::models::ticket::{Ticket, TicketStatus};
+use brigade_projections::reports::{kitchen, sales};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -48,7 +52,6 @@ pub struct LineBody {
     "lines": [{"menu_item_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "quantity": 2, "modifications": ["no onions"]}]}))]
 pub struct PlaceOrder {
     /// `dine_in` (needs `table`), `takeout` or `delivery`.
-    #[schema(value_type = String)]
     order_type: OrderType,
     /// Table number.
     table: Option<u16>,
@@ -70,7 +73,7 @@ pub struct DiscountBody {
     /// `amount` or `percent`.
     kind: String,
     /// The amount off, or the percentage.
-    #[schema(value_type = String)]
+    #[schema(value_type = brigade_domain::schema::Figure)]
     value: rust_decimal::Decimal,
     /// Why.
     reason: Option<String>,
@@ -88,8 +91,9 @@ pub struct CancelBody {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderFilter {
-    /// `open`, `in_kitchen`, `ready`, `served`, `closed` or `cancelled`.
-    status: Option<String>,
+    /// Only orders in this state for the books: `open` (not yet both served and paid), `closed`
+    /// or `cancelled`.
+    status: Option<SaleStatus>,
 }
 
 /// The settings and the offers of `menu_items` now, and the day's next order number if `number`
@@ -296,115 +300,205 @@ pub async fn cancel(
 
 /// The orders (sales read model), by id.
 #[utoipa::path(get, path = "/api/v1/pos/orders", tag = "pos", security(("bearer" = [])), params(ListQuery, OrderFilter),
-    responses((status = 200, description = "A page of orders", body = Page), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "A page of orders", body = Page<sales::OrderSummary>), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
     Query(filter): Query<OrderFilter>,
-) -> Response {
-    let sql = "SELECT order_id, doc || jsonb_build_object('status', status) FROM sales.orders \
-               WHERE tenant_id = $1 AND ($2::uuid IS NULL OR order_id > $2) AND ($4::text IS NULL OR status = $4) \
-               ORDER BY order_id LIMIT $3";
-    page_of_rows(&state, &caller, &query, &["sales"], sql, filter.status.as_deref()).await
+) -> Result<Json<Page<sales::OrderSummary>>, Response> {
+    state.wait_after(query.after, &["sales"]).await?;
+    read(sales::orders(state.store.pool(), caller.0.org.0, query.page(), filter.status).await)
 }
 
 async fn order_of(state: &AppState, caller: &Caller, id: Uuid) -> Result<(Order, u64), Response> {
     load_existing::<Order>(state, caller, id, "order").await
 }
 
-fn totals(order: &Order) -> Value {
-    let t = order.totals();
-    json!({
-        "subtotal": t.subtotal, "discount": t.discount, "tax": t.tax, "total": t.total,
-        "paid": t.paid, "outstanding": t.outstanding, "tips": t.tips,
-    })
+/// An order as its stream has it now, with its money figures.
+#[derive(Serialize, ToSchema)]
+pub struct OrderView {
+    /// The order.
+    #[serde(flatten)]
+    pub order: Versioned<Order>,
+    /// Its figures now: subtotal, discount, tax, total, paid, outstanding, tips.
+    pub totals: Totals,
 }
 
 /// One order, as its stream has it now: lines (with their ids and kitchen status), payments,
 /// totals.
 #[utoipa::path(get, path = "/api/v1/pos/orders/{id}", tag = "pos", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order")),
-    responses((status = 200, description = "The order", body = Object), ReadErrors, CallerErrors))]
-pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
-    let (order, version) = match order_of(&state, &caller, id).await {
-        Ok(order) => order,
-        Err(failed) => return failed,
-    };
-    match document(id, version, &order) {
-        Ok(mut doc) => {
-            if let Some(fields) = doc.as_object_mut() {
-                fields.insert("totals".into(), totals(&order));
-            }
-            Json(doc).into_response()
+    responses((status = 200, description = "The order", body = OrderView), ReadErrors, CallerErrors))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<OrderView>, Response> {
+    let (order, version) = order_of(&state, &caller, id).await?;
+    let totals = order.totals();
+    Ok(Json(OrderView {
+        order: Versioned {
+            id,
+            version,
+            state: order,
+        },
+        totals,
+    }))
+}
+
+/// Where the kitchen is with an order.
+#[derive(Serialize, ToSchema)]
+pub struct KitchenStatus {
+    /// The order.
+    pub order_id: Uuid,
+    /// `not_sent` until it is sent, then its ticket's status.
+    pub status: KitchenProgress,
+    /// The kitchen's ticket (absent until sent): lines with their ready state, rush, times.
+    pub ticket: Option<Ticket>,
+}
+
+/// An order's progress in the kitchen.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KitchenProgress {
+    /// Not sent to the kitchen yet.
+    NotSent,
+    /// Being taken (not on the kitchen screens).
+    Draft,
+    /// Sent; waiting to be started.
+    Queued,
+    /// Being cooked.
+    Cooking,
+    /// Every line is up.
+    Ready,
+    /// Brought back to the screens after being bumped.
+    Recalled,
+    /// At the table.
+    Served,
+    /// Cancelled.
+    Cancelled,
+}
+
+impl From<TicketStatus> for KitchenProgress {
+    fn from(status: TicketStatus) -> Self {
+        match status {
+            TicketStatus::Draft => Self::Draft,
+            TicketStatus::Queued => Self::Queued,
+            TicketStatus::Cooking => Self::Cooking,
+            TicketStatus::Ready => Self::Ready,
+            TicketStatus::Recalled => Self::Recalled,
+            TicketStatus::Served => Self::Served,
+            TicketStatus::Cancelled => Self::Cancelled,
         }
-        Err(failed) => failed,
     }
 }
 
 /// Where the kitchen is with the order (the kitchen read model's ticket).
 #[utoipa::path(get, path = "/api/v1/pos/orders/{id}/kitchen-status", tag = "pos", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order"), AfterQuery),
-    responses((status = 200, description = "The ticket, or `not_sent`", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "The ticket, or `not_sent`", body = KitchenStatus), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn kitchen_status(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["kitchen_queue"]).await {
-        return not_yet;
-    }
-    let ticket: Result<Option<(String, Value)>, _> =
-        sqlx::query_as("SELECT status, doc FROM kitchen_queue.tickets WHERE tenant_id = $1 AND order_id = $2")
-            .bind(caller.0.org.0)
-            .bind(id)
-            .fetch_optional(state.store.pool())
-            .await;
-    match ticket {
-        Ok(Some((status, ticket))) => Json(json!({"order_id": id, "status": status, "ticket": ticket})).into_response(),
-        Ok(None) => match order_of(&state, &caller, id).await {
-            Ok(_) => Json(json!({"order_id": id, "status": "not_sent", "ticket": null})).into_response(),
-            Err(failed) => failed,
-        },
-        Err(e) => internal(e),
-    }
+) -> Result<Json<KitchenStatus>, Response> {
+    state.wait_after(query.after, &["kitchen_queue"]).await?;
+    let ticket = kitchen::ticket(state.store.pool(), caller.0.org.0, id)
+        .await
+        .map_err(internal)?;
+    let status = match &ticket {
+        Some(ticket) => ticket.status.into(),
+        None => {
+            order_of(&state, &caller, id).await?;
+            KitchenProgress::NotSent
+        }
+    };
+    Ok(Json(KitchenStatus {
+        order_id: id,
+        status,
+        ticket,
+    }))
+}
+
+/// The guest's receipt.
+#[derive(Serialize, ToSchema)]
+pub struct Receipt {
+    /// The order.
+    pub order_id: Uuid,
+    /// Its number of the day.
+    pub number: u32,
+    /// Its table (dine-in).
+    pub table: Option<u16>,
+    /// Where the order is.
+    pub status: Option<OrderStatus>,
+    /// Served and fully paid.
+    pub closed: bool,
+    /// The organization's currency (ISO 4217).
+    pub currency: String,
+    /// The tax rate in force when the order was placed, in percent.
+    pub tax_rate: Percent,
+    /// What was ordered.
+    pub lines: Vec<ReceiptLine>,
+    /// What was paid, with tips and refunds.
+    pub payments: Vec<Payment>,
+    /// Subtotal, discount, tax, total, paid, outstanding, tips.
+    pub totals: Totals,
+}
+
+/// One line of a receipt.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptLine {
+    /// The menu item's name.
+    pub name: String,
+    /// Portions.
+    pub quantity: u32,
+    /// Price of one.
+    pub unit_price: Money,
+    /// Price of all of them.
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub total: rust_decimal::Decimal,
+    /// "No onions".
+    pub modifications: Vec<String>,
 }
 
 /// The guest's receipt: lines, subtotal, discount, tax, total, payments with tips and refunds,
 /// what is still due.
 #[utoipa::path(get, path = "/api/v1/pos/orders/{id}/receipt", tag = "pos", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order")),
-    responses((status = 200, description = "The receipt", body = Object), ReadErrors, CallerErrors))]
-pub async fn receipt(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
-    let (order, _) = match order_of(&state, &caller, id).await {
-        Ok(order) => order,
-        Err(failed) => return failed,
-    };
-    let currency = match current(&state, &state.store.tenant(caller.0.org), &[], false).await {
-        Ok(current) => current.settings.currency,
-        Err(failed) => return failed,
-    };
-    let lines: Vec<Value> = order
+    responses((status = 200, description = "The receipt", body = Receipt), ReadErrors, CallerErrors))]
+pub async fn receipt(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Receipt>, Response> {
+    let (order, _) = order_of(&state, &caller, id).await?;
+    let currency = current(&state, &state.store.tenant(caller.0.org), &[], false)
+        .await?
+        .settings
+        .currency;
+    let lines = order
         .lines
         .iter()
-        .map(|l| {
-            json!({"name": l.name, "quantity": l.quantity, "unit_price": l.unit_price, "total": l.total(),
-                        "modifications": l.modifications})
+        .map(|l| ReceiptLine {
+            name: l.name.clone(),
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            total: l.total(),
+            modifications: l.modifications.clone(),
         })
         .collect();
-    let payments: Vec<Value> = order
-        .payments
-        .iter()
-        .map(|p| {
-            json!({"payment_id": p.payment_id, "method": p.method, "amount": p.amount, "tip": p.tip,
-                        "refunded": p.refunded})
-        })
-        .collect();
-    Json(json!({
-        "order_id": id, "number": order.number, "table": order.table, "status": order.status,
-        "closed": order.closed, "currency": currency, "tax_rate": order.tax_rate,
-        "lines": lines, "payments": payments, "totals": totals(&order),
+    Ok(Json(Receipt {
+        order_id: id,
+        number: order.number,
+        table: order.table,
+        status: order.status,
+        closed: order.closed,
+        currency,
+        tax_rate: order.tax_rate,
+        lines,
+        totals: order.totals(),
+        payments: order.payments,
     }))
-    .into_response()
 }

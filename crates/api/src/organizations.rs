@@ -11,7 +11,7 @@ use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::{Kind, Problem};
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{ListQuery, Page, done, from_stream, page_of_streams};
+use crate::views::{ListQuery, Page, Versioned, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -22,8 +22,7 @@ use brigade_domain::user::{User, UserCommand, UserEvent, UserProfile};
 use brigade_domain::{Actor, Aggregate, Context, Role, stream_id};
 use brigade_eventstore::{CommandMeta, ExpectedVersion, StreamAppend};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -40,30 +39,46 @@ fn own(caller: &Caller, id: Uuid) -> Result<(), Response> {
 /// The organization's settings, and (to managers) its invite code.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/settings", tag = "organizations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The caller's organization")),
-    responses((status = 200, description = "Settings", body = Object), ReadErrors, CallerErrors))]
-pub async fn settings(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
-    if let Err(other) = own(&caller, id) {
-        return other;
-    }
-    let org = match from_stream::<Organization>(&state, &caller, id, "organization").await {
-        Ok(doc) => doc,
-        Err(failed) => return failed,
-    };
+    responses((status = 200, description = "Settings", body = OrganizationSettings), ReadErrors, CallerErrors))]
+pub async fn settings(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<OrganizationSettings>, Response> {
+    own(&caller, id)?;
+    let org = from_stream::<Organization>(&state, &caller, id, "organization").await?;
     let manager = caller
         .0
         .roles
         .iter()
         .any(|r| matches!(r, Role::Manager | Role::SuperAdmin));
     let invite_code = manager.then(|| state.keys.invite_code(caller.0.org));
-    Json(json!({
-        "id": id, "name": org["name"], "version": org["version"], "settings": org["settings"],
-        "invite_code": invite_code,
+    Ok(Json(OrganizationSettings {
+        id,
+        name: org.state.name.unwrap_or_default(),
+        version: org.version,
+        settings: org.state.settings,
+        invite_code,
     }))
-    .into_response()
+}
+
+/// An organization's name and settings.
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationSettings {
+    /// The organization.
+    id: Uuid,
+    /// Its name.
+    name: String,
+    /// Its stream's version: send it back as `expected_version` to change the settings safely.
+    version: u64,
+    /// What decisions and reports depend on.
+    settings: Settings,
+    /// The code new staff register with (`POST /api/v1/auth/register`); shown to managers only.
+    invite_code: Option<String>,
 }
 
 /// Replaces the organization's settings (managers).
-#[utoipa::path(put, path = "/api/v1/organizations/{id}/settings", tag = "organizations", request_body = Object, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/settings", tag = "organizations", request_body = Settings, security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The caller's organization"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 200, description = "Changed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
@@ -95,7 +110,6 @@ pub struct NewUser {
     /// Password (10 to 256 characters).
     password: String,
     /// Roles.
-    #[schema(value_type = Vec<String>)]
     roles: Vec<Role>,
 }
 
@@ -118,7 +132,6 @@ pub struct Registration {
 #[serde(deny_unknown_fields)]
 pub struct Roles {
     /// Roles.
-    #[schema(value_type = Vec<String>)]
     roles: Vec<Role>,
 }
 
@@ -290,16 +303,14 @@ pub async fn register(State(state): State<Arc<AppState>>, Body(body): Body<Regis
 /// The organization's users, by id.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/users", tag = "organizations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The caller's organization"), ListQuery),
-    responses((status = 200, description = "A page of users", body = Page), ReadErrors, CallerErrors))]
+    responses((status = 200, description = "A page of users", body = Page<Versioned<User>>), ReadErrors, CallerErrors))]
 pub async fn users(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<ListQuery>,
-) -> Response {
-    if let Err(other) = own(&caller, id) {
-        return other;
-    }
+) -> Result<Json<Page<Versioned<User>>>, Response> {
+    own(&caller, id)?;
     page_of_streams::<User>(&state, &caller, &query, "user").await
 }
 

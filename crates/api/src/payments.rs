@@ -29,13 +29,10 @@ pub struct ProcessPayment {
     /// The order.
     order_id: Uuid,
     /// `cash`, `card`, `voucher` or `other`.
-    #[schema(value_type = String)]
     method: PaymentMethod,
     /// Towards the bill; at most what is outstanding.
-    #[schema(value_type = String)]
     amount: Money,
     /// On top of the bill (not revenue).
-    #[schema(value_type = Option<String>)]
     tip: Option<Money>,
 }
 
@@ -47,7 +44,6 @@ pub struct RefundPayment {
     /// The payment refunded.
     payment_id: Uuid,
     /// At most what the payment captured less what was refunded from it.
-    #[schema(value_type = String)]
     amount: Money,
     /// Why.
     reason: String,

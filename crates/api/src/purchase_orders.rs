@@ -8,10 +8,10 @@ use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::known;
-use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
+use crate::views::{ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use brigade_domain::amount::{Money, Quantity};
 use brigade_domain::ids::{InventoryItemId, PurchaseOrderId, ReceiptId, SupplierId};
 use brigade_domain::purchase_order::{PoCommand, PoLine, PurchaseOrder, ReceivedLine};
@@ -29,10 +29,8 @@ pub struct OrderedLine {
     /// The inventory item.
     inventory_item_id: Uuid,
     /// How much.
-    #[schema(value_type = String)]
     quantity: Quantity,
     /// Agreed price per unit.
-    #[schema(value_type = String)]
     unit_price: Money,
 }
 
@@ -69,10 +67,8 @@ pub struct DeliveredLine {
     /// The inventory item.
     inventory_item_id: Uuid,
     /// How much arrived.
-    #[schema(value_type = String)]
     quantity: Quantity,
     /// What each unit actually cost.
-    #[schema(value_type = String)]
     unit_cost: Money,
 }
 
@@ -250,18 +246,25 @@ pub async fn receive(
 
 /// The purchase orders, by id.
 #[utoipa::path(get, path = "/api/v1/procurement/purchase-orders", tag = "procurement", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of purchase orders", body = Page), ReadErrors, CallerErrors))]
-pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
+    responses((status = 200, description = "A page of purchase orders", body = Page<Versioned<PurchaseOrder>>), ReadErrors, CallerErrors))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Page<Versioned<PurchaseOrder>>>, Response> {
     page_of_streams::<PurchaseOrder>(&state, &caller, &query, "purchase order").await
 }
 
 /// One purchase order.
 #[utoipa::path(get, path = "/api/v1/procurement/purchase-orders/{id}", tag = "procurement", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The purchase order")),
-    responses((status = 200, description = "The purchase order", body = Object), ReadErrors, CallerErrors))]
-pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
-    match from_stream::<PurchaseOrder>(&state, &caller, id, "purchase order").await {
-        Ok(doc) => Json(doc).into_response(),
-        Err(failed) => failed,
-    }
+    responses((status = 200, description = "The purchase order", body = Versioned<PurchaseOrder>), ReadErrors, CallerErrors))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Versioned<PurchaseOrder>>, Response> {
+    from_stream::<PurchaseOrder>(&state, &caller, id, "purchase order")
+        .await
+        .map(Json)
 }

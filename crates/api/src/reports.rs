@@ -15,10 +15,10 @@ use brigade_domain::pnl::Grouping;
 use brigade_domain::valuation::Method;
 use brigade_projections::reports::{self, menu, pnl, stock};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
-use serde_json::json;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 /// Both read models the cost reports read.
 const SALES_AND_STOCK: &[&str] = &["sales", "stock"];
@@ -40,7 +40,6 @@ pub struct LevelsQuery {
 #[into_params(parameter_in = Query)]
 pub struct ValuationQuery {
     /// `fifo` (default) or `weighted_average`.
-    #[param(value_type = Option<String>)]
     method: Option<Method>,
     /// The moment to value at (RFC 3339); absent: now.
     #[param(value_type = Option<String>, format = DateTime)]
@@ -62,10 +61,8 @@ pub struct PeriodQuery {
     #[param(value_type = String, format = Date)]
     to: NaiveDate,
     /// Cost method: `fifo` (default) or `weighted_average`.
-    #[param(value_type = Option<String>)]
     method: Option<Method>,
     /// P&L only: `day`, `week` or `month` (default `day`).
-    #[param(value_type = Option<String>)]
     group_by: Option<Grouping>,
     /// Answer only once the read models have applied this global position (at most 2 s).
     #[serde(default, deserialize_with = "crate::views::position")]
@@ -94,9 +91,89 @@ fn answer<T: serde::Serialize>(result: Result<T, sqlx::Error>) -> Response {
     }
 }
 
+/// Stock on hand per item and department.
+#[derive(Serialize, ToSchema)]
+pub struct StockLevels {
+    /// One row per item and department holding (or owing) any of it, by item name.
+    pub levels: Vec<stock::Level>,
+}
+
+/// The items to reorder.
+#[derive(Serialize, ToSchema)]
+pub struct StockAlerts {
+    /// Items whose organization-wide quantity on hand is below their minimum stock.
+    pub alerts: Vec<stock::Alert>,
+}
+
+/// What was used and received over a period.
+#[derive(Serialize, ToSchema)]
+pub struct UsageAnswer {
+    /// The first day of the period (organization's timezone).
+    #[schema(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    /// The day after its last.
+    #[schema(value_type = String, format = Date)]
+    pub to: NaiveDate,
+    /// The figures.
+    #[serde(flatten)]
+    pub report: stock::UsageReport,
+}
+
+/// Valued wastage over a period.
+#[derive(Serialize, ToSchema)]
+pub struct WastageAnswer {
+    /// The first day of the period (organization's timezone).
+    #[schema(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    /// The day after its last.
+    #[schema(value_type = String, format = Date)]
+    pub to: NaiveDate,
+    /// How the wasted stock is valued.
+    pub method: Method,
+    /// Per item, department and reason (`spoilage`, `breakage`... or `cancelled_order`).
+    pub wastage: Vec<stock::Usage>,
+    /// Their value in all.
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub total: Decimal,
+}
+
+/// Food and beverage cost against their sales over a period: the ratio a kitchen is held to.
+#[derive(Serialize, ToSchema)]
+pub struct FoodCostRatio {
+    /// The first day of the period (organization's timezone).
+    #[schema(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    /// The day after its last.
+    #[schema(value_type = String, format = Date)]
+    pub to: NaiveDate,
+    /// How the costs are valued.
+    pub method: Method,
+    /// Food lines of orders closed in the period (before discounts, as in the P&L).
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub food_sales: Decimal,
+    /// What those lines' recipes consumed, valued.
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub food_cost: Decimal,
+    /// Food cost / food sales; absent when nothing was sold.
+    #[schema(value_type = Option<brigade_domain::schema::Ratio>)]
+    pub food_cost_pct: Option<Decimal>,
+    /// Beverage lines of orders closed in the period.
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub beverage_sales: Decimal,
+    /// What those lines' recipes consumed, valued.
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub beverage_cost: Decimal,
+    /// Beverage cost / beverage sales; absent when nothing was sold.
+    #[schema(value_type = Option<brigade_domain::schema::Ratio>)]
+    pub beverage_cost_pct: Option<Decimal>,
+    /// Food and beverage cost together / their sales together.
+    #[schema(value_type = Option<brigade_domain::schema::Ratio>)]
+    pub combined_cost_pct: Option<Decimal>,
+}
+
 /// Quantities per item and department.
 #[utoipa::path(get, path = "/api/v1/stock/levels", tag = "stock", security(("bearer" = [])), params(LevelsQuery),
-    responses((status = 200, description = "Levels", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "Stock on hand", body = StockLevels), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn levels(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<LevelsQuery>) -> Response {
     if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
         return not_yet;
@@ -105,13 +182,13 @@ pub async fn levels(State(state): State<Arc<AppState>>, caller: Caller, Query(q)
     answer(
         stock::levels(state.store.pool(), caller.0.org.0, department.as_deref())
             .await
-            .map(|levels| json!({ "levels": levels })),
+            .map(|levels| StockLevels { levels }),
     )
 }
 
 /// Items below their minimum stock (organization-wide on hand).
 #[utoipa::path(get, path = "/api/v1/stock/alerts", tag = "stock", security(("bearer" = [])), params(crate::views::AfterQuery),
-    responses((status = 200, description = "Alerts", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "Items below their minimum", body = StockAlerts), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn alerts(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -123,13 +200,13 @@ pub async fn alerts(
     answer(
         stock::alerts(state.store.pool(), caller.0.org.0)
             .await
-            .map(|alerts| json!({ "alerts": alerts })),
+            .map(|alerts| StockAlerts { alerts }),
     )
 }
 
 /// The stock's value per item and category.
 #[utoipa::path(get, path = "/api/v1/stock/reports/valuation", tag = "stock", security(("bearer" = [])), params(ValuationQuery),
-    responses((status = 200, description = "Valuation", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "The stock's value", body = stock::Valuation), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn valuation(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -163,7 +240,7 @@ async fn instants(
 
 /// Kitchen and bar consumption per item and department, valued.
 #[utoipa::path(get, path = "/api/v1/stock/reports/usage", tag = "stock", security(("bearer" = [])), params(PeriodQuery),
-    responses((status = 200, description = "Usage", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "Usage and receipts", body = UsageAnswer), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
     if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
         return not_yet;
@@ -176,10 +253,10 @@ pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q):
     answer(
         stock::usage_report(state.store.pool(), caller.0.org.0, method, start, end)
             .await
-            .map(|report| {
-                json!({ "from": q.from, "to": q.to, "method": report.method, "usage": report.usage,
-                        "used_value": report.used_value, "received": report.received,
-                        "received_value": report.received_value })
+            .map(|report| UsageAnswer {
+                from: q.from,
+                to: q.to,
+                report,
             }),
     )
 }
@@ -187,7 +264,7 @@ pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q):
 /// Valued wastage per item and reason: negative adjustments, and what orders cancelled after
 /// being sent had consumed.
 #[utoipa::path(get, path = "/api/v1/accounting/reports/wastage", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
-    responses((status = 200, description = "Wastage", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "Wastage", body = WastageAnswer), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn wastage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
     if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
         return not_yet;
@@ -201,15 +278,21 @@ pub async fn wastage(State(state): State<Arc<AppState>>, caller: Caller, Query(q
         stock::wastage(state.store.pool(), caller.0.org.0, method, start, end)
             .await
             .map(|rows| {
-                let total: rust_decimal::Decimal = rows.iter().map(|r| r.cost).sum();
-                json!({ "from": q.from, "to": q.to, "method": method, "wastage": rows, "total": total })
+                let total = brigade_domain::amount::round_money(rows.iter().map(|r| r.cost).sum());
+                WastageAnswer {
+                    from: q.from,
+                    to: q.to,
+                    method,
+                    wastage: rows,
+                    total,
+                }
             }),
     )
 }
 
 /// The P&L statement by day, week or month.
 #[utoipa::path(get, path = "/api/v1/accounting/reports/pl-statement", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
-    responses((status = 200, description = "The statement", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "The statement", body = pnl::PlReport), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn pl_statement(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -238,7 +321,7 @@ pub async fn pl_statement(
 /// Menu engineering: each item's popularity and contribution margin, classed star, plowhorse,
 /// puzzle or dog, per menu category and overall.
 #[utoipa::path(get, path = "/api/v1/accounting/product-categories/bcg-matrix", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
-    responses((status = 200, description = "The matrix", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "The matrix", body = menu::MenuReport), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn bcg_matrix(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
     if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
         return not_yet;
@@ -260,7 +343,7 @@ pub async fn bcg_matrix(State(state): State<Arc<AppState>>, caller: Caller, Quer
 
 /// Food and beverage cost against their sales over the period.
 #[utoipa::path(get, path = "/api/v1/accounting/food-cost-ratio", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
-    responses((status = 200, description = "The ratios", body = Object), ReadErrors, CallerErrors, AfterErrors))]
+    responses((status = 200, description = "The ratios", body = FoodCostRatio), ReadErrors, CallerErrors, AfterErrors))]
 pub async fn food_cost_ratio(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -285,13 +368,18 @@ pub async fn food_cost_ratio(
         .await
         .map(|r| {
             let t = r.total;
-            json!({
-                "from": q.from, "to": q.to, "method": method,
-                "food_sales": t.food_sales, "food_cost": t.food_cost, "food_cost_pct": t.ratios.food_cost_pct,
-                "beverage_sales": t.beverage_sales, "beverage_cost": t.beverage_cost,
-                "beverage_cost_pct": t.ratios.beverage_cost_pct,
-                "combined_cost_pct": t.ratios.cost_of_sales_pct,
-            })
+            FoodCostRatio {
+                from: q.from,
+                to: q.to,
+                method,
+                food_sales: t.food_sales,
+                food_cost: t.food_cost,
+                food_cost_pct: t.ratios.food_cost_pct,
+                beverage_sales: t.beverage_sales,
+                beverage_cost: t.beverage_cost,
+                beverage_cost_pct: t.ratios.beverage_cost_pct,
+                combined_cost_pct: t.ratios.cost_of_sales_pct,
+            }
         }),
     )
 }

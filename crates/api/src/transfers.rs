@@ -7,7 +7,7 @@ use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{ListQuery, Page, created, done, from_stream, page_of_streams};
+use crate::views::{ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,6 @@ pub struct MoveLine {
     /// The inventory item.
     inventory_item_id: Uuid,
     /// How much (requested, or validated).
-    #[schema(value_type = String)]
     quantity: Quantity,
 }
 
@@ -39,10 +38,8 @@ pub struct MoveLine {
 #[schema(example = json!({"from": "stock", "to": "kitchen", "lines": [{"inventory_item_id": "0193a5b2-7c1e-7d3f-9a2b-4c5d6e7f8a90", "quantity": "5"}]}))]
 pub struct RequestBody {
     /// `procurement`, `stock`, `processing`, `kitchen` or `bar`.
-    #[schema(value_type = String)]
     from: Department,
     /// Another department.
-    #[schema(value_type = String)]
     to: Department,
     /// What is asked for.
     lines: Vec<MoveLine>,
@@ -74,13 +71,10 @@ pub struct AdjustmentBody {
     /// The inventory item.
     inventory_item_id: Uuid,
     /// Where.
-    #[schema(value_type = String)]
     department: Department,
     /// Signed change (negative: stock lost, valued and reported as wastage).
-    #[schema(value_type = String)]
     quantity: SignedQuantity,
     /// `stock_audit`, `spoilage`, `wastage` or `breakage`.
-    #[schema(value_type = String)]
     reason: AdjustmentReason,
     /// Free text.
     note: Option<String>,
@@ -171,20 +165,25 @@ pub async fn cancel(State(state): State<Arc<AppState>>, request: CommandRequest,
 
 /// The transfers, by id.
 #[utoipa::path(get, path = "/api/v1/stock/transfers", tag = "stock", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of transfers", body = Page), ReadErrors, CallerErrors))]
-pub async fn list(State(state): State<Arc<AppState>>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
+    responses((status = 200, description = "A page of transfers", body = Page<Versioned<Transfer>>), ReadErrors, CallerErrors))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Page<Versioned<Transfer>>>, Response> {
     page_of_streams::<Transfer>(&state, &caller, &query, "transfer").await
 }
 
 /// One transfer.
 #[utoipa::path(get, path = "/api/v1/stock/transfers/{id}", tag = "stock", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The transfer")),
-    responses((status = 200, description = "The transfer", body = Object), ReadErrors, CallerErrors))]
-pub async fn get(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<Uuid>) -> Response {
-    match from_stream::<Transfer>(&state, &caller, id, "transfer").await {
-        Ok(doc) => Json(doc).into_response(),
-        Err(failed) => failed,
-    }
+    responses((status = 200, description = "The transfer", body = Versioned<Transfer>), ReadErrors, CallerErrors))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Versioned<Transfer>>, Response> {
+    from_stream::<Transfer>(&state, &caller, id, "transfer").await.map(Json)
 }
 
 /// Adjusts an item's stock in one department.

@@ -15,9 +15,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use brigade_domain::{Aggregate, stream_id};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+pub use brigade_projections::reports::page::{Page, PageRequest};
 
 /// 201 with what a creating command wrote.
 pub fn created(result: Result<Written, Response>) -> Response {
@@ -93,38 +94,27 @@ pub struct AfterQuery {
     pub after: Option<i64>,
 }
 
-/// A page of a list.
+/// An aggregate as its stream has it now, with its id and the version a client sends back as
+/// `expected_version` to change it without overwriting someone else's change.
 #[derive(Serialize, ToSchema)]
-pub struct Page {
-    /// Items, by id.
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<Value>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    pub next_cursor: Option<Uuid>,
+pub struct Versioned<T> {
+    /// Its id.
+    pub id: Uuid,
+    /// How many events its stream holds.
+    pub version: u64,
+    /// Its state.
+    #[serde(flatten)]
+    pub state: T,
 }
 
-impl Page {
-    /// A page from up to `limit + 1` rows fetched in id order (the extra one says there is more).
-    pub fn of(mut rows: Vec<(Uuid, Value)>, limit: i64) -> Page {
-        let next_cursor = if rows.len() as i64 > limit {
-            rows.truncate(usize::try_from(limit).unwrap_or_default());
-            rows.last().map(|(id, _)| *id)
-        } else {
-            None
-        };
-        Page {
-            items: rows.into_iter().map(|(id, doc)| with_id(id, doc)).collect(),
-            next_cursor,
+impl ListQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> PageRequest {
+        PageRequest {
+            cursor: self.cursor,
+            limit: self.limit(),
         }
     }
-}
-
-/// `doc` with its `id` (a read model's document stores it in the key, not the document).
-pub fn with_id(id: Uuid, mut doc: Value) -> Value {
-    if let Some(fields) = doc.as_object_mut() {
-        fields.insert("id".into(), Value::String(id.to_string()));
-    }
-    doc
 }
 
 /// The aggregate `id` of the caller's organization, folded from its stream, with its version;
@@ -147,28 +137,28 @@ pub async fn load_existing<A: Aggregate>(
     Ok((loaded.state, loaded.version))
 }
 
-/// `state` as a JSON document with its `id` and `version`.
-pub fn document<A: Serialize>(id: Uuid, version: u64, state: &A) -> Result<Value, Response> {
-    let mut doc = with_id(id, serde_json::to_value(state).map_err(internal)?);
-    if let Some(fields) = doc.as_object_mut() {
-        fields.insert("version".into(), Value::from(version));
-    }
-    Ok(doc)
-}
-
-/// The aggregate `id` of the caller's organization, folded from its stream, as a JSON document
-/// with `id` and `version`; 404 when the organization has no such stream.
-pub async fn from_stream<A>(state: &AppState, caller: &Caller, id: Uuid, what: &str) -> Result<Value, Response>
+/// The aggregate `id` of the caller's organization, folded from its stream, with its `id` and
+/// `version`; 404 when the organization has no such stream.
+pub async fn from_stream<A>(state: &AppState, caller: &Caller, id: Uuid, what: &str) -> Result<Versioned<A>, Response>
 where
     A: Aggregate + Serialize,
 {
     let (aggregate, version) = load_existing::<A>(state, caller, id, what).await?;
-    document(id, version, &aggregate)
+    Ok(Versioned {
+        id,
+        version,
+        state: aggregate,
+    })
 }
 
 /// A page of the caller's organization's aggregates of category `A`, by id, folded from their
 /// streams.
-pub async fn page_of_streams<A>(state: &AppState, caller: &Caller, query: &ListQuery, what: &str) -> Response
+pub async fn page_of_streams<A>(
+    state: &AppState,
+    caller: &Caller,
+    query: &ListQuery,
+    what: &str,
+) -> Result<Json<Page<Versioned<A>>>, Response>
 where
     A: Aggregate + Serialize,
 {
@@ -190,21 +180,15 @@ where
     .bind(limit + 1)
     .fetch_all(state.store.pool())
     .await;
-    let ids = match ids {
-        Ok(ids) => ids,
-        Err(e) => return internal(e),
-    };
+    let ids = ids.map_err(internal)?;
     let mut rows = Vec::with_capacity(ids.len());
     for stream in ids {
         let Some(id) = stream.strip_prefix(&prefix).and_then(|s| Uuid::parse_str(s).ok()) else {
             continue;
         };
-        match from_stream::<A>(state, caller, id, what).await {
-            Ok(doc) => rows.push((id, doc)),
-            Err(failed) => return failed,
-        }
+        rows.push((id, from_stream::<A>(state, caller, id, what).await?));
     }
-    Json(Page::of(rows, limit)).into_response()
+    Ok(Json(Page::of(rows, query.page())))
 }
 
 /// The name serde gives an enum value (`in_kitchen`), for filters on such fields.
@@ -214,30 +198,16 @@ pub fn name_of<T: Serialize>(value: &T) -> Option<String> {
         .and_then(|v| v.as_str().map(str::to_owned))
 }
 
-/// A page of a read model's rows: waits for `after=` on `read_models`, then runs `sql`, which
-/// selects `(id, document)` with `$1` the organization, `$2` the cursor (ids after it), `$3` the
-/// number of rows and `$4` an optional text filter, in id order.
-pub async fn page_of_rows(
-    state: &AppState,
-    caller: &Caller,
-    query: &ListQuery,
-    read_models: &[&str],
-    sql: &str,
-    filter: Option<&str>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, read_models).await {
-        return not_yet;
-    }
-    let limit = query.limit();
-    let rows: Result<Vec<(Uuid, Value)>, _> = sqlx::query_as(sql)
-        .bind(caller.0.org.0)
-        .bind(query.cursor)
-        .bind(limit + 1)
-        .bind(filter)
-        .fetch_all(state.store.pool())
-        .await;
-    match rows {
-        Ok(rows) => Json(Page::of(rows, limit)).into_response(),
-        Err(e) => internal(e),
+/// A read model's answer as the response body (a failed query is a 500).
+pub fn read<T>(result: Result<T, sqlx::Error>) -> Result<Json<T>, Response> {
+    result.map(Json).map_err(internal)
+}
+
+/// A read model's one row as the response body, or a 404 saying `missing()` when the caller's
+/// organization has no such row.
+pub fn found<T>(result: Result<Option<T>, sqlx::Error>, missing: impl FnOnce() -> String) -> Result<Json<T>, Response> {
+    match result.map_err(internal)? {
+        Some(row) => Ok(Json(row)),
+        None => Err(Problem::not_found(missing()).into_response()),
     }
 }

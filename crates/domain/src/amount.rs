@@ -61,7 +61,8 @@ pub fn round_money(value: Decimal) -> Decimal {
 }
 
 macro_rules! decimal_newtype {
-    ($(#[$doc:meta])* $name:ident, places = $places:expr, max = $max:expr, signed = $signed:expr, fixed = $fixed:expr) => {
+    ($(#[$doc:meta])* $name:ident, places = $places:expr, max = $max:expr, signed = $signed:expr, fixed = $fixed:expr,
+     pattern = $pattern:literal, example = $example:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "Decimal", into = "Decimal")]
@@ -112,24 +113,39 @@ macro_rules! decimal_newtype {
                 self.0.fmt(f)
             }
         }
+
+        /// A decimal string: the unit's places, sign and range, as the pattern a client can check.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let doc = concat!($(stringify!($doc), " "),*);
+                let description = doc.trim_start_matches("doc = \"").replace("\" doc = \"", "").replace("\"", "");
+                crate::schema::decimal($pattern, description.trim(), $example)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 
 decimal_newtype!(
     /// An amount of money in the organization's currency: two decimal places, never negative.
-    Money, places = 2, max = 1_000_000_000_i64, signed = false, fixed = true
+    Money, places = 2, max = 1_000_000_000_i64, signed = false, fixed = true,
+    pattern = r"^[0-9]{1,10}(\.[0-9]{1,2})?$", example = "12.50"
 );
 decimal_newtype!(
     /// A quantity of stock in the item's unit of measure: up to three decimal places, never negative.
-    Quantity, places = 3, max = 1_000_000_000_i64, signed = false, fixed = false
+    Quantity, places = 3, max = 1_000_000_000_i64, signed = false, fixed = false,
+    pattern = r"^[0-9]{1,10}(\.[0-9]{1,3})?$", example = "2.5"
 );
 decimal_newtype!(
     /// A stock change that may go either way (an audit finds more or less than the books say).
-    SignedQuantity, places = 3, max = 1_000_000_000_i64, signed = true, fixed = false
+    SignedQuantity, places = 3, max = 1_000_000_000_i64, signed = true, fixed = false,
+    pattern = r"^-?[0-9]{1,10}(\.[0-9]{1,3})?$", example = "-1.5"
 );
 decimal_newtype!(
     /// A percentage such as a tax rate or a discount: 0 to 100, up to four decimal places.
-    Percent, places = 4, max = 100_i64, signed = false, fixed = false
+    Percent, places = 4, max = 100_i64, signed = false, fixed = false,
+    pattern = r"^[0-9]{1,3}(\.[0-9]{1,4})?$", example = "8.875"
 );
 
 impl Money {

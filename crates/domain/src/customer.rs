@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A customer's profile.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CustomerProfile {
     /// Name as the customer gave it.
     pub name: String,
@@ -50,7 +50,7 @@ pub enum CustomerCommand {
 }
 
 /// Events of a customer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum CustomerEvent {
     /// The customer exists.
@@ -91,7 +91,7 @@ pub enum CustomerError {
 }
 
 /// A customer's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Customer {
     /// Profile; `None` until registered.
     pub profile: Option<CustomerProfile>,

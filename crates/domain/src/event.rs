@@ -15,8 +15,10 @@ use crate::transfer::TransferEvent;
 use crate::user::UserEvent;
 use serde_json::Value;
 
-/// Any event of any aggregate.
-#[derive(Clone, Debug, PartialEq)]
+/// Any event of any aggregate. On the wire it is the aggregate's own event as stored, its type
+/// name beside its data: `{"type": "order.placed", "data": {...}}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
 pub enum DomainEvent {
     /// Organization.
     Organization(OrganizationEvent),

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where an expense goes in the P&L.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpenseCategory {
     /// Wages and salaries (part of prime cost).
@@ -37,7 +37,7 @@ pub struct RecordExpense {
 }
 
 /// Events of an expense.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum ExpenseEvent {
     /// The expense is on the books.
@@ -78,7 +78,7 @@ pub enum ExpenseError {
 }
 
 /// An expense's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Expense {
     /// Category and amount once recorded.
     pub recorded: Option<(ExpenseCategory, Money)>,

@@ -30,6 +30,17 @@ macro_rules! id_type {
                 self.0.fmt(f)
             }
         }
+
+        /// A UUID on the wire; the schema's name says what it identifies.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let doc = concat!($(stringify!($doc), " "),*);
+                let description = doc.trim_start_matches("doc = \"").replace("\" doc = \"", "").replace("\"", "");
+                crate::schema::uuid(description.trim())
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     )*};
 }
 

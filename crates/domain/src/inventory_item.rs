@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The editable description of an inventory item.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemDetails {
     /// Display name.
     pub name: String,
@@ -43,7 +43,7 @@ pub enum InventoryItemCommand {
 }
 
 /// Events of an inventory item.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum InventoryItemEvent {
     /// The item is in the catalog.
@@ -112,7 +112,7 @@ fn checked_details(details: &ItemDetails) -> Result<ItemDetails, InventoryItemEr
 }
 
 /// An inventory item's catalog state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InventoryItem {
     /// Normalized SKU; `None` until registered.
     pub sku: Option<String>,
@@ -180,7 +180,7 @@ impl Aggregate for InventoryItem {
 /// The claim on one SKU within an organization (stream `inventory_sku-<SKU>`). Appended with the
 /// expectation "no stream" together with the item's registration, so two items can never share a
 /// SKU even when registered at the same instant.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SkuClaim {
     /// The item holding the SKU.
     pub holder: Option<InventoryItemId>,
@@ -194,7 +194,7 @@ pub struct ClaimSku {
 }
 
 /// Events of a SKU claim.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum SkuClaimEvent {
     /// The SKU now belongs to the item.

@@ -21,6 +21,7 @@ pub mod order;
 pub mod organization;
 pub mod pnl;
 pub mod purchase_order;
+pub mod schema;
 pub mod stock;
 pub mod supplier;
 pub mod transfer;

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Sales of one menu item over the period, as the read model accumulates them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemSales {
     /// The item.
     pub menu_item_id: MenuItemId,
@@ -20,19 +20,24 @@ pub struct ItemSales {
     /// Its category.
     pub category: MenuCategory,
     /// Portions sold on orders closed in the period.
+    #[schema(value_type = crate::schema::Figure)]
     pub sold: Decimal,
     /// What those portions sold for.
+    #[schema(value_type = crate::schema::Amount)]
     pub revenue: Decimal,
     /// The valued recipe consumption of those portions.
+    #[schema(value_type = crate::schema::Amount)]
     pub food_cost: Decimal,
     /// Current menu price: the CM of an item that did not sell is judged on it.
+    #[schema(value_type = crate::schema::Amount)]
     pub list_price: Decimal,
     /// Current recipe cost per portion, likewise.
+    #[schema(value_type = crate::schema::Amount)]
     pub list_cost: Decimal,
 }
 
 /// High or low.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// At or above the threshold.
@@ -42,7 +47,7 @@ pub enum Level {
 }
 
 /// The Kasavana-Smith class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MenuClass {
     /// Popular and profitable.
@@ -77,23 +82,29 @@ impl MenuClass {
 }
 
 /// One analysed item, figures rounded for reporting.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EngineeredItem {
     /// The item.
     pub menu_item_id: MenuItemId,
     /// Its name.
     pub name: String,
     /// Portions sold.
+    #[schema(value_type = crate::schema::Figure)]
     pub sold: Decimal,
     /// Average selling price.
+    #[schema(value_type = crate::schema::Amount)]
     pub price: Decimal,
     /// Average food cost per portion.
+    #[schema(value_type = crate::schema::Amount)]
     pub food_cost: Decimal,
     /// Contribution margin per portion.
+    #[schema(value_type = crate::schema::Amount)]
     pub cm: Decimal,
     /// CM x sold.
+    #[schema(value_type = crate::schema::Amount)]
     pub total_cm: Decimal,
     /// Share of portions, in percent.
+    #[schema(value_type = crate::schema::Ratio)]
     pub menu_mix_pct: Decimal,
     /// Popularity.
     pub popularity: Level,
@@ -106,24 +117,31 @@ pub struct EngineeredItem {
 }
 
 /// The analysis of one group of items (a category, or the whole menu).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MenuAnalysis {
     /// Items, in the order given.
     pub items: Vec<EngineeredItem>,
     /// N: portions sold in the group.
+    #[schema(value_type = crate::schema::Figure)]
     pub total_sold: Decimal,
     /// 70% of an equal share, in percent.
+    #[schema(value_type = crate::schema::Ratio)]
     pub popularity_threshold_pct: Decimal,
     /// Sold-weighted average CM.
+    #[schema(value_type = crate::schema::Amount)]
     pub average_cm: Decimal,
     /// The group's total contribution margin: what its sales left after food cost (the sum of
     /// the items' total CM, rounded once).
+    #[schema(value_type = crate::schema::Amount)]
     pub total_cm: Decimal,
     /// Revenue.
+    #[schema(value_type = crate::schema::Amount)]
     pub revenue: Decimal,
     /// Food cost.
+    #[schema(value_type = crate::schema::Amount)]
     pub food_cost: Decimal,
     /// Food cost / revenue in percent; `None` without revenue.
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub food_cost_pct: Option<Decimal>,
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One ingredient of a recipe: how much of an inventory item one portion uses.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecipeLine {
     /// The ingredient.
     pub inventory_item_id: InventoryItemId,
@@ -20,7 +20,7 @@ pub struct RecipeLine {
 }
 
 /// What a menu item is on offer as.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MenuItemDetails {
     /// Display name.
     pub name: String,
@@ -35,7 +35,7 @@ pub struct MenuItemDetails {
 }
 
 /// A menu item as an order sees it at the moment it is placed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MenuItemSnapshot {
     /// The item.
     pub menu_item_id: MenuItemId,
@@ -58,7 +58,7 @@ pub enum MenuItemCommand {
 }
 
 /// Events of a menu item.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum MenuItemEvent {
     /// On the menu. Schema v2 (v1 called the price `price`).
@@ -186,7 +186,7 @@ fn checked(details: &MenuItemDetails) -> Result<MenuItemDetails, MenuItemError> 
 }
 
 /// A menu item's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MenuItem {
     /// Details; `None` until added.
     pub details: Option<MenuItemDetails>,

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Settings that decisions (tax, discount limit) and reports (currency, timezone) depend on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Settings {
     /// ISO 4217 code, three uppercase letters.
     pub currency: String,
@@ -25,6 +25,7 @@ pub struct Settings {
     /// Discounts above this percentage of the check need a manager.
     pub discount_limit: Percent,
     /// Loyalty points a customer earns per whole unit of currency spent on closed orders.
+    #[schema(value_type = crate::schema::Figure)]
     pub loyalty_points_per_unit: Decimal,
 }
 
@@ -84,7 +85,7 @@ pub enum OrganizationCommand {
 }
 
 /// Events of an organization.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum OrganizationEvent {
     /// The organization exists.
@@ -139,7 +140,7 @@ pub enum OrganizationError {
 }
 
 /// An organization's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Organization {
     /// Display name; `None` until established.
     pub name: Option<String>,

@@ -10,23 +10,31 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The figures of one period, accumulated at full precision from events.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlFigures {
     /// Food lines of orders closed in the period.
+    #[schema(value_type = crate::schema::Figure)]
     pub food_sales: Decimal,
     /// Beverage lines of orders closed in the period.
+    #[schema(value_type = crate::schema::Figure)]
     pub beverage_sales: Decimal,
     /// Discounts on those orders.
+    #[schema(value_type = crate::schema::Figure)]
     pub discounts: Decimal,
     /// Refunds made in the period.
+    #[schema(value_type = crate::schema::Figure)]
     pub refunds: Decimal,
     /// Valued recipe consumption of food lines of orders closed in the period.
+    #[schema(value_type = crate::schema::Figure)]
     pub food_cost: Decimal,
     /// Likewise for beverages.
+    #[schema(value_type = crate::schema::Figure)]
     pub beverage_cost: Decimal,
     /// Valued negative adjustments, and consumption of orders cancelled after being sent.
+    #[schema(value_type = crate::schema::Figure)]
     pub wastage: Decimal,
     /// Expenses by category.
+    #[schema(value_type = BTreeMap<String, crate::schema::Figure>)]
     pub expenses: BTreeMap<ExpenseCategory, Decimal>,
     /// Orders closed in the period.
     pub closed_orders: u64,
@@ -53,55 +61,76 @@ impl PlFigures {
 }
 
 /// Ratios, in percent; `None` where the denominator is zero.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlRatios {
     /// Food cost / food sales.
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub food_cost_pct: Option<Decimal>,
     /// Beverage cost / beverage sales.
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub beverage_cost_pct: Option<Decimal>,
     /// Total cost of sales / food and beverage sales: the two percentages above combined,
     /// weighted by their sales (the figure a kitchen is usually held to).
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub cost_of_sales_pct: Option<Decimal>,
     /// Labor / net sales.
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub labor_pct: Option<Decimal>,
     /// Prime cost / net sales.
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub prime_cost_pct: Option<Decimal>,
     /// Net profit / net sales.
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub net_margin_pct: Option<Decimal>,
     /// Gross profit / net sales.
+    #[schema(value_type = Option<crate::schema::Ratio>)]
     pub gross_margin_pct: Option<Decimal>,
 }
 
 /// A P&L statement, every amount rounded to cents.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlStatement {
     /// Food sales.
+    #[schema(value_type = crate::schema::Amount)]
     pub food_sales: Decimal,
     /// Beverage sales.
+    #[schema(value_type = crate::schema::Amount)]
     pub beverage_sales: Decimal,
     /// Discounts.
+    #[schema(value_type = crate::schema::Amount)]
     pub discounts: Decimal,
     /// Refunds.
+    #[schema(value_type = crate::schema::Amount)]
     pub refunds: Decimal,
     /// Sales - discounts - refunds.
+    #[schema(value_type = crate::schema::Amount)]
     pub net_sales: Decimal,
     /// Food cost of sales.
+    #[schema(value_type = crate::schema::Amount)]
     pub food_cost: Decimal,
     /// Beverage cost of sales.
+    #[schema(value_type = crate::schema::Amount)]
     pub beverage_cost: Decimal,
     /// Total cost of sales.
+    #[schema(value_type = crate::schema::Amount)]
     pub cost_of_sales: Decimal,
     /// Net sales - cost of sales.
+    #[schema(value_type = crate::schema::Amount)]
     pub gross_profit: Decimal,
     /// Wastage.
+    #[schema(value_type = crate::schema::Amount)]
     pub wastage: Decimal,
     /// Labor.
+    #[schema(value_type = crate::schema::Amount)]
     pub labor: Decimal,
     /// Cost of sales + labor.
+    #[schema(value_type = crate::schema::Amount)]
     pub prime_cost: Decimal,
     /// Other expenses by category (labor excluded).
+    #[schema(value_type = BTreeMap<String, crate::schema::Amount>)]
     pub other_expenses: BTreeMap<ExpenseCategory, Decimal>,
     /// Gross profit - wastage - labor - other expenses.
+    #[schema(value_type = crate::schema::Amount)]
     pub net_profit: Decimal,
     /// Ratios.
     pub ratios: PlRatios,
@@ -110,6 +139,7 @@ pub struct PlStatement {
     /// Covers (0 when not counted).
     pub covers: u64,
     /// Net sales / closed orders.
+    #[schema(value_type = Option<crate::schema::Figure>)]
     pub average_ticket: Option<Decimal>,
 }
 
@@ -166,7 +196,7 @@ impl PlFigures {
 }
 
 /// How a report groups its periods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Grouping {
     /// Calendar days.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One line of a purchase order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PoLine {
     /// What is ordered.
     pub inventory_item_id: InventoryItemId,
@@ -29,7 +29,7 @@ pub struct PoLine {
 }
 
 /// One line of a delivery.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReceivedLine {
     /// What arrived.
     pub inventory_item_id: InventoryItemId,
@@ -40,7 +40,7 @@ pub struct ReceivedLine {
 }
 
 /// Where a purchase order is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PoStatus {
     /// Being written.
@@ -116,7 +116,7 @@ pub enum PoCommand {
 }
 
 /// Events of a purchase order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum PoEvent {
     /// Drafted.
@@ -259,7 +259,7 @@ pub enum PoError {
 }
 
 /// A purchase order's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PurchaseOrder {
     /// `None` until drafted.
     pub status: Option<PoStatus>,
@@ -270,6 +270,7 @@ pub struct PurchaseOrder {
     /// Lines.
     pub lines: Vec<PoLine>,
     /// Received so far per item.
+    #[schema(value_type = BTreeMap<String, crate::schema::Figure>)]
     pub received: BTreeMap<InventoryItemId, Decimal>,
     /// Deliveries recorded.
     pub receipts: Vec<ReceiptId>,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A supplier's editable profile.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SupplierProfile {
     /// Trading name.
     pub name: String,
@@ -39,7 +39,7 @@ pub enum SupplierCommand {
 }
 
 /// Events of a supplier.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum SupplierEvent {
     /// The supplier exists.
@@ -89,7 +89,7 @@ pub enum SupplierError {
 }
 
 /// A supplier's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Supplier {
     /// Profile; `None` until registered.
     pub profile: Option<SupplierProfile>,

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A requested line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransferLine {
     /// What.
     pub inventory_item_id: InventoryItemId,
@@ -27,7 +27,7 @@ pub struct TransferLine {
 }
 
 /// A validated line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ValidatedLine {
     /// What.
     pub inventory_item_id: InventoryItemId,
@@ -45,7 +45,7 @@ impl ValidatedLine {
 }
 
 /// Where a transfer is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferStatus {
     /// Waiting for the receiving side.
@@ -95,7 +95,7 @@ pub enum TransferCommand {
 }
 
 /// Events of a transfer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum TransferEvent {
     /// Requested.
@@ -188,7 +188,7 @@ pub enum TransferError {
 }
 
 /// A transfer's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Transfer {
     /// `None` until requested.
     pub status: Option<TransferStatus>,
@@ -206,7 +206,7 @@ pub struct Transfer {
 }
 
 /// A transfer's validation as the back office reads it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Validation {
     /// Per line: requested, validated, and the discrepancy between them.
     pub lines: Vec<ValidatedQuantities>,
@@ -217,12 +217,13 @@ pub struct Validation {
 }
 
 /// One line of a validation: the event's line, with its discrepancy spelled out for readers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ValidatedQuantities {
     /// What was requested and validated.
     #[serde(flatten)]
     pub line: ValidatedLine,
     /// Requested minus validated: what did not arrive (0 when all did).
+    #[schema(value_type = crate::schema::Figure)]
     pub discrepancy: rust_decimal::Decimal,
 }
 

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Whether a user may log in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     /// Registered with an invite code, waiting for a manager.
@@ -34,7 +34,7 @@ impl std::fmt::Display for UserStatus {
 }
 
 /// Who a user is to the others.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserProfile {
     /// Login name: 3 to 64 of `a-z 0-9 . _ -`, unique across the system.
     pub username: String,
@@ -86,7 +86,7 @@ pub enum UserCommand {
 }
 
 /// Events of a user.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum UserEvent {
     /// Added by a manager (or as the first administrator), active.
@@ -188,7 +188,7 @@ pub enum UserError {
 }
 
 /// A user's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     /// The user's id; `None` until created.
     pub user_id: Option<UserId>,

@@ -49,7 +49,7 @@ pub struct Profile {
     /// Display name.
     display_name: String,
     /// Roles in the organization.
-    #[schema(value_type = Vec<String>, example = json!(["kitchen_staff"]))]
+    #[schema(example = json!(["kitchen_staff"]))]
     roles: Vec<brigade_domain::Role>,
 }
 

@@ -6,6 +6,7 @@ pub mod health;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_typed;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;

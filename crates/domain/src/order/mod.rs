@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// How the guest eats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderType {
     /// At a table (a table number is required).
@@ -36,7 +36,7 @@ pub enum OrderType {
 }
 
 /// How a payment was made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     /// Cash.
@@ -50,7 +50,7 @@ pub enum PaymentMethod {
 }
 
 /// A discount as the cashier asks for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Discount {
     /// A fixed amount off.
@@ -60,7 +60,7 @@ pub enum Discount {
 }
 
 /// A line's state on the kitchen ticket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineStatus {
     /// Not yet up.
@@ -71,7 +71,7 @@ pub enum LineStatus {
 }
 
 /// One line of an order, with the menu item as it was when the line was taken.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderLine {
     /// The line.
     pub line_id: LineId,
@@ -121,7 +121,7 @@ pub struct NewLine {
 }
 
 /// A payment taken, and how much of it was refunded.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Payment {
     /// The payment.
     pub payment_id: PaymentId,
@@ -136,7 +136,7 @@ pub struct Payment {
 }
 
 /// Where the order is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Taking the order.
@@ -239,7 +239,7 @@ pub enum OrderCommand {
 }
 
 /// The kitchen ticket's timeline.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Ticket {
     /// When the order was fired.
     pub sent_at: Option<DateTime<Utc>>,
@@ -254,7 +254,7 @@ pub struct Ticket {
 }
 
 /// An order's state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Order {
     /// `None` until placed.
     pub status: Option<OrderStatus>,
@@ -282,22 +282,29 @@ pub struct Order {
     pub closed: bool,
 }
 
-/// The money figures of an order at a moment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The money figures of an order at a moment, each rounded to the cent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Totals {
     /// Sum of line totals.
+    #[schema(value_type = crate::schema::Amount)]
     pub subtotal: Decimal,
     /// Discount in effect (never more than the subtotal).
+    #[schema(value_type = crate::schema::Amount)]
     pub discount: Decimal,
     /// Tax on (subtotal - discount), rounded to cents.
+    #[schema(value_type = crate::schema::Amount)]
     pub tax: Decimal,
     /// subtotal - discount + tax.
+    #[schema(value_type = crate::schema::Amount)]
     pub total: Decimal,
     /// Captured minus refunded.
+    #[schema(value_type = crate::schema::Amount)]
     pub paid: Decimal,
     /// total - paid.
+    #[schema(value_type = crate::schema::Amount)]
     pub outstanding: Decimal,
     /// Tips captured.
+    #[schema(value_type = crate::schema::Amount)]
     pub tips: Decimal,
 }
 

@@ -9,8 +9,31 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// One line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Where a sale is, for the books: revenue is recognised when it closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleStatus {
+    /// Taken and not yet both served and paid.
+    Open,
+    /// Served and paid: its revenue is in the P&L of the day it closed.
+    Closed,
+    /// Cancelled: no revenue (what the kitchen had used is wastage).
+    Cancelled,
+}
+
+impl SaleStatus {
+    /// The name stored in the `status` column (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaleStatus::Open => "open",
+            SaleStatus::Closed => "closed",
+            SaleStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// One line as sold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SaleLine {
     /// The line.
     pub line_id: LineId,
@@ -21,6 +44,7 @@ pub struct SaleLine {
     /// Food or beverage.
     pub category: MenuCategory,
     /// Price per portion.
+    #[schema(value_type = brigade_domain::schema::Amount)]
     pub unit_price: Decimal,
     /// Portions.
     pub quantity: u32,
@@ -50,8 +74,8 @@ pub struct Sale {
     pub covers: Option<u16>,
     /// Lines.
     pub lines: Vec<SaleLine>,
-    /// `open`, `closed` or `cancelled`.
-    pub status: String,
+    /// Open, closed or cancelled.
+    pub status: SaleStatus,
     /// Whether it went to the kitchen (a cancellation after that is wastage).
     pub sent: bool,
     /// Revenue recognised at.
@@ -136,7 +160,7 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
             customer_id: *customer_id,
             covers: *covers,
             lines: lines.iter().map(SaleLine::from).collect(),
-            status: "open".into(),
+            status: SaleStatus::Open,
             sent: false,
             closed_at: None,
             cancelled_at: None,
@@ -167,7 +191,7 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
             SaleEffect::None
         }
         OrderEvent::Cancelled { at, .. } => {
-            s.status = "cancelled".into();
+            s.status = SaleStatus::Cancelled;
             s.cancelled_at = Some(*at);
             SaleEffect::None
         }
@@ -213,7 +237,7 @@ pub fn fold(sale: &mut Option<Sale>, event: &OrderEvent) -> Result<SaleEffect, S
             tips,
             at,
         } => {
-            s.status = "closed".into();
+            s.status = SaleStatus::Closed;
             s.closed_at = Some(*at);
             s.food_sales = food_sales.value();
             s.beverage_sales = beverage_sales.value();

@@ -301,7 +301,7 @@ async fn write_orders(connection: &mut PgConnection, orders: &HashMap<Key, Optio
         let Some(s) = s else { continue };
         c.0.push(*tenant);
         c.1.push(*id);
-        c.2.push(s.status.clone());
+        c.2.push(s.status.as_str());
         c.3.push(s.customer_id.map(|x| x.0));
         c.4.push(s.covers.map(i32::from));
         c.5.push(s.sent);

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Green, amber, red.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// Under the amber threshold.
@@ -23,7 +23,7 @@ pub enum Urgency {
 }
 
 /// One ticket on a screen.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TicketView {
     /// The order.
     pub order_id: Uuid,
@@ -52,7 +52,7 @@ pub struct TicketView {
 }
 
 /// Portions of one item open on the screen.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AllDay {
     /// Menu item name.
     pub name: String,
@@ -61,7 +61,7 @@ pub struct AllDay {
 }
 
 /// A station's screen (or the expo's).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct KitchenScreen {
     /// The station, or `None` for expo.
     pub station: Option<String>,
@@ -214,9 +214,10 @@ pub async fn screen(
 }
 
 /// One change of the live feed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct KitchenChange {
     /// Its id: where the event that made it is in the global log (resume after it).
+    #[schema(value_type = i64)]
     pub id: brigade_eventstore::GlobalPosition,
     /// The order.
     pub order_id: Uuid,
@@ -227,6 +228,7 @@ pub struct KitchenChange {
     /// When.
     pub at: DateTime<Utc>,
     /// The ticket after the change.
+    #[schema(value_type = crate::models::ticket::Ticket)]
     pub ticket: serde_json::Value,
 }
 
@@ -268,4 +270,15 @@ pub async fn changes_since(
             },
         )
         .collect())
+}
+
+/// The kitchen's ticket of an order, if the order was ever sent.
+pub async fn ticket(pool: &PgPool, tenant: Uuid, order_id: Uuid) -> Result<Option<Ticket>, sqlx::Error> {
+    let row: Option<Json<Ticket>> =
+        sqlx::query_scalar("SELECT doc FROM kitchen_queue.tickets WHERE tenant_id = $1 AND order_id = $2")
+            .bind(tenant)
+            .bind(order_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|Json(ticket)| ticket))
 }

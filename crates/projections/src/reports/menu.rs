@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The report.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MenuReport {
     /// First day.
     pub from: NaiveDate,

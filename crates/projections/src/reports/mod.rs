@@ -4,7 +4,9 @@
 
 pub mod kitchen;
 pub mod menu;
+pub mod page;
 pub mod pnl;
+pub mod sales;
 pub mod stock;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

@@ -39,7 +39,7 @@ impl Range<'_> {
 }
 
 /// One period of a statement: its first day, and its figures beside it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlPeriod {
     /// The period's first day (a day, the Monday of a week, the first of a month).
     pub period: NaiveDate,
@@ -49,7 +49,7 @@ pub struct PlPeriod {
 }
 
 /// A P&L statement per period and in total.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlReport {
     /// First day.
     pub from: NaiveDate,

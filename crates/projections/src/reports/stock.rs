@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgPool;
+use sqlx::types::Json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ use uuid::Uuid;
 type Row<A, B> = (Uuid, Option<String>, A, B, Decimal);
 
 /// Quantity of one item in one department.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Level {
     /// Item.
     pub item_id: Uuid,
@@ -24,6 +25,7 @@ pub struct Level {
     /// Department.
     pub department: String,
     /// On hand.
+    #[schema(value_type = brigade_domain::schema::Figure)]
     pub quantity: Decimal,
 }
 
@@ -52,15 +54,17 @@ pub async fn levels(pool: &PgPool, tenant: Uuid, department: Option<&str>) -> Re
 }
 
 /// An item below its minimum.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Alert {
     /// Item.
     pub item_id: Uuid,
     /// Name.
     pub name: Option<String>,
     /// On hand (all departments).
+    #[schema(value_type = brigade_domain::schema::Figure)]
     pub quantity: Decimal,
     /// Its minimum.
+    #[schema(value_type = brigade_domain::schema::Figure)]
     pub minimum_stock: Decimal,
 }
 
@@ -85,7 +89,7 @@ pub async fn alerts(pool: &PgPool, tenant: Uuid) -> Result<Vec<Alert>, sqlx::Err
 }
 
 /// One item's valuation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemValue {
     /// Item.
     pub item_id: Uuid,
@@ -94,15 +98,18 @@ pub struct ItemValue {
     /// Category.
     pub category: Option<String>,
     /// On hand.
+    #[schema(value_type = brigade_domain::schema::Figure)]
     pub quantity: Decimal,
     /// Value / quantity, to the cent (None when nothing is on hand).
+    #[schema(value_type = Option<brigade_domain::schema::Amount>)]
     pub unit_cost: Option<Decimal>,
     /// Value, to the cent.
+    #[schema(value_type = brigade_domain::schema::Amount)]
     pub value: Decimal,
 }
 
 /// Valuation of the stock.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Valuation {
     /// Method.
     pub method: Method,
@@ -111,8 +118,10 @@ pub struct Valuation {
     /// Per item.
     pub items: Vec<ItemValue>,
     /// Per category.
+    #[schema(value_type = BTreeMap<String, brigade_domain::schema::Amount>)]
     pub categories: BTreeMap<String, Decimal>,
     /// In all.
+    #[schema(value_type = brigade_domain::schema::Amount)]
     pub total: Decimal,
 }
 
@@ -173,7 +182,7 @@ pub async fn valuation(
 }
 
 /// Valued issues of one item from one department (or for one reason).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Usage {
     /// Item.
     pub item_id: Uuid,
@@ -182,8 +191,10 @@ pub struct Usage {
     /// Department (usage) or reason (wastage).
     pub group: String,
     /// Quantity issued.
+    #[schema(value_type = brigade_domain::schema::Figure)]
     pub quantity: Decimal,
     /// Its cost, to the cent.
+    #[schema(value_type = brigade_domain::schema::Amount)]
     pub cost: Decimal,
 }
 
@@ -294,17 +305,19 @@ pub async fn adjustment(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<Option<
 
 /// What the kitchen and the bar used in a period, valued, beside what came in at the back door:
 /// the two figures a manager sets against each other first.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UsageReport {
     /// How the usage is valued.
     pub method: Method,
     /// Consumption per item and department.
     pub usage: Vec<Usage>,
     /// Its value in all.
+    #[schema(value_type = brigade_domain::schema::Amount)]
     pub used_value: Decimal,
     /// Deliveries per item and department, at their cost.
     pub received: Vec<Usage>,
     /// Their value in all.
+    #[schema(value_type = brigade_domain::schema::Amount)]
     pub received_value: Decimal,
 }
 
@@ -365,4 +378,116 @@ pub async fn wastage(
           ) w GROUP BY item_id, name, reason ORDER BY 2, 3"
     );
     grouped(pool, &sql, tenant, from, to).await
+}
+
+/// An inventory item with its stock: how much is where, and what it is worth both ways.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct InventoryItemView {
+    /// The item.
+    pub id: Uuid,
+    /// The organization's stock-keeping unit.
+    pub sku: String,
+    /// Its name.
+    pub name: String,
+    /// Unit of measure (`kg`, `l`, `each`...).
+    pub unit: String,
+    /// Food, beverage or supplies.
+    pub category: Option<brigade_domain::catalog::InventoryCategory>,
+    /// Below this organization-wide quantity it shows in the alerts.
+    #[schema(value_type = brigade_domain::schema::Figure)]
+    pub minimum_stock: Decimal,
+    /// Reorder up to this, where set.
+    #[schema(value_type = Option<brigade_domain::schema::Figure>)]
+    pub maximum_stock: Option<Decimal>,
+    /// On hand per department (negative where the kitchen used more than it was given).
+    #[schema(value_type = BTreeMap<String, brigade_domain::schema::Figure>)]
+    pub departments: BTreeMap<brigade_domain::catalog::Department, Decimal>,
+    /// On hand in all.
+    #[schema(value_type = brigade_domain::schema::Figure)]
+    pub quantity: Decimal,
+    /// Its value under FIFO.
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub value_fifo: Decimal,
+    /// Its value at the weighted average cost.
+    #[schema(value_type = brigade_domain::schema::Amount)]
+    pub value_weighted_average: Decimal,
+    /// The weighted average cost of one unit now.
+    #[schema(value_type = brigade_domain::schema::Figure)]
+    pub average_cost: Decimal,
+    /// The FIFO lots on hand, oldest first: what is left of each delivery and what it cost.
+    pub layers: Vec<Lot>,
+}
+
+/// What is left of one delivery.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Lot {
+    /// Quantity left.
+    #[schema(value_type = brigade_domain::schema::Figure)]
+    pub quantity: Decimal,
+    /// What one unit cost.
+    #[schema(value_type = brigade_domain::schema::Figure)]
+    pub unit_cost: Decimal,
+}
+
+impl InventoryItemView {
+    fn of(id: Uuid, item: crate::models::stock_item::StockItem) -> Self {
+        let v = &item.valuation;
+        Self {
+            id,
+            sku: item.sku.unwrap_or_default(),
+            name: item.name.unwrap_or_default(),
+            unit: item.unit.unwrap_or_default(),
+            category: item.category,
+            minimum_stock: item.minimum_stock.normalize(),
+            maximum_stock: item.maximum_stock.map(|m| m.normalize()),
+            departments: item.departments.iter().map(|(d, q)| (*d, q.normalize())).collect(),
+            quantity: v.quantity().normalize(),
+            value_fifo: round_money(v.value(Method::Fifo)),
+            value_weighted_average: round_money(v.value(Method::WeightedAverage)),
+            average_cost: v.avco.average().normalize(),
+            layers: v
+                .fifo
+                .layers()
+                .map(|l| Lot {
+                    quantity: l.quantity.normalize(),
+                    unit_cost: l.unit_cost.normalize(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A page of the organization's inventory items (those registered: stock can be moved for an id
+/// before its item is).
+pub async fn inventory_items(
+    pool: &PgPool,
+    tenant: Uuid,
+    page: super::page::PageRequest,
+) -> Result<super::page::Page<InventoryItemView>, sqlx::Error> {
+    let rows: Vec<(Uuid, Json<crate::models::stock_item::StockItem>)> = sqlx::query_as(
+        "SELECT item_id, doc FROM stock.items \
+          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR item_id > $2) AND doc->>'sku' IS NOT NULL \
+          ORDER BY item_id LIMIT $3",
+    )
+    .bind(tenant)
+    .bind(page.cursor)
+    .bind(page.fetch())
+    .fetch_all(pool)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(|(id, Json(item))| (id, InventoryItemView::of(id, item)));
+    Ok(super::page::Page::of(rows.collect(), page))
+}
+
+/// One inventory item, if the organization has registered it.
+pub async fn inventory_item(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<Option<InventoryItemView>, sqlx::Error> {
+    let row: Option<Json<crate::models::stock_item::StockItem>> = sqlx::query_scalar(
+        "SELECT doc FROM stock.items WHERE tenant_id = $1 AND item_id = $2 AND doc->>'sku' IS NOT NULL",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|Json(item)| InventoryItemView::of(id, item)))
 }

@@ -1,0 +1,193 @@
+//! The contract's completeness check: every JSON body the API answers with (2xx) or accepts is a
+//! schema of named fields all the way down. A generated client then gets a type for every
+//! answer, not a map it has to guess at.
+//!
+//! What counts as untyped, anywhere inside a body: an `object` with no `properties` (unless it
+//! is a map whose values are themselves typed: `additionalProperties` with a schema), and a
+//! schema that says nothing at all (`{}`, any value). At the top of a body, a bare scalar is
+//! untyped too: every answer is an object of named fields or a list of them.
+
+use serde_json::Value;
+
+/// The one body exempt from the walk: the OpenAPI document itself, whose schema is the OpenAPI
+/// 3.1 specification's (its top-level fields are named; its paths are free-form by nature).
+const SELF_DESCRIBING: &str = "/openapi.json";
+
+/// Every place in `document` where a JSON body is not typed, as "METHOD path: where: why".
+pub fn untyped_bodies(document: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let empty = serde_json::Map::new();
+    let paths = document["paths"].as_object().unwrap_or(&empty);
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap_or(&empty) {
+            let at = format!("{} {path}", method.to_uppercase());
+            if let Some(content) = operation["requestBody"]["content"].as_object() {
+                for (media, body) in content {
+                    if media.ends_with("json") {
+                        let mut walk = Walk {
+                            document,
+                            found: &mut found,
+                            seen: Vec::new(),
+                        };
+                        walk.body(&format!("{at} request"), &body["schema"]);
+                    }
+                }
+            }
+            for (status, response) in operation["responses"].as_object().unwrap_or(&empty) {
+                if !status.starts_with('2') || path == SELF_DESCRIBING {
+                    continue;
+                }
+                for (media, body) in response["content"].as_object().unwrap_or(&empty) {
+                    if media == "application/json" {
+                        let mut walk = Walk {
+                            document,
+                            found: &mut found,
+                            seen: Vec::new(),
+                        };
+                        walk.body(&format!("{at} {status}"), &body["schema"]);
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+struct Walk<'a> {
+    document: &'a Value,
+    found: &'a mut Vec<String>,
+    /// The component schemas on the way down, so a recursive type is walked once.
+    seen: Vec<String>,
+}
+
+impl Walk<'_> {
+    /// The top of a body: named fields, or a list of them.
+    fn body(&mut self, at: &str, schema: &Value) {
+        let resolved = resolve(self.document, schema);
+        if is_scalar(resolved) {
+            self.found.push(format!(
+                "{at}: a bare {} is not a body of named fields",
+                resolved["type"]
+            ));
+            return;
+        }
+        self.schema(at, schema);
+    }
+
+    fn schema(&mut self, at: &str, schema: &Value) {
+        if let Some(name) = schema["$ref"].as_str() {
+            if self.seen.iter().any(|s| s == name) {
+                return;
+            }
+            let resolved = resolve(self.document, schema);
+            if resolved.is_null() {
+                self.found.push(format!("{at}: {name} is not in the document"));
+                return;
+            }
+            self.seen.push(name.to_owned());
+            self.schema(
+                &format!("{at} ({})", name.rsplit('/').next().unwrap_or(name)),
+                &resolved,
+            );
+            self.seen.pop();
+            return;
+        }
+        let mut described = false;
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(parts) = schema[key].as_array() {
+                described = true;
+                for (i, part) in parts.iter().enumerate() {
+                    self.schema(&format!("{at}.{key}[{i}]"), part);
+                }
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            described = true;
+            for (field, inner) in properties {
+                self.schema(&format!("{at}.{field}"), inner);
+            }
+        }
+        if has_type(schema, "array") {
+            described = true;
+            self.schema(&format!("{at}[]"), &schema["items"]);
+        }
+        if has_type(schema, "object") && schema["properties"].is_null() {
+            match &schema["additionalProperties"] {
+                map @ Value::Object(_) => self.schema(&format!("{at}{{}}"), map),
+                _ => self.found.push(format!("{at}: an object with no named fields")),
+            }
+            return;
+        }
+        if !described && !is_scalar(schema) && schema.get("enum").is_none() && schema.get("const").is_none() {
+            self.found.push(format!("{at}: a schema that says nothing ({schema})"));
+        }
+    }
+}
+
+/// The component a `$ref` names, or the schema itself.
+fn resolve<'d>(document: &'d Value, schema: &'d Value) -> &'d Value {
+    match schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        Some(name) => &document["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
+fn types(schema: &Value) -> Vec<&str> {
+    match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn has_type(schema: &Value, wanted: &str) -> bool {
+    types(schema).contains(&wanted)
+}
+
+fn is_scalar(schema: &Value) -> bool {
+    let t = types(schema);
+    !t.is_empty()
+        && t.iter()
+            .all(|t| matches!(*t, "string" | "number" | "integer" | "boolean" | "null"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::untyped_bodies;
+    use serde_json::json;
+
+    #[test]
+    fn the_served_document_has_no_untyped_body() {
+        let (_, document) = super::super::openapi::routes();
+        let document = serde_json::to_value(&document).unwrap();
+        let found = untyped_bodies(&document);
+        assert!(found.is_empty(), "{} untyped:\n{}", found.len(), found.join("\n"));
+    }
+
+    #[test]
+    fn the_walk_finds_a_bare_object_a_free_map_and_an_empty_schema_deep_down() {
+        let document = json!({
+            "paths": {"/x": {"get": {"responses": {"200": {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+            "components": {"schemas": {"A": {"type": "object", "properties": {
+                "typed": {"type": "string"},
+                "bare": {"type": "object"},
+                "map": {"type": "object", "additionalProperties": {"type": "string"}},
+                "free": {"type": "object", "additionalProperties": true},
+                "anything": {},
+                "list": {"type": "array", "items": {"type": ["object", "null"]}},
+                "back": {"$ref": "#/components/schemas/A"}
+            }}}}
+        });
+        let found = untyped_bodies(&document);
+        let mut fields: Vec<&str> = found
+            .iter()
+            .map(|f| f.split(": ").next().unwrap().rsplit('.').next().unwrap())
+            .collect();
+        fields.sort();
+        assert_eq!(fields, ["anything", "bare", "free", "list[]"], "{found:#?}");
+    }
+}
