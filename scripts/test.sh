@@ -12,6 +12,11 @@ source .local/env
 # them; a failing run keeps them for a look, and the next passing run drops them.
 status=0
 cargo test --locked --workspace "$@" || status=$?
+# The API contract from outside: schemathesis against the served /openapi.json (issue 16). Only
+# for the whole suite: a run narrowed by arguments is someone looking at a few tests.
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
+  scripts/contract.sh || status=$?
+fi
 if [ "$status" -eq 0 ]; then
   # Tidying up never changes the suite's result.
   { psql "$DATABASE_URL" -Atc "select datname from pg_database where datname like 'brigade\_t\_%'" |

@@ -89,8 +89,9 @@ impl From<&OrderLine> for TicketLine {
     }
 }
 
-/// A ticket.
+/// A kitchen ticket: the order as the kitchen display keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = KitchenTicket)]
 pub struct Ticket {
     /// The order number.
     pub number: u32,

@@ -15,6 +15,7 @@ type Row<A, B> = (Uuid, Option<String>, A, B, Decimal);
 
 /// Quantity of one item in one department.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = StockLevel)]
 pub struct Level {
     /// Item.
     pub item_id: Uuid,
@@ -333,9 +334,10 @@ pub async fn usage_report(
     let received = received(pool, tenant, from, to).await?;
     Ok(UsageReport {
         method,
-        used_value: usage.iter().map(|u| u.cost).sum(),
+        // Sums of cents stay in cents; rounding gives an empty sum its "0.00".
+        used_value: round_money(usage.iter().map(|u| u.cost).sum()),
         usage,
-        received_value: received.iter().map(|u| u.cost).sum(),
+        received_value: round_money(received.iter().map(|u| u.cost).sum()),
         received,
     })
 }
