@@ -6,12 +6,11 @@ use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
-use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::views::{AfterQuery, ListQuery, Page, Versioned, created, done, found, from_stream, page_of_streams, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use brigade_domain::amount::Quantity;
 use brigade_domain::catalog::{InventoryCategory, UnitOfMeasure};
 use brigade_domain::ids::InventoryItemId;
@@ -19,7 +18,6 @@ use brigade_domain::inventory_item::{InventoryItem, InventoryItemCommand, ItemDe
 use brigade_domain::supplier::{Supplier, SupplierCommand, SupplierProfile};
 use brigade_projections::reports::stock;
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -33,13 +31,19 @@ pub struct NewInventoryItem {
     sku: String,
     /// Unit of measure (`kg`, `l`, `piece`...).
     unit: UnitOfMeasure,
-    /// The rest of the item.
-    #[serde(flatten)]
-    details: InventoryDetails,
+    /// Display name.
+    name: String,
+    /// `food`, `beverage` or `supplies`.
+    category: InventoryCategory,
+    /// An alert is raised below this quantity on hand.
+    minimum_stock: Quantity,
+    /// Optional ceiling for ordering.
+    maximum_stock: Option<Quantity>,
 }
 
-/// An inventory item's details.
+/// An inventory item's details (what can change after it is registered).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Flour T55", "category": "food", "minimum_stock": "10", "maximum_stock": "80"}))]
 pub struct InventoryDetails {
     /// Display name.
@@ -63,27 +67,6 @@ impl From<InventoryDetails> for ItemDetails {
     }
 }
 
-/// Checks a flattened body for fields no struct named (serde cannot deny them through `flatten`).
-fn only_fields(body: &Value, allowed: &[&str]) -> Result<(), Response> {
-    let unknown: Vec<&String> = body
-        .as_object()
-        .map(|o| o.keys().filter(|k| !allowed.contains(&k.as_str())).collect())
-        .unwrap_or_default();
-    match unknown.first() {
-        None => Ok(()),
-        Some(field) => Err(Problem::invalid(
-            field.as_str(),
-            format!("unknown field (expected one of {})", allowed.join(", ")),
-        )
-        .into_response()),
-    }
-}
-
-/// Parses a JSON body into `T`, as a 422 problem naming the field when it does not fit.
-fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Response> {
-    crate::http::body::typed(body).map_err(IntoResponse::into_response)
-}
-
 /// Registers an inventory item (its SKU claimed in the same append).
 #[utoipa::path(post, path = "/api/v1/stock/inventory", tag = "stock", request_body = NewInventoryItem, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
@@ -91,30 +74,20 @@ fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Response> {
 pub async fn add_item(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
-    Body(body): Body<Value>,
+    Body(item): Body<NewInventoryItem>,
 ) -> Response {
-    let checked = only_fields(
-        &body,
-        &["sku", "unit", "name", "category", "minimum_stock", "maximum_stock"],
-    )
-    .and_then(|()| parse::<NewInventoryItem>(body));
-    let item = match checked {
-        Ok(item) => item,
-        Err(invalid) => return invalid,
+    let details = ItemDetails {
+        name: item.name,
+        category: item.category,
+        minimum_stock: item.minimum_stock,
+        maximum_stock: item.maximum_stock,
     };
     let id = request.new_id();
     created(
         request
             .run_flow::<InventoryItem, _, _, _>(&state, "Register", id, |store, ctx, meta| async move {
                 store
-                    .register_inventory_item(
-                        InventoryItemId(id),
-                        &item.sku,
-                        item.unit,
-                        item.details.into(),
-                        &ctx,
-                        &meta,
-                    )
+                    .register_inventory_item(InventoryItemId(id), &item.sku, item.unit, details, &ctx, &meta)
                     .await
             })
             .await,
@@ -130,14 +103,8 @@ pub async fn update_item(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path(id): Path<Uuid>,
-    Body(body): Body<Value>,
+    Body(details): Body<InventoryDetails>,
 ) -> Response {
-    let details = match only_fields(&body, &["name", "category", "minimum_stock", "maximum_stock"])
-        .and_then(|()| parse::<InventoryDetails>(body))
-    {
-        Ok(details) => details,
-        Err(invalid) => return invalid,
-    };
     let command = InventoryItemCommand::Update {
         details: details.into(),
     };

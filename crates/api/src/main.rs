@@ -40,6 +40,9 @@ enum Command {
     /// not to, run the relay and the projection workers in-process.
     /// Stops on Ctrl-C or SIGTERM, finishing requests and batches in hand.
     Serve(ServeArgs),
+    /// Print the OpenAPI document the server serves at /openapi.json (no database needed), e.g.
+    /// to generate a client offline.
+    Openapi,
 }
 
 #[derive(clap::Args)]
@@ -105,6 +108,11 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Openapi = cli.command {
+        let (_, document) = brigade_api::http::openapi::routes();
+        println!("{}", document.to_pretty_json()?);
+        return Ok(());
+    }
     let url = cli
         .database_url
         .context("DATABASE_URL is not set (scripts/services.sh up writes it to .local/env)")?;
@@ -144,6 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Serve(args) => serve(store, args).await?,
+        Command::Openapi => unreachable!("answered before connecting"),
     }
     Ok(())
 }

@@ -190,4 +190,159 @@ mod tests {
         fields.sort();
         assert_eq!(fields, ["anything", "bare", "free", "list[]"], "{found:#?}");
     }
+
+    fn document() -> serde_json::Value {
+        let (_, document) = super::super::openapi::routes();
+        serde_json::to_value(&document).unwrap()
+    }
+
+    /// The schema `schema` stands for: through a `$ref`, and through the `oneOf [null, X]` an
+    /// optional field is.
+    fn resolved<'d>(document: &'d serde_json::Value, schema: &'d serde_json::Value) -> &'d serde_json::Value {
+        let schema = super::resolve(document, schema);
+        match schema["oneOf"].as_array() {
+            Some(parts) => parts
+                .iter()
+                .find(|p| p["type"] != "null")
+                .map_or(schema, |p| resolved(document, p)),
+            None => schema,
+        }
+    }
+
+    #[test]
+    fn value_lists_are_enums_not_prose() {
+        let document = document();
+        let schemas = &document["components"]["schemas"];
+        let fields = [
+            ("PlaceOrder", "order_type"),
+            ("ProcessPayment", "method"),
+            ("RequestBody", "from"),
+            ("RequestBody", "to"),
+            ("AdjustmentBody", "department"),
+            ("AdjustmentBody", "reason"),
+            ("ExpenseBody", "category"),
+            ("MenuItemBody", "category"),
+            ("NewInventoryItem", "category"),
+            ("NewUser", "roles"),
+            ("OrderSummary", "status"),
+            ("KitchenStatus", "status"),
+            ("TicketView", "urgency"),
+            ("TicketView", "status"),
+            ("PlReport", "group_by"),
+            ("Valuation", "method"),
+            ("EngineeredItem", "class"),
+        ];
+        let mut prose = Vec::new();
+        for (schema, field) in fields {
+            let mut property = &schemas[schema]["properties"][field];
+            if property["type"] == "array" {
+                property = &property["items"];
+            }
+            let values = &resolved(&document, property)["enum"];
+            if values.as_array().is_none_or(Vec::is_empty) {
+                prose.push(format!("{schema}.{field}: {property}"));
+            }
+        }
+        let mut query = Vec::new();
+        for (path, name) in [
+            ("/api/v1/accounting/reports/pl-statement", "group_by"),
+            ("/api/v1/accounting/reports/pl-statement", "method"),
+            ("/api/v1/stock/reports/valuation", "method"),
+            ("/api/v1/pos/orders", "status"),
+            ("/api/v1/kitchen/orders", "status"),
+        ] {
+            let parameters = document["paths"][path]["get"]["parameters"].as_array().unwrap();
+            let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();
+            if resolved(&document, &parameter["schema"])["enum"]
+                .as_array()
+                .is_none_or(Vec::is_empty)
+            {
+                query.push(format!("{path}?{name}"));
+            }
+        }
+        assert!(prose.is_empty() && query.is_empty(), "not enums: {prose:#?} {query:#?}");
+    }
+
+    #[test]
+    fn every_decimal_string_has_the_pattern_of_its_unit() {
+        let document = document();
+        let schemas = document["components"]["schemas"].as_object().unwrap();
+        for unit in [
+            "Money",
+            "Quantity",
+            "SignedQuantity",
+            "Percent",
+            "Amount",
+            "Ratio",
+            "Figure",
+        ] {
+            let pattern = schemas[unit]["pattern"].as_str().unwrap_or_default();
+            let re_ok = pattern.starts_with('^') && pattern.ends_with('$') && pattern.contains("[0-9]");
+            assert!(re_ok, "{unit}: {:?}", schemas[unit]);
+        }
+        // A field whose name says it holds money or a quantity is one of those units, wherever it
+        // is: a string of any spelling would let a client send "12,50" or "twelve".
+        let decimal = [
+            "price",
+            "amount",
+            "cost",
+            "total",
+            "quantity",
+            "value",
+            "sales",
+            "tax",
+            "tip",
+            "paid",
+            "discount",
+            "refund",
+            "stock",
+            "pct",
+            "rate",
+            "spent",
+            "outstanding",
+            "labor",
+            "profit",
+        ];
+        let mut loose = Vec::new();
+        for (name, schema) in schemas {
+            for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+                let mut property = property;
+                if property["type"] == "array" {
+                    property = &property["items"];
+                }
+                let target = resolved(&document, property);
+                let is_text = target["type"] == "string" && target.get("enum").is_none();
+                let named_decimal = decimal.iter().any(|d| field.contains(d));
+                if is_text && named_decimal && target.get("pattern").is_none() && target.get("format").is_none() {
+                    loose.push(format!("{name}.{field}"));
+                }
+            }
+        }
+        assert!(loose.is_empty(), "decimal strings without a pattern: {loose:#?}");
+    }
+
+    #[test]
+    fn every_request_body_refuses_fields_it_does_not_name() {
+        let document = document();
+        let mut open = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+                if schema.is_null() {
+                    continue;
+                }
+                let body = resolved(&document, schema);
+                if body["additionalProperties"] != false {
+                    open.push(format!("{method} {path}"));
+                }
+            }
+        }
+        // The settings PUT replaces every field (all are required), so a misspelt one is already
+        // refused as missing; the stored type also reads older events, so it keeps serde's default.
+        assert_eq!(
+            open,
+            ["put /api/v1/organizations/{id}/settings"],
+            "bodies that accept unknown fields"
+        );
+    }
 }

@@ -251,18 +251,20 @@ pub struct Adjustment {
     pub inventory_item_id: Uuid,
     /// The item's name.
     pub name: Option<String>,
-    /// Where (`procurement`, `stock`, `processing`, `kitchen`, `bar`).
+    /// Where (stored under the department's wire name).
+    #[schema(value_type = brigade_domain::catalog::Department)]
     pub department: String,
     /// The signed change, as a decimal string ("-0.5": stock lost).
-    #[schema(value_type = String, example = "-0.5")]
+    #[schema(value_type = brigade_domain::schema::Figure, example = "-0.5")]
     pub quantity: Decimal,
-    /// `stock_audit`, `spoilage`, `wastage` or `breakage`.
+    /// Why (stored under the reason's wire name).
+    #[schema(value_type = brigade_domain::stock::AdjustmentReason)]
     pub reason: String,
     /// What stock lost this way cost, FIFO ("0.00" for stock found).
-    #[schema(value_type = String, example = "4.00")]
+    #[schema(value_type = brigade_domain::schema::Amount, example = "4.00")]
     pub cost_fifo: Decimal,
     /// The same under weighted average.
-    #[schema(value_type = String, example = "4.30")]
+    #[schema(value_type = brigade_domain::schema::Amount, example = "4.30")]
     pub cost_weighted_average: Decimal,
     /// When.
     pub at: DateTime<Utc>,
