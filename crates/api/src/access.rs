@@ -5,6 +5,7 @@
 //! A test walks every role against every route of the table, and checks the table and the
 //! OpenAPI document list the same routes.
 
+use crate::error::ApiError;
 use crate::auth::extract::{Caller, Unauthorized};
 use crate::http::AppState;
 use crate::http::problem::{Kind, Problem};
@@ -244,7 +245,7 @@ pub fn allows(access: Access, roles: &[Role]) -> bool {
 
 /// The platform operator's routes: the bearer token must be the configured operator token. No
 /// token is a 401; an organization's access token, or a wrong token, a 403.
-fn operator(state: &AppState, request: &Request) -> Result<(), Response> {
+fn operator(state: &AppState, request: &Request) -> Result<(), ApiError> {
     // The scheme is case-insensitive (RFC 9110); the token is not.
     let presented = request
         .headers()
@@ -254,7 +255,7 @@ fn operator(state: &AppState, request: &Request) -> Result<(), Response> {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
     let Some(presented) = presented else {
-        return Err(Unauthorized("this route needs the operator token (Authorization: Bearer)").into_response());
+        return Err(Unauthorized("this route needs the operator token (Authorization: Bearer)").into());
     };
     if crate::auth::secret::matches(state.config.operator_token.as_deref(), Some(presented)) {
         return Ok(());
@@ -264,7 +265,7 @@ fn operator(state: &AppState, request: &Request) -> Result<(), Response> {
     } else {
         "this route is the platform operator's, and this server has no operator token (BRIGADE_OPERATOR_TOKEN)"
     };
-    Err(Problem::new(Kind::Forbidden, detail).into_response())
+    Err(Problem::new(Kind::Forbidden, detail).into())
 }
 
 /// The layer: applies the table to every routed request.
@@ -288,7 +289,7 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
     if rule.access == Operator {
         return match operator(&state, &request) {
             Ok(()) => next.run(request).await,
-            Err(refused) => refused,
+            Err(refused) => refused.into_response(),
         };
     }
     let (parts, body) = request.into_parts();
@@ -310,7 +311,7 @@ pub async fn authorize(State(state): State<Arc<AppState>>, request: Request, nex
             let detail = "the account is deactivated";
             return Problem::new(Kind::AccountNotActive, detail).into_response();
         }
-        Err(e) => return crate::commands::internal(e),
+        Err(e) => return ApiError::internal(e).into_response(),
     }
     if !allows(rule.access, &caller.0.roles) {
         let detail = format!("{} {path} needs one of the roles this route allows", parts.method);

@@ -4,7 +4,7 @@
 //! (`X-Bootstrap-Secret`, `BRIGADE_BOOTSTRAP_SECRET`). The organization and its administrator are
 //! written in one append: there is never one without the other.
 
-use crate::auth::extract::Unauthorized;
+use crate::error::ApiError;
 use crate::auth::{password, sessions};
 use crate::commands::Refusal as _;
 use crate::http::AppState;
@@ -14,7 +14,6 @@ use crate::http::responses::JsonBodyErrors;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use brigade_domain::ids::{TenantId, UserId};
 use brigade_domain::organization::{Organization, OrganizationCommand, Settings};
 use brigade_domain::user::{User, UserCommand, UserProfile};
@@ -122,13 +121,8 @@ pub struct Bootstrapped {
     admin_id: Uuid,
 }
 
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> Response {
-    Problem::invalid(field, message).into_response()
-}
-
-fn internal(error: impl std::fmt::Display) -> Response {
-    tracing::error!(%error, "bootstrap failed");
-    Problem::internal().into_response()
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+    Problem::invalid(field, message).into()
 }
 
 /// Creates an organization and its first administrator.
@@ -142,27 +136,24 @@ fn internal(error: impl std::fmt::Display) -> Response {
         JsonBodyErrors,
         (status = 422, description = "Invalid name, settings, username or password", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, Body(body): Body<Bootstrap>) -> Response {
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Body(body): Body<Bootstrap>,
+) -> Result<(StatusCode, Json<Bootstrapped>), ApiError> {
     let presented = headers.get("x-bootstrap-secret").and_then(|v| v.to_str().ok());
-    let pool = state.store.pool();
-    // One bootstrap at a time, so "no organization yet" cannot let two through. The lock is the
-    // transaction's: if the request is dropped half-way, the rollback releases it.
-    let mut guard = match pool.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return internal(e),
-    };
-    if let Err(e) = sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('brigade:bootstrap', 0))")
-        .execute(&mut *guard)
-        .await
-    {
-        return internal(e);
-    }
-    let response = bootstrap(&state, presented, body).await;
-    let _ = guard.rollback().await;
-    response
+    // One bootstrap at a time, so "no organization yet" cannot let two through.
+    let section = state.store.exclusive("bootstrap").await?;
+    let created = bootstrap(&state, presented, body).await;
+    section.release().await;
+    created
 }
 
-async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -> Response {
+async fn bootstrap(
+    state: &AppState,
+    presented: Option<&str>,
+    body: Bootstrap,
+) -> Result<(StatusCode, Json<Bootstrapped>), ApiError> {
     let pool = state.store.pool();
     let configured = state.config.bootstrap_secret.as_deref();
     let matched = crate::auth::secret::matches(configured, presented);
@@ -174,25 +165,16 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
         } else {
             "this server has no bootstrap secret configured (BRIGADE_BOOTSTRAP_SECRET), so X-Bootstrap-Secret cannot match"
         };
-        return Problem::new(Kind::Forbidden, detail).into_response();
+        return Err(Problem::new(Kind::Forbidden, detail).into());
     }
-    if !matched {
-        let exists: Result<bool, _> =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE event_type = 'organization.established')")
-                .fetch_one(pool)
-                .await;
-        match exists {
-            Ok(false) => {}
-            Ok(true) => {
-                return Unauthorized("an organization exists: bootstrapping another needs X-Bootstrap-Secret")
-                    .into_response();
-            }
-            Err(e) => return internal(e),
-        }
+    if !matched && state.store.any_event_of_type("organization.established").await? {
+        return Err(ApiError::unauthorized(
+            "an organization exists: bootstrapping another needs X-Bootstrap-Secret",
+        ));
     }
     let length = body.admin.password.chars().count();
     if !(10..=256).contains(&length) {
-        return invalid("admin.password", "must be 10 to 256 characters");
+        return Err(invalid("admin.password", "must be 10 to 256 characters"));
     }
     let (tenant, admin) = (TenantId(Uuid::now_v7()), UserId(Uuid::now_v7()));
     let ctx = Context::new(
@@ -206,39 +188,28 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
         name: body.name,
         settings: body.settings.map(Settings::from).unwrap_or_default(),
     };
-    let organization = match Organization::default().decide(&establish, &ctx) {
-        Ok(events) => events,
-        Err(e) => {
-            let field = match e.field() {
-                None | Some("name") => "name".to_owned(),
-                Some(setting) => format!("settings.{setting}"),
-            };
-            return invalid(field, e.to_string());
-        }
-    };
+    let organization = Organization::default().decide(&establish, &ctx).map_err(|e| {
+        let field = match e.field() {
+            None | Some("name") => "name".to_owned(),
+            Some(setting) => format!("settings.{setting}"),
+        };
+        invalid(field, e.to_string())
+    })?;
     let profile = UserProfile {
         username: body.admin.username,
         display_name: body.admin.display_name,
     };
-    let first_admin = match User::default().decide(&UserCommand::CreateFirstAdmin { profile }, &ctx) {
-        Ok(events) => events,
-        Err(e) => return invalid(format!("admin.{}", e.field().unwrap_or("username")), e.to_string()),
-    };
+    let first_admin = User::default()
+        .decide(&UserCommand::CreateFirstAdmin { profile }, &ctx)
+        .map_err(|e| invalid(format!("admin.{}", e.field().unwrap_or("username")), e.to_string()))?;
     let username = match first_admin.first() {
         Some(brigade_domain::user::UserEvent::Created { profile, .. }) => profile.username.clone(),
-        _ => return internal("the first administrator was not created"),
+        _ => return Err(ApiError::internal("the first administrator was not created")),
     };
-    let hash = match password::hash(body.admin.password).await {
-        Ok(h) => h,
-        Err(e) => return internal(e),
-    };
+    let hash = password::hash(body.admin.password).await.map_err(ApiError::internal)?;
     // The login claims the username first (unique across the system).
-    match sessions::save_new_credential(pool, admin, tenant, &username, &hash).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return Problem::new(Kind::UsernameTaken, format!("{username} is taken")).into_response();
-        }
-        Err(e) => return internal(e),
+    if !sessions::save_new_credential(pool, admin, tenant, &username, &hash).await? {
+        return Err(Problem::new(Kind::UsernameTaken, format!("{username} is taken")).into());
     }
     let command_id = Uuid::now_v7();
     let meta = CommandMeta::direct(command_id, command_id, Some(admin));
@@ -260,11 +231,11 @@ async fn bootstrap(state: &AppState, presented: Option<&str>, body: Bootstrap) -
                 position,
                 admin_id: admin.0,
             };
-            (StatusCode::CREATED, Json(created)).into_response()
+            Ok((StatusCode::CREATED, Json(created)))
         }
         Err(e) => {
             let _ = sessions::forget_credential(pool, admin).await;
-            internal(e)
+            Err(ApiError::internal(e))
         }
     }
 }

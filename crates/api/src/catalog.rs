@@ -2,15 +2,15 @@
 //! read model, with quantities per department and value) and suppliers
 //! (`/api/v1/procurement/suppliers`, read from their streams).
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{AfterQuery, ListQuery, Page, Versioned, created, done, found, from_stream, page_of_streams, read};
+use crate::views::{AfterQuery, Created, Done, ListQuery, Page, Versioned, created, done, found, from_stream, page_of_streams, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use brigade_domain::amount::Quantity;
 use brigade_domain::catalog::{InventoryCategory, UnitOfMeasure};
 use brigade_domain::ids::InventoryItemId;
@@ -75,7 +75,7 @@ pub async fn add_item(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(item): Body<NewInventoryItem>,
-) -> Response {
+) -> Created {
     let details = ItemDetails {
         name: item.name,
         category: item.category,
@@ -104,7 +104,7 @@ pub async fn update_item(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(details): Body<InventoryDetails>,
-) -> Response {
+) -> Done {
     let command = InventoryItemCommand::Update {
         details: details.into(),
     };
@@ -118,7 +118,7 @@ pub async fn list_items(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<stock::InventoryItemView>>, Response> {
+) -> Result<Json<Page<stock::InventoryItemView>>, ApiError> {
     state.wait_after(query.after, &["stock"]).await?;
     read(stock::inventory_items(state.store.pool(), caller.0.org.0, query.page()).await)
 }
@@ -132,7 +132,7 @@ pub async fn get_item(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Result<Json<stock::InventoryItemView>, Response> {
+) -> Result<Json<stock::InventoryItemView>, ApiError> {
     state.wait_after(query.after, &["stock"]).await?;
     let item = stock::inventory_item(state.store.pool(), caller.0.org.0, id).await;
     found(item, || format!("no inventory item {id}"))
@@ -169,7 +169,7 @@ pub async fn add_supplier(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<SupplierBody>,
-) -> Response {
+) -> Created {
     let id = request.new_id();
     created(
         request
@@ -188,7 +188,7 @@ pub async fn update_supplier(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<SupplierBody>,
-) -> Response {
+) -> Done {
     done(
         request
             .run::<Supplier>(&state, id, SupplierCommand::Update(body.into()))
@@ -203,7 +203,7 @@ pub async fn list_suppliers(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<Versioned<Supplier>>>, Response> {
+) -> Result<Json<Page<Versioned<Supplier>>>, ApiError> {
     page_of_streams::<Supplier>(&state, &caller, &query, "supplier").await
 }
 
@@ -215,6 +215,6 @@ pub async fn get_supplier(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<Versioned<Supplier>>, Response> {
+) -> Result<Json<Versioned<Supplier>>, ApiError> {
     from_stream::<Supplier>(&state, &caller, id, "supplier").await.map(Json)
 }

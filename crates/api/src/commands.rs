@@ -4,6 +4,7 @@
 //! refusals become problem+json: 404 for what the caller's organization does not have, 403 for a
 //! role the domain requires, 409 for a rule of the domain, 422 for invalid input.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::http::AppState;
 use crate::http::problem::{Kind, Problem};
@@ -143,7 +144,7 @@ impl CommandRequest {
     }
 
     /// Runs `command` on the aggregate `id` of the caller's organization.
-    pub async fn run<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, Response>
+    pub async fn run<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, ApiError>
     where
         A: Aggregate,
         A::Error: Refusal,
@@ -153,7 +154,7 @@ impl CommandRequest {
 
     /// Runs a command that creates the aggregate `id` (a new id): no read before the append
     /// (see [`TenantStore::create`]).
-    pub async fn create<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, Response>
+    pub async fn create<A>(&self, state: &AppState, id: Uuid, command: A::Command) -> Result<Written, ApiError>
     where
         A: Aggregate,
         A::Error: Refusal,
@@ -161,7 +162,7 @@ impl CommandRequest {
         self.run_as::<A>(state, id, command, true).await
     }
 
-    async fn run_as<A>(&self, state: &AppState, id: Uuid, command: A::Command, new: bool) -> Result<Written, Response>
+    async fn run_as<A>(&self, state: &AppState, id: Uuid, command: A::Command, new: bool) -> Result<Written, ApiError>
     where
         A: Aggregate,
         A::Error: Refusal,
@@ -187,7 +188,7 @@ impl CommandRequest {
         name: &str,
         id: Uuid,
         handle: F,
-    ) -> Result<Written, Response>
+    ) -> Result<Written, ApiError>
     where
         A: Aggregate,
         E: Refusal,
@@ -211,7 +212,7 @@ impl CommandRequest {
         id: Uuid,
         stream: &str,
         result: Result<(u64, Option<AppendOutcome>), CommandError<E>>,
-    ) -> Result<Written, Response> {
+    ) -> Result<Written, ApiError> {
         let outcome = match &result {
             Ok(_) => "accepted",
             Err(CommandError::Domain(_)) => "refused",
@@ -224,10 +225,10 @@ impl CommandRequest {
                 let org = self.caller.0.org.0;
                 let position = match append.as_ref().and_then(AppendOutcome::last_position) {
                     Some(p) => p,
-                    None => last_position(state, org, stream).await.map_err(internal)?,
+                    None => last_position(state, org, stream).await.map_err(ApiError::internal)?,
                 };
                 let version = if version == 0 {
-                    self.store(state).stream_version(stream).await.map_err(internal)?
+                    self.store(state).stream_version(stream).await.map_err(ApiError::internal)?
                 } else {
                     version
                 };
@@ -238,23 +239,23 @@ impl CommandRequest {
                 Kind::Conflict,
                 format!("others kept changing {stream} ({attempts} attempts); try again"),
             )
-            .into_response()),
-            Err(CommandError::Store(e)) => Err(internal(e)),
+            .into()),
+            Err(CommandError::Store(e)) => Err(ApiError::internal(e)),
         }
     }
 }
 
 /// A domain refusal as problem+json; a refusal of input names its field.
-pub fn refused<E: Refusal>(refusal: &E) -> Response {
+pub fn refused<E: Refusal>(refusal: &E) -> ApiError {
     let kind = match refusal.status() {
         StatusCode::NOT_FOUND => Kind::NotFound,
         StatusCode::FORBIDDEN => Kind::Forbidden,
         StatusCode::UNPROCESSABLE_ENTITY => {
-            return Problem::invalid(refusal.field().unwrap_or("body"), refusal.to_string()).into_response();
+            return Problem::invalid(refusal.field().unwrap_or("body"), refusal.to_string()).into();
         }
         _ => Kind::Refused,
     };
-    Problem::new(kind, refusal.to_string()).into_response()
+    Problem::new(kind, refusal.to_string()).into()
 }
 
 /// `order.Place`: the aggregate's category and the command's variant, for the commands counter.
@@ -296,11 +297,6 @@ async fn last_position(state: &AppState, tenant: Uuid, stream: &str) -> Result<i
     Ok(position.unwrap_or(0))
 }
 
-/// A server failure: logged, answered with a generic problem.
-pub fn internal(error: impl std::fmt::Display) -> Response {
-    tracing::error!(%error, "request failed");
-    Problem::internal().into_response()
-}
 
 #[cfg(test)]
 mod tests {

@@ -2,15 +2,15 @@
 //! from the sales read model, their figures: closed orders, total spent, last order and loyalty
 //! points (per whole unit of currency spent, at the organization's rate).
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done, found, read};
+use crate::views::{AfterQuery, Created, Done, ListQuery, Page, created, done, found, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use brigade_domain::customer::{Customer, CustomerCommand, CustomerProfile};
 use brigade_projections::reports::sales;
 use serde::Deserialize;
@@ -52,7 +52,7 @@ pub async fn add(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<CustomerBody>,
-) -> Response {
+) -> Created {
     created(
         request
             .create::<Customer>(&state, request.new_id(), CustomerCommand::Register(body.into()))
@@ -70,7 +70,7 @@ pub async fn update(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<CustomerBody>,
-) -> Response {
+) -> Done {
     done(
         request
             .run::<Customer>(&state, id, CustomerCommand::UpdateProfile(body.into()))
@@ -85,7 +85,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<sales::CustomerView>>, Response> {
+) -> Result<Json<Page<sales::CustomerView>>, ApiError> {
     state.wait_after(query.after, &["sales"]).await?;
     read(sales::customers(state.store.pool(), caller.0.org.0, query.page()).await)
 }
@@ -99,7 +99,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Result<Json<sales::CustomerView>, Response> {
+) -> Result<Json<sales::CustomerView>, ApiError> {
     state.wait_after(query.after, &["sales"]).await?;
     let customer = sales::customer_by_id(state.store.pool(), caller.0.org.0, id).await;
     found(customer, || format!("no customer {id}"))

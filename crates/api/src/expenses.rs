@@ -1,15 +1,15 @@
 //! `/api/v1/accounting/expenses`: operating expenses (labor, rent, utilities, marketing, other),
 //! each its own stream, listed from the sales read model that the P&L reads.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{ListQuery, Page, created, read};
+use crate::views::{Created, ListQuery, Page, created, read};
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::Response;
 use brigade_domain::amount::Money;
 use brigade_domain::expense::{Expense, ExpenseCategory, RecordExpense};
 use brigade_projections::reports::sales;
@@ -42,7 +42,7 @@ pub async fn record(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<ExpenseBody>,
-) -> Response {
+) -> Created {
     let command = RecordExpense {
         category: body.category,
         amount: body.amount,
@@ -59,7 +59,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<sales::ExpenseView>>, Response> {
+) -> Result<Json<Page<sales::ExpenseView>>, ApiError> {
     state.wait_after(query.after, &["sales"]).await?;
     read(sales::expenses(state.store.pool(), caller.0.org.0, query.page()).await)
 }

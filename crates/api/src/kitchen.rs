@@ -5,13 +5,14 @@
 //! Every change carries its place in the global log as its SSE id: a screen that reconnects with
 //! `Last-Event-ID` gets exactly the changes after it, none lost and none twice.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
-use crate::commands::{CommandRequest, Written, internal};
+use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::done;
+use crate::views::{Done, done};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -21,7 +22,7 @@ use brigade_domain::ids::LineId;
 use brigade_domain::order::{Order, OrderCommand};
 use brigade_eventstore::GlobalPosition;
 use brigade_projections::models::ticket::TicketStatus;
-use brigade_projections::reports::kitchen::{KitchenChange, KitchenScreen, changes_since, screen};
+use brigade_projections::reports::kitchen::{KitchenChange, KitchenScreen, changes_since, latest_change, screen};
 use chrono::Utc;
 use serde::Deserialize;
 use std::collections::VecDeque;
@@ -53,19 +54,19 @@ pub async fn queue(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<QueueQuery>,
-) -> Result<Json<KitchenScreen>, Response> {
+) -> Result<Json<KitchenScreen>, ApiError> {
     state.wait_after(query.after, &["kitchen_queue"]).await?;
     let station = query.station.as_deref().map(str::to_ascii_lowercase);
     let mut screen = screen(state.store.pool(), caller.0.org.0, station.as_deref(), Utc::now())
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     if let Some(status) = query.status {
         screen.tickets.retain(|t| t.status == status);
     }
     Ok(Json(screen))
 }
 
-async fn order_command(state: &AppState, request: &CommandRequest, id: Uuid, command: OrderCommand) -> Response {
+async fn order_command(state: &AppState, request: &CommandRequest, id: Uuid, command: OrderCommand) -> Done {
     done(request.run::<Order>(state, id, command).await)
 }
 
@@ -73,7 +74,7 @@ async fn order_command(state: &AppState, request: &CommandRequest, id: Uuid, com
 #[utoipa::path(post, path = "/api/v1/kitchen/orders/{id}/start", tag = "kitchen", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "Started", body = Written), CallerErrors, CommandErrors))]
-pub async fn start(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+pub async fn start(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     order_command(&state, &request, id, OrderCommand::StartTicket).await
 }
 
@@ -85,7 +86,7 @@ pub async fn line_ready(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path((id, line_id)): Path<(Uuid, Uuid)>,
-) -> Response {
+) -> Done {
     order_command(&state, &request, id, OrderCommand::MarkLineReady(LineId(line_id))).await
 }
 
@@ -93,7 +94,7 @@ pub async fn line_ready(
 #[utoipa::path(post, path = "/api/v1/kitchen/orders/{id}/complete", tag = "kitchen", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "Bumped", body = Written), CallerErrors, CommandErrors))]
-pub async fn complete(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+pub async fn complete(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     order_command(&state, &request, id, OrderCommand::CompleteTicket).await
 }
 
@@ -101,7 +102,7 @@ pub async fn complete(State(state): State<Arc<AppState>>, request: CommandReques
 #[utoipa::path(post, path = "/api/v1/kitchen/orders/{id}/recall", tag = "kitchen", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "Recalled", body = Written), CallerErrors, CommandErrors))]
-pub async fn recall(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+pub async fn recall(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     order_command(&state, &request, id, OrderCommand::RecallTicket).await
 }
 
@@ -122,7 +123,7 @@ pub async fn priority(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<PriorityBody>,
-) -> Response {
+) -> Done {
     order_command(&state, &request, id, OrderCommand::SetPriority { rush: body.rush }).await
 }
 
@@ -154,22 +155,6 @@ fn event_of(change: &KitchenChange) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unencodable change"))
 }
 
-/// The latest change of the organization: where a screen that did not say starts.
-async fn latest(state: &AppState, tenant: Uuid) -> Result<GlobalPosition, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT transaction_id, position FROM kitchen_queue.changes WHERE tenant_id = $1 \
-          ORDER BY transaction_id DESC, position DESC LIMIT 1",
-    )
-    .bind(tenant)
-    .fetch_optional(state.store.pool())
-    .await?;
-    Ok(
-        row.map_or_else(GlobalPosition::default, |(transaction_id, position)| GlobalPosition {
-            transaction_id,
-            position,
-        }),
-    )
-}
 
 struct Feed {
     state: Arc<AppState>,
@@ -220,7 +205,7 @@ pub async fn stream(
     caller: Caller,
     headers: HeaderMap,
     Query(query): Query<StreamQuery>,
-) -> Response {
+) -> Result<Response, ApiError> {
     let tenant = caller.0.org.0;
     let given = headers
         .get("last-event-id")
@@ -231,21 +216,15 @@ pub async fn stream(
         Some(id) => match parse_id(&id) {
             Some(position) => position,
             None => {
-                return Problem::bad_request(format!(
+                return Err(Problem::bad_request(format!(
                     "last event id {id:?} is not an id this feed sent (<transaction>.<position>)"
                 ))
-                .into_response();
+                .into());
             }
         },
-        None => match latest(&state, tenant).await {
-            Ok(position) => position,
-            Err(e) => return internal(e),
-        },
+        None => latest_change(state.store.pool(), tenant).await?,
     };
-    let woken = match state.applied().await {
-        Ok(applied) => applied.subscribe(),
-        Err(failed) => return failed,
-    };
+    let woken = state.applied().await?.subscribe();
     let feed = Feed {
         state: state.clone(),
         tenant,
@@ -258,7 +237,7 @@ pub async fn stream(
         let change = feed.next().await?;
         Some((Ok::<Event, Infallible>(event_of(&change)), feed))
     });
-    Sse::new(events)
+    Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+        .into_response())
 }

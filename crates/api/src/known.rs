@@ -5,9 +5,8 @@
 //! its organization has never heard of, and the valuation would show a nameless row. Every
 //! reference of a request is checked in one query.
 
-use crate::commands::internal;
+use crate::error::ApiError;
 use crate::http::problem::Problem;
-use axum::response::{IntoResponse, Response};
 use brigade_domain::inventory_item::InventoryItem;
 use brigade_domain::{Aggregate, stream_id};
 use brigade_eventstore::TenantStore;
@@ -40,9 +39,9 @@ pub fn inventory_lines<T>(list: &str, lines: &[T], id: impl Fn(&T) -> Uuid) -> V
 }
 
 /// Checks that every reference names an aggregate of `store`'s organization, in one query.
-pub async fn all_exist(store: &TenantStore, references: &[Reference]) -> Result<(), Response> {
+pub async fn all_exist(store: &TenantStore, references: &[Reference]) -> Result<(), ApiError> {
     let streams: Vec<String> = references.iter().map(|r| r.stream.clone()).collect();
-    let found = store.existing_streams(&streams).await.map_err(internal)?;
+    let found = store.existing_streams(&streams).await.map_err(ApiError::internal)?;
     let errors: BTreeMap<String, Vec<String>> = references
         .iter()
         .filter(|r| !found.contains(&r.stream))
@@ -51,6 +50,6 @@ pub async fn all_exist(store: &TenantStore, references: &[Reference]) -> Result<
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(Problem::invalid_fields(errors).into_response())
+        Err(Problem::invalid_fields(errors).into())
     }
 }

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod commands;
 pub mod customers;
 pub mod demo;
+pub mod error;
 mod demo_data;
 pub mod demo_logins;
 pub mod expenses;

@@ -1,15 +1,15 @@
 //! `/api/v1/menu/items`: the menu (price, station, recipe). Commands go to the `menu_item`
 //! aggregate; queries read the sales read model's copy of the menu.
 
+use crate::error::ApiError;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, JsonBodyErrors};
-use crate::views::{AfterQuery, ListQuery, Page, created, done, found, read};
+use crate::views::{AfterQuery, Created, Done, ListQuery, Page, created, done, found, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use brigade_domain::menu_item::{MenuItem, MenuItemCommand, MenuItemDetails};
 use brigade_projections::reports::sales;
 use serde::Deserialize;
@@ -48,7 +48,7 @@ impl From<MenuItemBody> for MenuItemDetails {
 }
 
 /// Every ingredient of the recipe is an inventory item of the caller's organization.
-async fn ingredients_known(state: &AppState, request: &CommandRequest, body: &MenuItemBody) -> Result<(), Response> {
+async fn ingredients_known(state: &AppState, request: &CommandRequest, body: &MenuItemBody) -> Result<(), ApiError> {
     let named = crate::known::inventory_lines("recipe", &body.recipe, |l| l.inventory_item_id.0);
     crate::known::all_exist(&request.store(state), &named).await
 }
@@ -66,10 +66,8 @@ pub async fn add(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<MenuItemBody>,
-) -> Response {
-    if let Err(unknown) = ingredients_known(&state, &request, &body).await {
-        return unknown;
-    }
+) -> Created {
+    ingredients_known(&state, &request, &body).await?;
     let id = request.new_id();
     created(
         request
@@ -93,10 +91,8 @@ pub async fn update(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<MenuItemBody>,
-) -> Response {
-    if let Err(unknown) = ingredients_known(&state, &request, &body).await {
-        return unknown;
-    }
+) -> Done {
+    ingredients_known(&state, &request, &body).await?;
     done(
         request
             .run::<MenuItem>(&state, id, MenuItemCommand::Update(body.into()))
@@ -115,7 +111,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: crate::auth::extract::Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<sales::MenuItemView>>, Response> {
+) -> Result<Json<Page<sales::MenuItemView>>, ApiError> {
     state.wait_after(query.after, &["sales"]).await?;
     read(sales::menu_items(state.store.pool(), caller.0.org.0, query.page()).await)
 }
@@ -134,7 +130,7 @@ pub async fn get(
     caller: crate::auth::extract::Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Result<Json<sales::MenuItemView>, Response> {
+) -> Result<Json<sales::MenuItemView>, ApiError> {
     state.wait_after(query.after, &["sales"]).await?;
     found(sales::menu_item(state.store.pool(), caller.0.org.0, id).await, || {
         format!("no menu item {id}")

@@ -3,13 +3,13 @@
 //! their positions and errors are no organization's business), and a stream's history with who
 //! did what (the caller's organization only).
 
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::http::responses::{CallerErrors, OperatorErrors};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
@@ -41,37 +41,29 @@ pub struct ProjectionState {
     last_error: Option<String>,
 }
 
-fn internal(error: impl std::fmt::Display) -> Response {
-    tracing::error!(%error, "operations request failed");
-    Problem::internal().into_response()
-}
-
 /// Every projection's checkpoint, lag and health.
 #[utoipa::path(get, path = "/api/v1/admin/projections", tag = "operations", security(("operator" = [])),
     responses(
         (status = 200, description = "Every projection", body = [ProjectionState]),
         OperatorErrors,
     ))]
-pub async fn projections(State(state): State<Arc<AppState>>) -> Response {
-    match brigade_projections::lag(state.store.pool()).await {
-        Ok(lags) => Json(
-            lags.into_iter()
-                .map(|l| ProjectionState {
-                    name: l.name,
-                    checkpoint: l.checkpoint.position,
-                    head: l.head.position,
-                    lag_events: l.lag_events,
-                    lag_seconds: l.lag_seconds,
-                    applied_events: l.applied_events,
-                    state: l.state.to_owned(),
-                    parked_events: l.parked_events,
-                    last_error: l.last_error,
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => internal(e),
-    }
+pub async fn projections(State(state): State<Arc<AppState>>) -> Result<Json<Vec<ProjectionState>>, ApiError> {
+    let lags = brigade_projections::lag(state.store.pool()).await?;
+    let states = lags
+        .into_iter()
+        .map(|l| ProjectionState {
+            name: l.name,
+            checkpoint: l.checkpoint.position,
+            head: l.head.position,
+            lag_events: l.lag_events,
+            lag_seconds: l.lag_seconds,
+            applied_events: l.applied_events,
+            state: l.state.to_owned(),
+            parked_events: l.parked_events,
+            last_error: l.last_error,
+        })
+        .collect();
+    Ok(Json(states))
 }
 
 /// Asks the projection's active worker to re-apply its parked events (within a second or so).
@@ -82,11 +74,11 @@ pub async fn projections(State(state): State<Arc<AppState>>) -> Response {
         OperatorErrors,
         (status = 404, description = "No such projection", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn retry(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
-    match brigade_projections::request_retry(state.store.pool(), &name).await {
-        Ok(true) => StatusCode::ACCEPTED.into_response(),
-        Ok(false) => Problem::not_found(format!("no projection {name:?}")).into_response(),
-        Err(e) => internal(e),
+pub async fn retry(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+    if brigade_projections::request_retry(state.store.pool(), &name).await? {
+        Ok(StatusCode::ACCEPTED)
+    } else {
+        Err(Problem::not_found(format!("no projection {name:?}")).into())
     }
 }
 
@@ -126,13 +118,14 @@ pub struct AuditedEvent {
         CallerErrors,
         (status = 404, description = "No such stream in the caller's organization", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn stream(State(state): State<Arc<AppState>>, caller: Caller, Path(stream_id): Path<String>) -> Response {
-    let events = match state.store.tenant(caller.0.org).read_stream(&stream_id, 0, None).await {
-        Ok(events) => events,
-        Err(e) => return internal(e),
-    };
+pub async fn stream(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(stream_id): Path<String>,
+) -> Result<Json<Vec<AuditedEvent>>, ApiError> {
+    let events = state.store.tenant(caller.0.org).read_stream(&stream_id, 0, None).await?;
     if events.is_empty() {
-        return Problem::not_found(format!("no stream {stream_id:?}")).into_response();
+        return Err(Problem::not_found(format!("no stream {stream_id:?}")).into());
     }
     let audited: Vec<AuditedEvent> = events
         .iter()
@@ -152,5 +145,5 @@ pub async fn stream(State(state): State<Arc<AppState>>, caller: Caller, Path(str
             }
         })
         .collect();
-    Json(audited).into_response()
+    Ok(Json(audited))
 }

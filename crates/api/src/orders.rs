@@ -3,17 +3,17 @@
 //! Prices, stations and recipes come from the menu at the moment a line is taken; the tax rate
 //! and the discount limit from the organization's settings at that moment.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
-use crate::commands::{CommandRequest, Written, internal};
+use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::reference::Current;
-use crate::views::{AfterQuery, ListQuery, Page, Versioned, created, done, load_existing, read};
+use crate::views::{AfterQuery, Created, Done, ListQuery, Page, Versioned, created, done, load_existing, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::{Money, Percent};
 use brigade_domain::customer::Customer;
 use brigade_domain::ids::{CustomerId, LineId, OrderId};
@@ -70,13 +70,23 @@ pub struct PlaceOrder {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountBody {
-    /// `amount` or `percent`.
-    kind: String,
+    /// Money off the check, or a percentage of it.
+    kind: DiscountKind,
     /// The amount off, or the percentage.
     #[schema(value_type = brigade_domain::schema::Figure)]
     value: rust_decimal::Decimal,
     /// Why.
     reason: Option<String>,
+}
+
+/// How a discount is given.
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountKind {
+    /// An amount of money off the check (`value` is money: "5.00").
+    Amount,
+    /// A percentage of the check (`value` is a percentage: "10").
+    Percent,
 }
 
 /// Why an order is cancelled.
@@ -103,27 +113,27 @@ async fn current(
     store: &TenantStore,
     menu_items: &[Uuid],
     number: bool,
-) -> Result<Current, Response> {
+) -> Result<Current, ApiError> {
     state
         .reference
         .current(store, menu_items, number)
         .await
-        .map_err(internal)
+        .map_err(ApiError::internal)
 }
 
 /// The line `body`, at `at` in the request (`lines[2].` or nothing), priced from the menu now.
-fn new_line(current: &Current, line_id: Uuid, body: LineBody, at: &str) -> Result<NewLine, Response> {
+fn new_line(current: &Current, line_id: Uuid, body: LineBody, at: &str) -> Result<NewLine, ApiError> {
     if !(1..=MAX_PORTIONS).contains(&body.quantity) {
         let message = format!("must be between 1 and {MAX_PORTIONS}");
-        return Err(Problem::invalid(format!("{at}quantity"), message).into_response());
+        return Err(Problem::invalid(format!("{at}quantity"), message).into());
     }
     let item = match current.offers.get(&body.menu_item_id) {
         Some(Ok(item)) => item.clone(),
         Some(Err(refusal)) => {
             let message = format!("menu item {}: {refusal}", body.menu_item_id);
-            return Err(Problem::invalid(format!("{at}menu_item_id"), message).into_response());
+            return Err(Problem::invalid(format!("{at}menu_item_id"), message).into());
         }
-        None => return Err(internal("an offer asked for was not looked up")),
+        None => return Err(ApiError::internal("an offer asked for was not looked up")),
     };
     Ok(NewLine {
         line_id: LineId(line_id),
@@ -142,33 +152,21 @@ pub async fn place(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<PlaceOrder>,
-) -> Response {
+) -> Created {
     let store = request.store(&state);
     let menu_items: Vec<Uuid> = body.lines.iter().map(|l| l.menu_item_id).collect();
-    let current = match current(&state, &store, &menu_items, body.number.is_none()).await {
-        Ok(current) => current,
-        Err(failed) => return failed,
-    };
+    let current = current(&state, &store, &menu_items, body.number.is_none()).await?;
     if let Some(customer) = body.customer_id {
         let named = [crate::known::reference::<Customer>("customer_id", customer)];
-        if let Err(unknown) = crate::known::all_exist(&store, &named).await {
-            return unknown;
-        }
+        crate::known::all_exist(&store, &named).await?;
     }
     let mut lines = Vec::with_capacity(body.lines.len());
     for (n, line) in body.lines.into_iter().enumerate() {
-        match new_line(
-            &current,
-            request.derived_id(&format!("line {n}")),
-            line,
-            &format!("lines[{n}]."),
-        ) {
-            Ok(line) => lines.push(line),
-            Err(invalid) => return invalid,
-        }
+        let id = request.derived_id(&format!("line {n}"));
+        lines.push(new_line(&current, id, line, &format!("lines[{n}]."))?);
     }
     let Some(number) = body.number.or(current.number) else {
-        return internal("no order number was taken");
+        return Err(ApiError::internal("no order number was taken"));
     };
     let command = OrderCommand::Place {
         number,
@@ -193,15 +191,9 @@ pub async fn add_line(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<LineBody>,
-) -> Response {
-    let line = match current(&state, &request.store(&state), &[body.menu_item_id], false).await {
-        Ok(current) => new_line(&current, request.derived_id("line"), body, ""),
-        Err(failed) => Err(failed),
-    };
-    let line = match line {
-        Ok(line) => line,
-        Err(invalid) => return invalid,
-    };
+) -> Created {
+    let current = current(&state, &request.store(&state), &[body.menu_item_id], false).await?;
+    let line = new_line(&current, request.derived_id("line"), body, "")?;
     created(request.run::<Order>(&state, id, OrderCommand::AddLine(line)).await)
 }
 
@@ -214,7 +206,7 @@ pub async fn remove_line(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path((id, line_id)): Path<(Uuid, Uuid)>,
-) -> Response {
+) -> Done {
     done(
         request
             .run::<Order>(&state, id, OrderCommand::RemoveLine(LineId(line_id)))
@@ -232,24 +224,16 @@ pub async fn discount(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<DiscountBody>,
-) -> Response {
-    let discount = match body.kind.as_str() {
-        "amount" => Money::new(body.value)
-            .map(Discount::Amount)
-            .map_err(|e| ("value", e.to_string())),
-        "percent" => Percent::new(body.value)
-            .map(Discount::Percent)
-            .map_err(|e| ("value", e.to_string())),
-        other => Err(("kind", format!("{other:?} is not `amount` or `percent`"))),
+) -> Done {
+    let discount = match body.kind {
+        DiscountKind::Amount => Money::new(body.value).map(Discount::Amount),
+        DiscountKind::Percent => Percent::new(body.value).map(Discount::Percent),
     };
-    let discount = match discount {
-        Ok(d) => d,
-        Err((field, why)) => return Problem::invalid(field, why).into_response(),
-    };
-    let limit = match current(&state, &request.store(&state), &[], false).await {
-        Ok(current) => current.settings.discount_limit,
-        Err(failed) => return failed,
-    };
+    let discount = discount.map_err(|e| ApiError::from(Problem::invalid("value", e.to_string())))?;
+    let limit = current(&state, &request.store(&state), &[], false)
+        .await?
+        .settings
+        .discount_limit;
     let command = OrderCommand::ApplyDiscount {
         discount,
         reason: body.reason,
@@ -264,7 +248,7 @@ pub async fn discount(
     params(("id" = Uuid, Path, description = "The order"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 200, description = "Sent", body = Written), CallerErrors, CommandErrors))]
-pub async fn send(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+pub async fn send(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     done(
         request
             .run_flow::<Order, _, _, _>(&state, "SendToKitchen", id, |store, ctx, meta| async move {
@@ -279,7 +263,7 @@ pub async fn send(State(state): State<Arc<AppState>>, request: CommandRequest, P
     params(("id" = Uuid, Path, description = "The order"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 200, description = "Served", body = Written), CallerErrors, CommandErrors))]
-pub async fn serve(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+pub async fn serve(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     done(request.run::<Order>(&state, id, OrderCommand::Serve).await)
 }
 
@@ -293,7 +277,7 @@ pub async fn cancel(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     body: Option<Body<CancelBody>>,
-) -> Response {
+) -> Done {
     let reason = body.and_then(|Body(b)| b.reason);
     done(request.run::<Order>(&state, id, OrderCommand::Cancel { reason }).await)
 }
@@ -306,12 +290,12 @@ pub async fn list(
     caller: Caller,
     Query(query): Query<ListQuery>,
     Query(filter): Query<OrderFilter>,
-) -> Result<Json<Page<sales::OrderSummary>>, Response> {
+) -> Result<Json<Page<sales::OrderSummary>>, ApiError> {
     state.wait_after(query.after, &["sales"]).await?;
     read(sales::orders(state.store.pool(), caller.0.org.0, query.page(), filter.status).await)
 }
 
-async fn order_of(state: &AppState, caller: &Caller, id: Uuid) -> Result<(Order, u64), Response> {
+async fn order_of(state: &AppState, caller: &Caller, id: Uuid) -> Result<(Order, u64), ApiError> {
     load_existing::<Order>(state, caller, id, "order").await
 }
 
@@ -334,7 +318,7 @@ pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<OrderView>, Response> {
+) -> Result<Json<OrderView>, ApiError> {
     let (order, version) = order_of(&state, &caller, id).await?;
     let totals = order.totals();
     Ok(Json(OrderView {
@@ -403,11 +387,11 @@ pub async fn kitchen_status(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<AfterQuery>,
-) -> Result<Json<KitchenStatus>, Response> {
+) -> Result<Json<KitchenStatus>, ApiError> {
     state.wait_after(query.after, &["kitchen_queue"]).await?;
     let ticket = kitchen::ticket(state.store.pool(), caller.0.org.0, id)
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     let status = match &ticket {
         Some(ticket) => ticket.status.into(),
         None => {
@@ -472,7 +456,7 @@ pub async fn receipt(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<Receipt>, Response> {
+) -> Result<Json<Receipt>, ApiError> {
     let (order, _) = order_of(&state, &caller, id).await?;
     let currency = current(&state, &state.store.tenant(caller.0.org), &[], false)
         .await?

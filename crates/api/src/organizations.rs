@@ -4,18 +4,17 @@
 //! action is an event of the user's stream naming who did it. `{id}` must be the caller's own
 //! organization: another one is 404.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::auth::{password, sessions};
-use crate::commands::{CommandRequest, Written, internal, refused};
+use crate::commands::{CommandRequest, Written, refused};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::{Kind, Problem};
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{ListQuery, Page, Versioned, done, from_stream, page_of_streams};
+use crate::views::{Created, Done, ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use brigade_domain::ids::{TenantId, UserId};
 use brigade_domain::organization::{Organization, OrganizationCommand, Settings};
 use brigade_domain::user::{User, UserCommand, UserEvent, UserProfile};
@@ -28,11 +27,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// 404 unless `id` is the caller's organization.
-fn own(caller: &Caller, id: Uuid) -> Result<(), Response> {
+fn own(caller: &Caller, id: Uuid) -> Result<(), ApiError> {
     if caller.0.org.0 == id {
         Ok(())
     } else {
-        Err(Problem::not_found(format!("no organization {id}")).into_response())
+        Err(Problem::not_found(format!("no organization {id}")).into())
     }
 }
 
@@ -44,7 +43,7 @@ pub async fn settings(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<OrganizationSettings>, Response> {
+) -> Result<Json<OrganizationSettings>, ApiError> {
     own(&caller, id)?;
     let org = from_stream::<Organization>(&state, &caller, id, "organization").await?;
     let manager = caller
@@ -87,10 +86,8 @@ pub async fn change_settings(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(settings): Body<Settings>,
-) -> Response {
-    if let Err(other) = own(request.caller(), id) {
-        return other;
-    }
+) -> Done {
+    own(request.caller(), id)?;
     let changed = request
         .run::<Organization>(&state, id, OrganizationCommand::ChangeSettings { settings })
         .await;
@@ -147,11 +144,11 @@ pub struct UserChange {
 }
 
 /// A new password (in the body's `field`) is 10 to 256 characters.
-fn password_ok(field: &str, password: &str) -> Result<(), Response> {
+fn password_ok(field: &str, password: &str) -> Result<(), ApiError> {
     if (10..=256).contains(&password.chars().count()) {
         Ok(())
     } else {
-        Err(Problem::invalid(field, "must be 10 to 256 characters").into_response())
+        Err(Problem::invalid(field, "must be 10 to 256 characters").into())
     }
 }
 
@@ -171,31 +168,22 @@ async fn with_login<F, Fut>(
     username: &str,
     password: String,
     append: F,
-) -> Response
+) -> Created
 where
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<Written, Response>>,
+    Fut: Future<Output = Result<Written, ApiError>>,
 {
-    let hash = match password::hash(password).await {
-        Ok(hash) => hash,
-        Err(e) => return internal(e),
-    };
-    match sessions::save_new_credential(state.store.pool(), user, tenant, username, &hash).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return Problem::new(Kind::UsernameTaken, format!("{username} is taken")).into_response();
-        }
-        Err(e) => return internal(e),
+    let hash = password::hash(password).await.map_err(ApiError::internal)?;
+    if !sessions::save_new_credential(state.store.pool(), user, tenant, username, &hash).await? {
+        return Err(Problem::new(Kind::UsernameTaken, format!("{username} is taken")).into());
     }
-    match append().await {
-        Ok(written) => (StatusCode::CREATED, Json(written)).into_response(),
-        Err(refused) => {
-            if let Err(e) = sessions::forget_credential(state.store.pool(), user).await {
-                tracing::error!(%e, "a login claimed for a user who was not created stays claimed");
-            }
-            refused
+    let written = append().await;
+    if written.is_err() {
+        if let Err(e) = sessions::forget_credential(state.store.pool(), user).await {
+            tracing::error!(%e, "a login claimed for a user who was not created stays claimed");
         }
     }
+    created(written)
 }
 
 /// Adds a user, active at once (managers).
@@ -208,13 +196,9 @@ pub async fn add_user(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<NewUser>,
-) -> Response {
-    if let Err(other) = own(request.caller(), id) {
-        return other;
-    }
-    if let Err(invalid) = password_ok("password", &body.password) {
-        return invalid;
-    }
+) -> Created {
+    own(request.caller(), id)?;
+    password_ok("password", &body.password)?;
     let user = UserId(request.new_id());
     let command = UserCommand::Create {
         user_id: user,
@@ -235,7 +219,7 @@ pub async fn add_user(
     );
     let username = match User::default().decide(&command, &ctx) {
         Ok(events) => username_of(&events).unwrap_or_default(),
-        Err(refusal) => return refused(&refusal),
+        Err(refusal) => return Err(refused(&refusal)),
     };
     let append = || request.run::<User>(&state, user.0, command);
     with_login(&state, user, claims.org, &username, body.password, append).await
@@ -247,23 +231,14 @@ pub async fn add_user(
               (status = 404, description = "No organization has that invite code", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
               JsonBodyErrors))]
-pub async fn register(State(state): State<Arc<AppState>>, Body(body): Body<Registration>) -> Response {
-    let Some(tenant) = state.keys.invited_to(&body.invite_code) else {
-        return Problem::not_found("no organization has that invite code").into_response();
-    };
-    match state
-        .store
-        .tenant(tenant)
-        .stream_version(&stream_id::<Organization>(tenant))
-        .await
-    {
-        Ok(0) => return Problem::not_found("no organization has that invite code").into_response(),
-        Ok(_) => {}
-        Err(e) => return internal(e),
+pub async fn register(State(state): State<Arc<AppState>>, Body(body): Body<Registration>) -> Created {
+    let no_such = || ApiError::from(Problem::not_found("no organization has that invite code"));
+    let tenant = state.keys.invited_to(&body.invite_code).ok_or_else(no_such)?;
+    let organization = stream_id::<Organization>(tenant);
+    if state.store.tenant(tenant).stream_version(&organization).await? == 0 {
+        return Err(no_such());
     }
-    if let Err(invalid) = password_ok("password", &body.password) {
-        return invalid;
-    }
+    password_ok("password", &body.password)?;
     let user = UserId(Uuid::now_v7());
     let ctx = Context::new(
         Actor {
@@ -280,7 +255,7 @@ pub async fn register(State(state): State<Arc<AppState>>, Body(body): Body<Regis
     };
     let events = match User::default().decide(&command, &ctx) {
         Ok(events) => events,
-        Err(refusal) => return refused(&refusal),
+        Err(refusal) => return Err(refused(&refusal)),
     };
     let username = username_of(&events).unwrap_or_default();
     let append = || async {
@@ -294,7 +269,7 @@ pub async fn register(State(state): State<Arc<AppState>>, Body(body): Body<Regis
                 version: outcome.version_of(&stream).unwrap_or(1),
                 position: outcome.last_position().unwrap_or_default(),
             }),
-            Err(e) => Err(internal(e)),
+            Err(e) => Err(ApiError::internal(e)),
         }
     };
     with_login(&state, user, tenant, &username, body.password, append).await
@@ -309,7 +284,7 @@ pub async fn users(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<Versioned<User>>>, Response> {
+) -> Result<Json<Page<Versioned<User>>>, ApiError> {
     own(&caller, id)?;
     page_of_streams::<User>(&state, &caller, &query, "user").await
 }
@@ -324,10 +299,8 @@ pub async fn approve(
     request: CommandRequest,
     Path((id, user)): Path<(Uuid, Uuid)>,
     Body(body): Body<Roles>,
-) -> Response {
-    if let Err(other) = own(request.caller(), id) {
-        return other;
-    }
+) -> Done {
+    own(request.caller(), id)?;
     done(
         request
             .run::<User>(&state, user, UserCommand::Approve { roles: body.roles })
@@ -345,12 +318,10 @@ pub async fn change_user(
     request: CommandRequest,
     Path((id, user)): Path<(Uuid, Uuid)>,
     Body(body): Body<UserChange>,
-) -> Response {
-    if let Err(other) = own(request.caller(), id) {
-        return other;
-    }
+) -> Done {
+    own(request.caller(), id)?;
     if body.roles.is_none() && body.display_name.is_none() {
-        return Problem::invalid("body", "nothing to change: give roles, display_name or both").into_response();
+        return Err(Problem::invalid("body", "nothing to change: give roles, display_name or both").into());
     }
     let mut last = None;
     if let Some(display_name) = body.display_name {
@@ -359,7 +330,7 @@ pub async fn change_user(
             .await
         {
             Ok(w) => last = Some(w),
-            Err(refused) => return refused,
+            Err(refused) => return Err(refused),
         }
     }
     if let Some(roles) = body.roles {
@@ -369,10 +340,10 @@ pub async fn change_user(
             .await
         {
             Ok(w) => last = Some(w),
-            Err(refused) => return refused,
+            Err(refused) => return Err(refused),
         }
     }
-    done(last.ok_or_else(|| internal("no change was run")))
+    done(last.ok_or_else(|| ApiError::internal("no change was run")))
 }
 
 /// Deactivates a user (managers; not oneself): their refresh tokens are revoked and their access
@@ -385,15 +356,13 @@ pub async fn deactivate(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Path((id, user)): Path<(Uuid, Uuid)>,
-) -> Response {
-    if let Err(other) = own(request.caller(), id) {
-        return other;
-    }
+) -> Done {
+    own(request.caller(), id)?;
     let written = request.run::<User>(&state, user, UserCommand::Deactivate).await;
     if written.is_ok() {
         // The event is the record; this makes the user's live tokens stop working at once.
         if let Err(e) = sessions::deactivate(state.store.pool(), UserId(user), Utc::now()).await {
-            return internal(e);
+            return Err(ApiError::internal(e));
         }
         state.deactivated.add(UserId(user));
     }
@@ -419,39 +388,37 @@ pub async fn change_profile(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<ProfileChange>,
-) -> Response {
+) -> Done {
     let me = request.caller().0.sub;
     match (&body.current_password, &body.new_password) {
         (None, None) => {}
         (Some(current), Some(new)) => {
-            if let Err(invalid) = password_ok("new_password", new) {
-                return invalid;
-            }
+            password_ok("new_password", new)?;
             let pool = state.store.pool();
             let stored = match sessions::password_hash_of(pool, me).await {
                 Ok(stored) => stored,
-                Err(e) => return internal(e),
+                Err(e) => return Err(ApiError::internal(e)),
             };
             if password::verify(current.clone(), stored).await {
                 let hash = match password::hash(new.clone()).await {
                     Ok(hash) => hash,
-                    Err(e) => return internal(e),
+                    Err(e) => return Err(ApiError::internal(e)),
                 };
                 if let Err(e) = sessions::set_password(pool, me, &hash, Utc::now()).await {
-                    return internal(e);
+                    return Err(ApiError::internal(e));
                 }
             } else {
                 {
-                    return Problem::new(Kind::WrongPassword, "current_password is not the account's password")
-                        .into_response();
+                    let detail = "current_password is not the account's password";
+                    return Err(Problem::new(Kind::WrongPassword, detail).into());
                 }
             }
         }
         (Some(_), None) => {
-            return Problem::invalid("new_password", "missing: give it with current_password").into_response();
+            return Err(Problem::invalid("new_password", "missing: give it with current_password").into());
         }
         (None, Some(_)) => {
-            return Problem::invalid("current_password", "missing: give it with new_password").into_response();
+            return Err(Problem::invalid("current_password", "missing: give it with new_password").into());
         }
     }
     // Without a new name this renames to the current one: no event, and the answer is the user

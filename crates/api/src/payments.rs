@@ -4,7 +4,9 @@
 //! latest version and appended only at that version, so 50 terminals racing on one bill can never
 //! take more than its outstanding balance.
 
-use crate::commands::{CommandRequest, Written, internal};
+use crate::error::ApiError;
+use brigade_projections::reports::sales;
+use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
@@ -12,7 +14,6 @@ use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::Money;
 use brigade_domain::ids::{PaymentId, RefundId};
 use brigade_domain::order::{Order, OrderCommand, PaymentMethod};
@@ -62,23 +63,22 @@ pub struct PaymentWritten {
     position: i64,
 }
 
-fn answered(order_id: Uuid, id: Uuid, result: Result<Written, Response>) -> Response {
-    match result {
-        Ok(w) => (
-            StatusCode::CREATED,
-            Json(PaymentWritten {
-                id,
-                order_id,
-                version: w.version,
-                position: w.position,
-            }),
-        )
-            .into_response(),
-        Err(refused) => refused,
-    }
+fn answered(
+    order_id: Uuid,
+    id: Uuid,
+    result: Result<Written, ApiError>,
+) -> Result<(StatusCode, Json<PaymentWritten>), ApiError> {
+    let w = result?;
+    let written = PaymentWritten {
+        id,
+        order_id,
+        version: w.version,
+        position: w.position,
+    };
+    Ok((StatusCode::CREATED, Json(written)))
 }
 
-fn key_required(request: &CommandRequest) -> Result<(), Response> {
+fn key_required(request: &CommandRequest) -> Result<(), ApiError> {
     if request.keyed() {
         return Ok(());
     }
@@ -86,7 +86,7 @@ fn key_required(request: &CommandRequest) -> Result<(), Response> {
         crate::http::problem::Kind::IdempotencyKeyRequired,
         "payment commands need an Idempotency-Key header, so that a retry cannot pay twice",
     )
-    .into_response())
+    .into())
 }
 
 /// Takes a payment towards an order.
@@ -99,10 +99,8 @@ pub async fn process(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<ProcessPayment>,
-) -> Response {
-    if let Err(refused) = key_required(&request) {
-        return refused;
-    }
+) -> Result<(StatusCode, Json<PaymentWritten>), ApiError> {
+    key_required(&request)?;
     let payment_id = request.new_id();
     let command = OrderCommand::TakePayment {
         payment_id: PaymentId(payment_id),
@@ -124,28 +122,17 @@ pub async fn refund(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<RefundPayment>,
-) -> Response {
-    if let Err(refused) = key_required(&request) {
-        return refused;
-    }
+) -> Result<(StatusCode, Json<PaymentWritten>), ApiError> {
+    key_required(&request)?;
     // A refund names the payment; the sales read model knows its order.
-    let order: Result<Option<Uuid>, _> =
-        sqlx::query_scalar("SELECT order_id FROM sales.payments WHERE tenant_id = $1 AND payment_id = $2")
-            .bind(request.caller().0.org.0)
-            .bind(body.payment_id)
-            .fetch_optional(state.store.pool())
-            .await;
-    let order_id = match order {
-        Ok(Some(order)) => order,
-        Ok(None) => {
-            return Problem::not_found(format!(
-                "no payment {} (a payment taken a moment ago may need a second to be found)",
-                body.payment_id
-            ))
-            .into_response();
-        }
-        Err(e) => return internal(e),
-    };
+    let order = sales::order_of_payment(state.store.pool(), request.caller().0.org.0, body.payment_id).await?;
+    let order_id = order.ok_or_else(|| {
+        let detail = format!(
+            "no payment {} (a payment taken a moment ago may need a second to be found)",
+            body.payment_id
+        );
+        ApiError::from(Problem::not_found(detail))
+    })?;
     let refund_id = request.new_id();
     let command = OrderCommand::Refund {
         refund_id: RefundId(refund_id),

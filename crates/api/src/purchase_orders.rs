@@ -2,16 +2,16 @@
 //! the buyer who raised it), reject, receive goods at their actual cost (into the procurement
 //! department's stock, in the same append), close, cancel. Read from the orders' own streams.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::known;
-use crate::views::{ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
+use crate::views::{Created, Done, ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use brigade_domain::amount::{Money, Quantity};
 use brigade_domain::ids::{InventoryItemId, PurchaseOrderId, ReceiptId, SupplierId};
 use brigade_domain::purchase_order::{PoCommand, PoLine, PurchaseOrder, ReceivedLine};
@@ -110,12 +110,10 @@ pub async fn draft(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<DraftBody>,
-) -> Response {
+) -> Created {
     let mut named = vec![known::reference::<Supplier>("supplier_id", body.supplier_id)];
     named.extend(known::inventory_lines("lines", &body.lines, |l| l.inventory_item_id));
-    if let Err(unknown) = known::all_exist(&request.store(&state), &named).await {
-        return unknown;
-    }
+    known::all_exist(&request.store(&state), &named).await?;
     let command = PoCommand::Draft {
         supplier_id: SupplierId(body.supplier_id),
         lines: lines(body.lines),
@@ -134,11 +132,9 @@ pub async fn revise(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<ReviseBody>,
-) -> Response {
+) -> Done {
     let named = known::inventory_lines("lines", &body.lines, |l| l.inventory_item_id);
-    if let Err(unknown) = known::all_exist(&request.store(&state), &named).await {
-        return unknown;
-    }
+    known::all_exist(&request.store(&state), &named).await?;
     let command = PoCommand::Revise {
         lines: lines(body.lines),
         expected_on: body.expected_on,
@@ -153,7 +149,7 @@ macro_rules! po_action {
             params(("id" = Uuid, Path, description = "The purchase order"),
                    ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
             responses((status = 200, description = "Done", body = Written), CallerErrors, CommandErrors))]
-        pub async fn $name(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+        pub async fn $name(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
             done(request.run::<PurchaseOrder>(&state, id, $command).await)
         }
     };
@@ -182,7 +178,7 @@ pub async fn reject(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     body: Option<Body<ReasonBody>>,
-) -> Response {
+) -> Done {
     let reason = body.and_then(|Body(b)| b.reason).unwrap_or_default();
     done(
         request
@@ -201,7 +197,7 @@ pub async fn cancel(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     body: Option<Body<ReasonBody>>,
-) -> Response {
+) -> Done {
     let reason = body.and_then(|Body(b)| b.reason);
     done(
         request
@@ -221,7 +217,7 @@ pub async fn receive(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<ReceiveBody>,
-) -> Response {
+) -> Done {
     let received: Vec<ReceivedLine> = body
         .lines
         .into_iter()
@@ -251,7 +247,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<Versioned<PurchaseOrder>>>, Response> {
+) -> Result<Json<Page<Versioned<PurchaseOrder>>>, ApiError> {
     page_of_streams::<PurchaseOrder>(&state, &caller, &query, "purchase order").await
 }
 
@@ -263,7 +259,7 @@ pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<Versioned<PurchaseOrder>>, Response> {
+) -> Result<Json<Versioned<PurchaseOrder>>, ApiError> {
     from_stream::<PurchaseOrder>(&state, &caller, id, "purchase order")
         .await
         .map(Json)

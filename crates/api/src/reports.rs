@@ -3,14 +3,14 @@
 //! ratio and wastage from the sales and stock read models together. Periods are `[from, to)` in
 //! the organization's timezone; every amount is rounded to the cent only at the end.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
-use crate::commands::internal;
 use crate::http::AppState;
+use crate::views::read;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, ReadErrors};
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
 use brigade_domain::pnl::Grouping;
 use brigade_domain::valuation::Method;
 use brigade_projections::reports::{self, menu, pnl, stock};
@@ -71,25 +71,19 @@ pub struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    fn checked(&self) -> Result<(), Response> {
+    fn checked(&self) -> Result<(), ApiError> {
         if self.to <= self.from {
             return Err(
-                Problem::bad_request(format!("to ({}) must be after from ({})", self.to, self.from)).into_response(),
+                Problem::bad_request(format!("to ({}) must be after from ({})", self.to, self.from)).into(),
             );
         }
         if (self.to - self.from).num_days() > 3660 {
-            return Err(Problem::bad_request("a period is at most ten years").into_response());
+            return Err(Problem::bad_request("a period is at most ten years").into());
         }
         Ok(())
     }
 }
 
-fn answer<T: serde::Serialize>(result: Result<T, sqlx::Error>) -> Response {
-    match result {
-        Ok(report) => Json(report).into_response(),
-        Err(e) => internal(e),
-    }
-}
 
 /// Stock on hand per item and department.
 #[derive(Serialize, ToSchema)]
@@ -174,12 +168,10 @@ pub struct FoodCostRatio {
 /// Quantities per item and department.
 #[utoipa::path(get, path = "/api/v1/stock/levels", tag = "stock", security(("bearer" = [])), params(LevelsQuery),
     responses((status = 200, description = "Stock on hand", body = StockLevels), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn levels(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<LevelsQuery>) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
-        return not_yet;
-    }
+pub async fn levels(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<LevelsQuery>) -> Result<Json<StockLevels>, ApiError> {
+    state.wait_after(q.after, &["stock"]).await?;
     let department = q.department.map(|d| d.to_ascii_lowercase());
-    answer(
+    read(
         stock::levels(state.store.pool(), caller.0.org.0, department.as_deref())
             .await
             .map(|levels| StockLevels { levels }),
@@ -193,11 +185,9 @@ pub async fn alerts(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(q): Query<crate::views::AfterQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
-        return not_yet;
-    }
-    answer(
+) -> Result<Json<StockAlerts>, ApiError> {
+    state.wait_after(q.after, &["stock"]).await?;
+    read(
         stock::alerts(state.store.pool(), caller.0.org.0)
             .await
             .map(|alerts| StockAlerts { alerts }),
@@ -211,11 +201,9 @@ pub async fn valuation(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(q): Query<ValuationQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
-        return not_yet;
-    }
-    answer(
+) -> Result<Json<stock::Valuation>, ApiError> {
+    state.wait_after(q.after, &["stock"]).await?;
+    read(
         stock::valuation(
             state.store.pool(),
             caller.0.org.0,
@@ -230,27 +218,22 @@ async fn instants(
     state: &AppState,
     caller: &Caller,
     q: &PeriodQuery,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), Response> {
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     q.checked()?;
     let tz = reports::timezone(state.store.pool(), caller.0.org.0)
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     Ok((reports::start_of(q.from, tz), reports::start_of(q.to, tz)))
 }
 
 /// Kitchen and bar consumption per item and department, valued.
 #[utoipa::path(get, path = "/api/v1/stock/reports/usage", tag = "stock", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "Usage and receipts", body = UsageAnswer), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, &["stock"]).await {
-        return not_yet;
-    }
-    let (start, end) = match instants(&state, &caller, &q).await {
-        Ok(range) => range,
-        Err(refused) => return refused,
-    };
+pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Result<Json<UsageAnswer>, ApiError> {
+    state.wait_after(q.after, &["stock"]).await?;
+    let (start, end) = instants(&state, &caller, &q).await?;
     let method = q.method.unwrap_or_default();
-    answer(
+    read(
         stock::usage_report(state.store.pool(), caller.0.org.0, method, start, end)
             .await
             .map(|report| UsageAnswer {
@@ -265,16 +248,11 @@ pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q):
 /// being sent had consumed.
 #[utoipa::path(get, path = "/api/v1/accounting/reports/wastage", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "Wastage", body = WastageAnswer), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn wastage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
-        return not_yet;
-    }
-    let (start, end) = match instants(&state, &caller, &q).await {
-        Ok(range) => range,
-        Err(refused) => return refused,
-    };
+pub async fn wastage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Result<Json<WastageAnswer>, ApiError> {
+    state.wait_after(q.after, SALES_AND_STOCK).await?;
+    let (start, end) = instants(&state, &caller, &q).await?;
     let method = q.method.unwrap_or_default();
-    answer(
+    read(
         stock::wastage(state.store.pool(), caller.0.org.0, method, start, end)
             .await
             .map(|rows| {
@@ -297,15 +275,11 @@ pub async fn pl_statement(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(q): Query<PeriodQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
-        return not_yet;
-    }
-    if let Err(refused) = q.checked() {
-        return refused;
-    }
+) -> Result<Json<pnl::PlReport>, ApiError> {
+    state.wait_after(q.after, SALES_AND_STOCK).await?;
+    q.checked()?;
     let group_by = q.group_by.unwrap_or(Grouping::Day);
-    answer(
+    read(
         pnl::statement(
             state.store.pool(),
             caller.0.org.0,
@@ -322,14 +296,10 @@ pub async fn pl_statement(
 /// puzzle or dog, per menu category and overall.
 #[utoipa::path(get, path = "/api/v1/accounting/product-categories/bcg-matrix", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "The matrix", body = menu::MenuReport), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn bcg_matrix(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
-        return not_yet;
-    }
-    if let Err(refused) = q.checked() {
-        return refused;
-    }
-    answer(
+pub async fn bcg_matrix(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Result<Json<menu::MenuReport>, ApiError> {
+    state.wait_after(q.after, SALES_AND_STOCK).await?;
+    q.checked()?;
+    read(
         menu::bcg_matrix(
             state.store.pool(),
             caller.0.org.0,
@@ -348,15 +318,11 @@ pub async fn food_cost_ratio(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(q): Query<PeriodQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(q.after, SALES_AND_STOCK).await {
-        return not_yet;
-    }
-    if let Err(refused) = q.checked() {
-        return refused;
-    }
+) -> Result<Json<FoodCostRatio>, ApiError> {
+    state.wait_after(q.after, SALES_AND_STOCK).await?;
+    q.checked()?;
     let method = q.method.unwrap_or_default();
-    answer(
+    read(
         pnl::statement(
             state.store.pool(),
             caller.0.org.0,

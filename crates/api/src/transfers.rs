@@ -2,15 +2,15 @@
 //! (requested by one side, validated by the receiving side, moved atomically on validation and
 //! only if the source holds it), and correcting it (counts, spoilage, wastage, breakage).
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
+use crate::views::{Created, Done, ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
 use brigade_domain::amount::{Quantity, SignedQuantity};
 use brigade_domain::catalog::Department;
 use brigade_domain::ids::{AdjustmentId, InventoryItemId, TransferId};
@@ -88,11 +88,9 @@ pub async fn request(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<RequestBody>,
-) -> Response {
+) -> Created {
     let named = crate::known::inventory_lines("lines", &body.lines, |l| l.inventory_item_id);
-    if let Err(unknown) = crate::known::all_exist(&request.store(&state), &named).await {
-        return unknown;
-    }
+    crate::known::all_exist(&request.store(&state), &named).await?;
     let command = TransferCommand::Request {
         from: body.from,
         to: body.to,
@@ -120,7 +118,7 @@ pub async fn validate(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     Body(body): Body<ValidateBody>,
-) -> Response {
+) -> Done {
     let lines: Vec<(InventoryItemId, Quantity)> = body
         .lines
         .into_iter()
@@ -145,7 +143,7 @@ pub async fn reject(
     request: CommandRequest,
     Path(id): Path<Uuid>,
     body: Option<Body<RejectBody>>,
-) -> Response {
+) -> Done {
     let reason = body.and_then(|Body(b)| b.reason);
     done(
         request
@@ -159,7 +157,7 @@ pub async fn reject(
     params(("id" = Uuid, Path, description = "The transfer"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 200, description = "Cancelled", body = Written), CallerErrors, CommandErrors))]
-pub async fn cancel(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Response {
+pub async fn cancel(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     done(request.run::<Transfer>(&state, id, TransferCommand::Cancel).await)
 }
 
@@ -170,7 +168,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<Versioned<Transfer>>>, Response> {
+) -> Result<Json<Page<Versioned<Transfer>>>, ApiError> {
     page_of_streams::<Transfer>(&state, &caller, &query, "transfer").await
 }
 
@@ -182,7 +180,7 @@ pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<Versioned<Transfer>>, Response> {
+) -> Result<Json<Versioned<Transfer>>, ApiError> {
     from_stream::<Transfer>(&state, &caller, id, "transfer").await.map(Json)
 }
 
@@ -195,12 +193,10 @@ pub async fn adjust(
     State(state): State<Arc<AppState>>,
     request: CommandRequest,
     Body(body): Body<AdjustmentBody>,
-) -> Response {
+) -> Created {
     let item = body.inventory_item_id;
     let named = [crate::known::reference::<InventoryItem>("inventory_item_id", item)];
-    if let Err(unknown) = crate::known::all_exist(&request.store(&state), &named).await {
-        return unknown;
-    }
+    crate::known::all_exist(&request.store(&state), &named).await?;
     let adjustment = request.new_id();
     let command = StockCommand::Adjust {
         adjustment_id: AdjustmentId(adjustment),
@@ -223,13 +219,8 @@ pub async fn get_adjustment(
     caller: Caller,
     Path(id): Path<Uuid>,
     Query(query): Query<crate::views::AfterQuery>,
-) -> Response {
-    if let Err(not_yet) = state.wait_after(query.after, &["stock"]).await {
-        return not_yet;
-    }
-    match brigade_projections::reports::stock::adjustment(state.store.pool(), caller.0.org.0, id).await {
-        Ok(Some(adjustment)) => Json(adjustment).into_response(),
-        Ok(None) => crate::http::problem::Problem::not_found(format!("no adjustment {id}")).into_response(),
-        Err(e) => crate::commands::internal(e),
-    }
+) -> Result<Json<brigade_projections::reports::stock::Adjustment>, ApiError> {
+    state.wait_after(query.after, &["stock"]).await?;
+    let adjustment = brigade_projections::reports::stock::adjustment(state.store.pool(), caller.0.org.0, id).await;
+    crate::views::found(adjustment, || format!("no adjustment {id}"))
 }

@@ -6,13 +6,13 @@
 //! Their lists walk the category's streams through the events table's `(tenant, stream, version)`
 //! key (first events only), so a page costs one index range plus one small stream read per row.
 
+use crate::error::ApiError;
 use crate::auth::extract::Caller;
-use crate::commands::{Written, internal};
+use crate::commands::{Written};
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use brigade_domain::{Aggregate, stream_id};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,20 +20,20 @@ use uuid::Uuid;
 
 pub use brigade_projections::reports::page::{Page, PageRequest};
 
+/// What a handler of a creating command answers: 201 with what it wrote.
+pub type Created = Result<(StatusCode, Json<Written>), ApiError>;
+
+/// What a handler of any other command answers: 200 with what it wrote.
+pub type Done = Result<Json<Written>, ApiError>;
+
 /// 201 with what a creating command wrote.
-pub fn created(result: Result<Written, Response>) -> Response {
-    match result {
-        Ok(written) => (StatusCode::CREATED, Json(written)).into_response(),
-        Err(refused) => refused,
-    }
+pub fn created(result: Result<Written, ApiError>) -> Created {
+    result.map(|written| (StatusCode::CREATED, Json(written)))
 }
 
 /// 200 with what a command wrote.
-pub fn done(result: Result<Written, Response>) -> Response {
-    match result {
-        Ok(written) => Json(written).into_response(),
-        Err(refused) => refused,
-    }
+pub fn done(result: Result<Written, ApiError>) -> Done {
+    result.map(Json)
 }
 
 /// Read-your-writes and paging.
@@ -124,22 +124,22 @@ pub async fn load_existing<A: Aggregate>(
     caller: &Caller,
     id: Uuid,
     what: &str,
-) -> Result<(A, u64), Response> {
+) -> Result<(A, u64), ApiError> {
     let loaded = state
         .store
         .tenant(caller.0.org)
         .load::<A>(&stream_id::<A>(id))
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     if loaded.version == 0 {
-        return Err(Problem::not_found(format!("no {what} {id}")).into_response());
+        return Err(Problem::not_found(format!("no {what} {id}")).into());
     }
     Ok((loaded.state, loaded.version))
 }
 
 /// The aggregate `id` of the caller's organization, folded from its stream, with its `id` and
 /// `version`; 404 when the organization has no such stream.
-pub async fn from_stream<A>(state: &AppState, caller: &Caller, id: Uuid, what: &str) -> Result<Versioned<A>, Response>
+pub async fn from_stream<A>(state: &AppState, caller: &Caller, id: Uuid, what: &str) -> Result<Versioned<A>, ApiError>
 where
     A: Aggregate + Serialize,
 {
@@ -158,7 +158,7 @@ pub async fn page_of_streams<A>(
     caller: &Caller,
     query: &ListQuery,
     what: &str,
-) -> Result<Json<Page<Versioned<A>>>, Response>
+) -> Result<Json<Page<Versioned<A>>>, ApiError>
 where
     A: Aggregate + Serialize,
 {
@@ -180,7 +180,7 @@ where
     .bind(limit + 1)
     .fetch_all(state.store.pool())
     .await;
-    let ids = ids.map_err(internal)?;
+    let ids = ids.map_err(ApiError::internal)?;
     let mut rows = Vec::with_capacity(ids.len());
     for stream in ids {
         let Some(id) = stream.strip_prefix(&prefix).and_then(|s| Uuid::parse_str(s).ok()) else {
@@ -199,15 +199,15 @@ pub fn name_of<T: Serialize>(value: &T) -> Option<String> {
 }
 
 /// A read model's answer as the response body (a failed query is a 500).
-pub fn read<T>(result: Result<T, sqlx::Error>) -> Result<Json<T>, Response> {
-    result.map(Json).map_err(internal)
+pub fn read<T>(result: Result<T, sqlx::Error>) -> Result<Json<T>, ApiError> {
+    result.map(Json).map_err(ApiError::internal)
 }
 
 /// A read model's one row as the response body, or a 404 saying `missing()` when the caller's
 /// organization has no such row.
-pub fn found<T>(result: Result<Option<T>, sqlx::Error>, missing: impl FnOnce() -> String) -> Result<Json<T>, Response> {
-    match result.map_err(internal)? {
+pub fn found<T>(result: Result<Option<T>, sqlx::Error>, missing: impl FnOnce() -> String) -> Result<Json<T>, ApiError> {
+    match result.map_err(ApiError::internal)? {
         Some(row) => Ok(Json(row)),
-        None => Err(Problem::not_found(missing()).into_response()),
+        None => Err(Problem::not_found(missing()).into()),
     }
 }

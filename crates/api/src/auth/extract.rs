@@ -6,7 +6,7 @@ use crate::http::AppState;
 use crate::http::problem::Problem;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
@@ -20,11 +20,7 @@ pub struct Unauthorized(pub &'static str);
 
 impl IntoResponse for Unauthorized {
     fn into_response(self) -> Response {
-        let mut response = Problem::new(crate::http::problem::Kind::Unauthorized, self.0).into_response();
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        response
+        Problem::new(crate::http::problem::Kind::Unauthorized, self.0).into_response()
     }
 }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/auth`: log in, refresh, log out, and the caller's profile.
 
-use super::extract::{Caller, Unauthorized};
+use crate::error::ApiError;
+use super::extract::Caller;
 use super::{password, sessions, tokens};
 use crate::http::AppState;
 use crate::http::body::Body;
@@ -9,7 +10,6 @@ use crate::http::responses::JsonBodyErrors;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use brigade_domain::ids::{TenantId, UserId};
 use brigade_domain::stream_id;
 use brigade_domain::user::{User, UserStatus};
@@ -68,46 +68,18 @@ pub struct Session {
     user: Profile,
 }
 
-/// Why an auth request was refused.
-#[derive(Debug)]
-pub enum AuthError {
-    /// 401: no valid credentials or token.
-    Unauthorized(&'static str),
-    /// 403: the account may not log in.
-    NotActive(&'static str),
-    /// 500: the server failed (logged).
-    Internal,
-}
-
-impl IntoResponse for AuthError {
-    fn into_response(self) -> Response {
-        match self {
-            AuthError::Unauthorized(detail) => Unauthorized(detail).into_response(),
-            AuthError::NotActive(detail) => {
-                Problem::new(crate::http::problem::Kind::AccountNotActive, detail).into_response()
-            }
-            AuthError::Internal => Problem::internal().into_response(),
-        }
-    }
-}
-
-fn internal(error: impl std::fmt::Display) -> AuthError {
-    tracing::error!(%error, "auth failed");
-    AuthError::Internal
-}
-
 const BAD_LOGIN: &str = "invalid username or password";
 
 /// The user, if they may log in.
-async fn active_user(state: &AppState, user: UserId, tenant: TenantId) -> Result<Profile, AuthError> {
+async fn active_user(state: &AppState, user: UserId, tenant: TenantId) -> Result<Profile, ApiError> {
     let loaded = state
         .store
         .tenant(tenant)
         .load::<User>(&stream_id::<User>(user))
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     let (Some(profile), Some(status)) = (loaded.state.profile, loaded.state.status) else {
-        return Err(AuthError::Unauthorized(BAD_LOGIN));
+        return Err(ApiError::unauthorized(BAD_LOGIN));
     };
     match status {
         UserStatus::Active => Ok(Profile {
@@ -117,12 +89,12 @@ async fn active_user(state: &AppState, user: UserId, tenant: TenantId) -> Result
             display_name: profile.display_name,
             roles: loaded.state.roles,
         }),
-        UserStatus::Pending => Err(AuthError::NotActive("the account waits for a manager's approval")),
-        UserStatus::Deactivated => Err(AuthError::NotActive("the account is deactivated")),
+        UserStatus::Pending => Err(ApiError::not_active("the account waits for a manager's approval")),
+        UserStatus::Deactivated => Err(ApiError::not_active("the account is deactivated")),
     }
 }
 
-fn session(state: &AppState, profile: Profile, refresh_token: String) -> Result<Json<Session>, AuthError> {
+fn session(state: &AppState, profile: Profile, refresh_token: String) -> Result<Json<Session>, ApiError> {
     let access_token = state
         .keys
         .issue(
@@ -131,7 +103,7 @@ fn session(state: &AppState, profile: Profile, refresh_token: String) -> Result<
             profile.roles.clone(),
             Utc::now(),
         )
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     Ok(Json(Session {
         access_token,
         refresh_token,
@@ -149,20 +121,20 @@ fn session(state: &AppState, profile: Profile, refresh_token: String) -> Result<
         (status = 403, description = "The account is pending or deactivated", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
     ))]
-pub async fn login(State(state): State<Arc<AppState>>, Body(body): Body<Login>) -> Result<Json<Session>, AuthError> {
+pub async fn login(State(state): State<Arc<AppState>>, Body(body): Body<Login>) -> Result<Json<Session>, ApiError> {
     let credential = sessions::credential(state.store.pool(), body.username.trim())
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     let hash = credential.as_ref().map(|c| c.password_hash.clone());
     if !password::verify(body.password, hash).await {
-        return Err(AuthError::Unauthorized(BAD_LOGIN));
+        return Err(ApiError::unauthorized(BAD_LOGIN));
     }
-    let credential = credential.ok_or(AuthError::Unauthorized(BAD_LOGIN))?;
+    let credential = credential.ok_or(ApiError::unauthorized(BAD_LOGIN))?;
     let (user, tenant) = (UserId(credential.user_id), TenantId(credential.tenant_id));
     let profile = active_user(&state, user, tenant).await?;
     let refresh_token = sessions::start(state.store.pool(), user, tenant, Utc::now())
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     session(&state, profile, refresh_token)
 }
 
@@ -178,20 +150,20 @@ pub async fn login(State(state): State<Arc<AppState>>, Body(body): Body<Login>) 
 pub async fn refresh(
     State(state): State<Arc<AppState>>,
     Body(body): Body<RefreshToken>,
-) -> Result<Json<Session>, AuthError> {
+) -> Result<Json<Session>, ApiError> {
     let pool = state.store.pool();
     let (user, tenant, next) = match sessions::rotate(pool, &body.refresh_token, Utc::now())
         .await
-        .map_err(internal)?
+        .map_err(ApiError::internal)?
     {
         Ok(rotated) => rotated,
         Err(sessions::RefreshError::Reused) => {
-            return Err(AuthError::Unauthorized(
+            return Err(ApiError::unauthorized(
                 "the refresh token was used before: every session of this login is ended; log in again",
             ));
         }
         Err(sessions::RefreshError::Invalid) => {
-            return Err(AuthError::Unauthorized("the refresh token is invalid or expired"));
+            return Err(ApiError::unauthorized("the refresh token is invalid or expired"));
         }
     };
     match active_user(&state, user, tenant).await {
@@ -213,11 +185,11 @@ pub async fn refresh(
 pub async fn logout(
     State(state): State<Arc<AppState>>,
     Body(body): Body<RefreshToken>,
-) -> Result<StatusCode, AuthError> {
+) -> Result<StatusCode, ApiError> {
     // Unknown tokens too: logging out twice is not an error, and the answer tells nothing.
     sessions::end(state.store.pool(), &body.refresh_token, Utc::now())
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::internal)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -228,6 +200,6 @@ pub async fn logout(
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is no longer active", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn profile(State(state): State<Arc<AppState>>, Caller(claims): Caller) -> Result<Json<Profile>, AuthError> {
+pub async fn profile(State(state): State<Arc<AppState>>, Caller(claims): Caller) -> Result<Json<Profile>, ApiError> {
     active_user(&state, claims.sub, claims.org).await.map(Json)
 }

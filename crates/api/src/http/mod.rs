@@ -12,6 +12,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod responses;
 
+use crate::error::ApiError;
 use axum::Router;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
@@ -114,16 +115,16 @@ impl AppState {
     }
 
     /// The read models' checkpoints, followed from the first call on.
-    pub async fn applied(&self) -> Result<&brigade_projections::Applied, Response> {
+    pub async fn applied(&self) -> Result<&brigade_projections::Applied, ApiError> {
         self.applied
             .get_or_try_init(|| brigade_projections::Applied::follow(self.store.pool(), CancellationToken::new()))
             .await
-            .map_err(crate::commands::internal)
+            .map_err(ApiError::internal)
     }
 
     /// Waits until `read_models` have applied the event at `after` (if given), at most 2 s:
     /// `after=` on a query. 503 with `Retry-After` if they have not; 422 if no event has it.
-    pub async fn wait_after(&self, after: Option<i64>, read_models: &[&str]) -> Result<(), Response> {
+    pub async fn wait_after(&self, after: Option<i64>, read_models: &[&str]) -> Result<(), ApiError> {
         let Some(position) = after else { return Ok(()) };
         let applied = self.applied().await?;
         match applied
@@ -135,11 +136,11 @@ impl AppState {
                 format!("{} has not applied position {position} yet", behind.join(", ")),
                 1,
             )
-            .into_response()),
+            .into()),
             Err(brigade_projections::WaitError::UnknownPosition(p)) => {
-                Err(Problem::invalid("after", format!("no event has position {p}")).into_response())
+                Err(Problem::invalid("after", format!("no event has position {p}")).into())
             }
-            Err(e) => Err(crate::commands::internal(e)),
+            Err(e) => Err(ApiError::internal(e)),
         }
     }
 }
@@ -163,11 +164,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
         // Innermost first: no NUL in the URL, the body limit, then problem+json for whatever
         // answered in plain text (the limit included), then the latency histogram of the final
-        // status.
+        // status, then the log of server errors.
         .layer(axum::middleware::from_fn(input::refuse_nul))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn(problem::everywhere))
         .layer(axum::middleware::from_fn(metrics::track))
+        // Every 5xx is logged here with its cause (inside the request's span), not by handlers.
+        .layer(axum::middleware::from_fn(crate::error::log_failures))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request
                 .headers()

@@ -215,6 +215,7 @@ mod tests {
         let schemas = &document["components"]["schemas"];
         let fields = [
             ("PlaceOrder", "order_type"),
+            ("DiscountBody", "kind"),
             ("ProcessPayment", "method"),
             ("RequestBody", "from"),
             ("RequestBody", "to"),

@@ -282,3 +282,17 @@ pub async fn ticket(pool: &PgPool, tenant: Uuid, order_id: Uuid) -> Result<Optio
             .await?;
     Ok(row.map(|Json(ticket)| ticket))
 }
+
+/// The organization's latest change: where a screen that did not say where it was starts.
+pub async fn latest_change(pool: &PgPool, tenant: Uuid) -> Result<brigade_eventstore::GlobalPosition, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT transaction_id, position FROM kitchen_queue.changes WHERE tenant_id = $1 \
+          ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map_or_else(Default::default, |(transaction_id, position)| {
+        brigade_eventstore::GlobalPosition { transaction_id, position }
+    }))
+}

@@ -279,3 +279,12 @@ pub async fn expenses(pool: &PgPool, tenant: Uuid, page: PageRequest) -> Result<
     });
     Ok(Page::of(rows.collect(), page))
 }
+
+/// The order a payment was taken for, once the sales read model has the payment.
+pub async fn order_of_payment(pool: &PgPool, tenant: Uuid, payment_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT order_id FROM sales.payments WHERE tenant_id = $1 AND payment_id = $2")
+        .bind(tenant)
+        .bind(payment_id)
+        .fetch_optional(pool)
+        .await
+}
