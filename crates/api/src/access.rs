@@ -5,8 +5,8 @@
 //! A test walks every role against every route of the table, and checks the table and the
 //! OpenAPI document list the same routes.
 
-use crate::error::ApiError;
 use crate::auth::extract::{Caller, Unauthorized};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::problem::{Kind, Problem};
 use axum::extract::{MatchedPath, Request, State};

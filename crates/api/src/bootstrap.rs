@@ -4,9 +4,9 @@
 //! (`X-Bootstrap-Secret`, `BRIGADE_BOOTSTRAP_SECRET`). The organization and its administrator are
 //! written in one append: there is never one without the other.
 
-use crate::error::ApiError;
 use crate::auth::{password, sessions};
 use crate::commands::Refusal as _;
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::{Kind, Problem};

@@ -2,13 +2,15 @@
 //! read model, with quantities per department and value) and suppliers
 //! (`/api/v1/procurement/suppliers`, read from their streams).
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{AfterQuery, Created, Done, ListQuery, Page, Versioned, created, done, found, from_stream, page_of_streams, read};
+use crate::views::{
+    AfterQuery, Created, Done, ListQuery, Page, Versioned, created, done, found, from_stream, page_of_streams, read,
+};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use brigade_domain::amount::Quantity;

@@ -4,8 +4,8 @@
 //! refusals become problem+json: 404 for what the caller's organization does not have, 403 for a
 //! role the domain requires, 409 for a rule of the domain, 422 for invalid input.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::problem::{Kind, Problem};
 use crate::idempotency::key_of;
@@ -222,13 +222,12 @@ impl CommandRequest {
         metrics::counter!("brigade_commands_total", "command" => name.to_owned(), "outcome" => outcome).increment(1);
         match result {
             Ok((version, append)) => {
-                let org = self.caller.0.org.0;
                 let position = match append.as_ref().and_then(AppendOutcome::last_position) {
                     Some(p) => p,
-                    None => last_position(state, org, stream).await.map_err(ApiError::internal)?,
+                    None => self.store(state).last_position(stream).await?,
                 };
                 let version = if version == 0 {
-                    self.store(state).stream_version(stream).await.map_err(ApiError::internal)?
+                    self.store(state).stream_version(stream).await?
                 } else {
                     version
                 };
@@ -286,17 +285,6 @@ impl std::fmt::Write for VariantName {
         }
     }
 }
-
-async fn last_position(state: &AppState, tenant: Uuid, stream: &str) -> Result<i64, sqlx::Error> {
-    let position: Option<i64> =
-        sqlx::query_scalar("SELECT max(position) FROM events WHERE tenant_id = $1 AND stream_id = $2")
-            .bind(tenant)
-            .bind(stream)
-            .fetch_one(state.store.pool())
-            .await?;
-    Ok(position.unwrap_or(0))
-}
-
 
 #[cfg(test)]
 mod tests {

@@ -2,9 +2,9 @@
 //! from the sales read model, their figures: closed orders, total spent, last order and loyalty
 //! points (per whole unit of currency spent, at the organization's rate).
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};

@@ -1,9 +1,9 @@
 //! `/api/v1/accounting/expenses`: operating expenses (labor, rent, utilities, marketing, other),
 //! each its own stream, listed from the sales read model that the P&L reads.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};

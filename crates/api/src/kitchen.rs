@@ -5,9 +5,9 @@
 //! Every change carries its place in the global log as its SSE id: a screen that reconnects with
 //! `Last-Event-ID` gets exactly the changes after it, none lost and none twice.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
@@ -154,7 +154,6 @@ fn event_of(change: &KitchenChange) -> Event {
         .json_data(change)
         .unwrap_or_else(|_| Event::default().comment("unencodable change"))
 }
-
 
 struct Feed {
     state: Arc<AppState>,

@@ -1,8 +1,8 @@
 //! `/api/v1/menu/items`: the menu (price, station, recipe). Commands go to the `menu_item`
 //! aggregate; queries read the sales read model's copy of the menu.
 
-use crate::error::ApiError;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;

@@ -123,7 +123,11 @@ pub async fn stream(
     caller: Caller,
     Path(stream_id): Path<String>,
 ) -> Result<Json<Vec<AuditedEvent>>, ApiError> {
-    let events = state.store.tenant(caller.0.org).read_stream(&stream_id, 0, None).await?;
+    let events = state
+        .store
+        .tenant(caller.0.org)
+        .read_stream(&stream_id, 0, None)
+        .await?;
     if events.is_empty() {
         return Err(Problem::not_found(format!("no stream {stream_id:?}")).into());
     }

@@ -3,9 +3,9 @@
 //! Prices, stations and recipes come from the menu at the moment a line is taken; the tax rate
 //! and the discount limit from the organization's settings at that moment.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;

@@ -4,10 +4,10 @@
 //! action is an event of the user's stream naming who did it. `{id}` must be the caller's own
 //! organization: another one is 404.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::auth::{password, sessions};
 use crate::commands::{CommandRequest, Written, refused};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::{Kind, Problem};

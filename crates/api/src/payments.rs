@@ -4,9 +4,8 @@
 //! latest version and appended only at that version, so 50 terminals racing on one bill can never
 //! take more than its outstanding balance.
 
-use crate::error::ApiError;
-use brigade_projections::reports::sales;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
@@ -17,6 +16,7 @@ use axum::http::StatusCode;
 use brigade_domain::amount::Money;
 use brigade_domain::ids::{PaymentId, RefundId};
 use brigade_domain::order::{Order, OrderCommand, PaymentMethod};
+use brigade_projections::reports::sales;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;

@@ -2,9 +2,9 @@
 //! the buyer who raised it), reject, receive goods at their actual cost (into the procurement
 //! department's stock, in the same append), close, cancel. Read from the orders' own streams.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};

@@ -3,12 +3,12 @@
 //! ratio and wastage from the sales and stock read models together. Periods are `[from, to)` in
 //! the organization's timezone; every amount is rounded to the cent only at the end.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
+use crate::error::ApiError;
 use crate::http::AppState;
-use crate::views::read;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, ReadErrors};
+use crate::views::read;
 use axum::Json;
 use axum::extract::{Query, State};
 use brigade_domain::pnl::Grouping;
@@ -73,9 +73,7 @@ pub struct PeriodQuery {
 impl PeriodQuery {
     fn checked(&self) -> Result<(), ApiError> {
         if self.to <= self.from {
-            return Err(
-                Problem::bad_request(format!("to ({}) must be after from ({})", self.to, self.from)).into(),
-            );
+            return Err(Problem::bad_request(format!("to ({}) must be after from ({})", self.to, self.from)).into());
         }
         if (self.to - self.from).num_days() > 3660 {
             return Err(Problem::bad_request("a period is at most ten years").into());
@@ -83,7 +81,6 @@ impl PeriodQuery {
         Ok(())
     }
 }
-
 
 /// Stock on hand per item and department.
 #[derive(Serialize, ToSchema)]
@@ -168,7 +165,11 @@ pub struct FoodCostRatio {
 /// Quantities per item and department.
 #[utoipa::path(get, path = "/api/v1/stock/levels", tag = "stock", security(("bearer" = [])), params(LevelsQuery),
     responses((status = 200, description = "Stock on hand", body = StockLevels), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn levels(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<LevelsQuery>) -> Result<Json<StockLevels>, ApiError> {
+pub async fn levels(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<LevelsQuery>,
+) -> Result<Json<StockLevels>, ApiError> {
     state.wait_after(q.after, &["stock"]).await?;
     let department = q.department.map(|d| d.to_ascii_lowercase());
     read(
@@ -229,7 +230,11 @@ async fn instants(
 /// Kitchen and bar consumption per item and department, valued.
 #[utoipa::path(get, path = "/api/v1/stock/reports/usage", tag = "stock", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "Usage and receipts", body = UsageAnswer), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Result<Json<UsageAnswer>, ApiError> {
+pub async fn usage(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<UsageAnswer>, ApiError> {
     state.wait_after(q.after, &["stock"]).await?;
     let (start, end) = instants(&state, &caller, &q).await?;
     let method = q.method.unwrap_or_default();
@@ -248,7 +253,11 @@ pub async fn usage(State(state): State<Arc<AppState>>, caller: Caller, Query(q):
 /// being sent had consumed.
 #[utoipa::path(get, path = "/api/v1/accounting/reports/wastage", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "Wastage", body = WastageAnswer), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn wastage(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Result<Json<WastageAnswer>, ApiError> {
+pub async fn wastage(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<WastageAnswer>, ApiError> {
     state.wait_after(q.after, SALES_AND_STOCK).await?;
     let (start, end) = instants(&state, &caller, &q).await?;
     let method = q.method.unwrap_or_default();
@@ -296,7 +305,11 @@ pub async fn pl_statement(
 /// puzzle or dog, per menu category and overall.
 #[utoipa::path(get, path = "/api/v1/accounting/product-categories/bcg-matrix", tag = "accounting", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "The matrix", body = menu::MenuReport), ReadErrors, CallerErrors, AfterErrors))]
-pub async fn bcg_matrix(State(state): State<Arc<AppState>>, caller: Caller, Query(q): Query<PeriodQuery>) -> Result<Json<menu::MenuReport>, ApiError> {
+pub async fn bcg_matrix(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<menu::MenuReport>, ApiError> {
     state.wait_after(q.after, SALES_AND_STOCK).await?;
     q.checked()?;
     read(

@@ -2,9 +2,9 @@
 //! (requested by one side, validated by the receiving side, moved atomically on validation and
 //! only if the source holds it), and correcting it (counts, spoilage, wastage, breakage).
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};

@@ -6,9 +6,9 @@
 //! Their lists walk the category's streams through the events table's `(tenant, stream, version)`
 //! key (first events only), so a page costs one index range plus one small stream read per row.
 
-use crate::error::ApiError;
 use crate::auth::extract::Caller;
-use crate::commands::{Written};
+use crate::commands::Written;
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use axum::Json;
@@ -162,25 +162,12 @@ pub async fn page_of_streams<A>(
 where
     A: Aggregate + Serialize,
 {
-    let limit = query.limit();
     let prefix = format!("{}-", A::CATEGORY);
-    let from = match query.cursor {
-        Some(cursor) => stream_id::<A>(cursor),
-        None => prefix.clone(),
-    };
-    // Stream ids are `<category>-<uuid>`: the category's streams are the range after the prefix
-    // and before the next character ('.' follows '-').
-    let ids: Result<Vec<String>, _> = sqlx::query_scalar(
-        "SELECT stream_id FROM events WHERE tenant_id = $1 AND stream_id > $2 AND stream_id < $3 AND version = 1 \
-         ORDER BY stream_id LIMIT $4",
-    )
-    .bind(caller.0.org.0)
-    .bind(&from)
-    .bind(format!("{}.", A::CATEGORY))
-    .bind(limit + 1)
-    .fetch_all(state.store.pool())
-    .await;
-    let ids = ids.map_err(ApiError::internal)?;
+    let after = query.cursor.map(stream_id::<A>);
+    let page = query.page();
+    let ids = (state.store.tenant(caller.0.org))
+        .streams_of_category(A::CATEGORY, after.as_deref(), page.fetch())
+        .await?;
     let mut rows = Vec::with_capacity(ids.len());
     for stream in ids {
         let Some(id) = stream.strip_prefix(&prefix).and_then(|s| Uuid::parse_str(s).ok()) else {

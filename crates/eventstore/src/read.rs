@@ -84,4 +84,43 @@ impl TenantStore {
         .await?;
         Ok(found.into_iter().collect())
     }
+
+    /// The global position of the stream's last event (0 when it has none): what a command that
+    /// wrote nothing (a repeat of a keyed command) answers as the position to read after.
+    pub async fn last_position(&self, stream_id: &str) -> Result<i64, StoreError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT max(position) FROM events WHERE tenant_id = $1 AND stream_id = $2")
+                .bind(self.tenant.uuid())
+                .bind(stream_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(position.unwrap_or(0))
+    }
+
+    /// Up to `limit` streams of `category` (`order`, `supplier`...) whose ids come after
+    /// `after` (a stream id, or none for the first), in stream id order: a page of a category
+    /// that has no read model of its own, through the `(tenant, stream, version)` key (first
+    /// events only), one index range however deep the page.
+    pub async fn streams_of_category(
+        &self,
+        category: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        // Stream ids are `<category>-<uuid>`: the category's streams sort after the prefix and
+        // before the next character ('.' follows '-').
+        let prefix = format!("{category}-");
+        let from = after.unwrap_or(&prefix);
+        let ids = sqlx::query_scalar(
+            "SELECT stream_id FROM events WHERE tenant_id = $1 AND stream_id > $2 AND stream_id < $3 \
+               AND version = 1 ORDER BY stream_id LIMIT $4",
+        )
+        .bind(self.tenant.uuid())
+        .bind(from)
+        .bind(format!("{category}."))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids)
+    }
 }

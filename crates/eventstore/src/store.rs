@@ -2,6 +2,7 @@
 //! relay, rebuilds, integrity checks); [`TenantStore`] is what request handling gets, and every
 //! query it makes is bound to its tenant, so it cannot return another tenant's events.
 
+use crate::error::StoreError;
 use crate::group_commit::GroupCommit;
 use crate::wake::Waker;
 use brigade_domain::ids::TenantId;
@@ -76,6 +77,12 @@ impl EventStore {
     /// Applies the schema migrations in `migrations/` (idempotent).
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         sqlx::migrate!("../../migrations").run(&self.pool).await
+    }
+
+    /// Whether the database answers a statement (readiness asks it).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// The store scoped to one tenant.

@@ -5,8 +5,8 @@ use super::tokens::Claims;
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 

@@ -1,8 +1,8 @@
 //! `/api/v1/auth`: log in, refresh, log out, and the caller's profile.
 
-use crate::error::ApiError;
 use super::extract::Caller;
 use super::{password, sessions, tokens};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;

@@ -104,7 +104,7 @@ pub struct Ready {
     ))]
 pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
     let pool = state.store.pool();
-    let database = match tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(pool)).await {
+    let database = match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(_)) => Check {
             ok: true,
             detail: "answers".into(),

@@ -293,6 +293,9 @@ pub async fn latest_change(pool: &PgPool, tenant: Uuid) -> Result<brigade_events
     .fetch_optional(pool)
     .await?;
     Ok(row.map_or_else(Default::default, |(transaction_id, position)| {
-        brigade_eventstore::GlobalPosition { transaction_id, position }
+        brigade_eventstore::GlobalPosition {
+            transaction_id,
+            position,
+        }
     }))
 }
