@@ -6,9 +6,9 @@
 
 use crate::auth::extract::Caller;
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::problem::{Kind, Problem};
 use crate::idempotency::key_of;
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;

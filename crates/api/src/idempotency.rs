@@ -8,8 +8,8 @@
 //! the first's outcome.
 
 use crate::auth::extract::Caller;
-use crate::http::AppState;
 use crate::http::problem::{Kind, Problem};
+use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use brigade_api::auth::tokens::Keys;
 use brigade_api::demo;
-use brigade_api::http::{AppState, Config};
+use brigade_api::state::{AppState, Config};
 use brigade_eventstore::EventStore;
 use brigade_eventstore::RelayConfig;
 use brigade_projections::WorkerConfig;
@@ -109,7 +109,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Openapi = cli.command {
-        let (_, document) = brigade_api::http::openapi::routes();
+        let (_, document) = brigade_api::http::openapi::build();
         println!("{}", document.to_pretty_json()?);
         return Ok(());
     }
@@ -142,8 +142,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     demo::demo_tenant()
                 );
             }
-            let logins = brigade_api::demo_logins::ensure(&store).await?;
-            println!("logins (password \"{}\"):", brigade_api::demo_logins::DEMO_PASSWORD);
+            let logins = brigade_api::demo::logins::ensure(&store).await?;
+            println!("logins (password \"{}\"):", brigade_api::demo::logins::DEMO_PASSWORD);
             for (name, role) in logins {
                 println!(
                     "  {name:<6} {}",

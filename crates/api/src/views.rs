@@ -9,11 +9,15 @@
 use crate::auth::extract::Caller;
 use crate::commands::Written;
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::problem::Problem;
+use crate::state::AppState;
 use axum::Json;
 use axum::http::StatusCode;
+use brigade_domain::pnl::Grouping;
+use brigade_domain::valuation::Method;
 use brigade_domain::{Aggregate, stream_id};
+use brigade_projections::reports;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -197,4 +201,50 @@ pub fn found<T>(result: Result<Option<T>, sqlx::Error>, missing: impl FnOnce() -
         Some(row) => Ok(Json(row)),
         None => Err(Problem::not_found(missing()).into()),
     }
+}
+
+/// A period.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// First day (organization's timezone).
+    #[param(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    /// The day after the last.
+    #[param(value_type = String, format = Date)]
+    pub to: NaiveDate,
+    /// Cost method: `fifo` (default) or `weighted_average`.
+    pub method: Option<Method>,
+    /// P&L only: `day`, `week` or `month` (default `day`).
+    pub group_by: Option<Grouping>,
+    /// Answer only once the read models have applied this global position (at most 2 s).
+    #[serde(default, deserialize_with = "crate::views::position")]
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+}
+
+impl PeriodQuery {
+    /// Refuses a period that ends before it starts, or that is longer than ten years.
+    pub fn checked(&self) -> Result<(), ApiError> {
+        if self.to <= self.from {
+            return Err(Problem::bad_request(format!("to ({}) must be after from ({})", self.to, self.from)).into());
+        }
+        if (self.to - self.from).num_days() > 3660 {
+            return Err(Problem::bad_request("a period is at most ten years").into());
+        }
+        Ok(())
+    }
+}
+
+/// The period's first and last instants in the organization's timezone, once checked.
+pub async fn instants(
+    state: &AppState,
+    caller: &Caller,
+    q: &PeriodQuery,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    q.checked()?;
+    let tz = reports::timezone(state.store.pool(), caller.0.org.0)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok((reports::start_of(q.from, tz), reports::start_of(q.to, tz)))
 }

@@ -303,7 +303,7 @@ fn dec(s: &str) -> rust_decimal::Decimal {
 #[sqlx::test(migrations = "../../migrations")]
 async fn every_demo_role_gets_a_login_once(pool: PgPool) {
     use brigade_api::auth::{password, sessions};
-    use brigade_api::demo_logins::{DEMO_PASSWORD, demo_user, ensure};
+    use brigade_api::demo::logins::{DEMO_PASSWORD, demo_user, ensure};
     use brigade_domain::user::{User, UserStatus};
 
     let store = EventStore::new(pool.clone());

@@ -2,8 +2,8 @@
 //! 401 problem saying what is wrong with it.
 
 use super::tokens::Claims;
-use crate::http::AppState;
 use crate::http::problem::Problem;
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;

@@ -5,7 +5,6 @@
 pub mod deactivated;
 pub mod extract;
 pub mod password;
-pub mod routes;
 pub mod secret;
 pub mod sessions;
 pub mod tokens;

@@ -7,14 +7,17 @@
 //! whose workers are still starting would say ready with only some of its read models known, and
 //! a load balancer would send it traffic that reads empty tables.
 
-use super::AppState;
 use super::problem::Problem;
+use crate::access::Access::Public;
+use crate::routes::Routes;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
+use utoipa_axum::routes;
 
 /// The process answers.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -171,4 +174,9 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
             .with("checks", checks)
             .into_response()
     }
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new().add(routes!(live), Public).add(routes!(ready), Public)
 }

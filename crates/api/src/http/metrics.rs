@@ -4,6 +4,8 @@
 //! to (lag, positions, applied and parked counters); in the server one Prometheus recorder
 //! collects all of it.
 
+use crate::access::Access::Public;
+use crate::routes::Routes;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -11,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use utoipa_axum::routes;
 
-use super::AppState;
+use crate::state::AppState;
 
 /// Latency buckets (seconds): a POS command should take milliseconds; a report may take longer.
 const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
@@ -63,4 +66,9 @@ pub async fn track(request: Request, next: Next) -> Response {
     metrics::histogram!("brigade_http_request_duration_seconds", "method" => method, "route" => route, "status" => status)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new().add(routes!(render), Public)
 }

@@ -3,8 +3,10 @@
 //! route cannot be served without being documented; a test checks the other way round (every
 //! documented operation is served).
 
-use super::AppState;
 use super::problem::Problem;
+use crate::access::Access::Public;
+use crate::routes::Routes;
+use crate::state::AppState;
 use axum::Json;
 use axum::response::IntoResponse;
 use std::sync::{Arc, OnceLock};
@@ -70,86 +72,11 @@ pub async fn document() -> impl IntoResponse {
     Json(DOCUMENT.get().cloned().unwrap_or_else(ApiDoc::openapi))
 }
 
-/// Every documented route, and the document describing them.
-pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+/// Every route of the server, and the document describing them (kept for `/openapi.json`).
+pub fn build() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    let (routes, _rules) = crate::routes::all().into_parts();
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(super::health::live))
-        .routes(routes!(super::health::ready))
-        .routes(routes!(super::metrics::render))
-        .routes(routes!(document))
-        .routes(routes!(crate::auth::routes::login))
-        .routes(routes!(crate::auth::routes::refresh))
-        .routes(routes!(crate::auth::routes::logout))
-        .routes(routes!(
-            crate::auth::routes::profile,
-            crate::organizations::change_profile
-        ))
-        .routes(routes!(crate::bootstrap::create))
-        .routes(routes!(crate::operations::projections))
-        .routes(routes!(crate::operations::retry))
-        .routes(routes!(crate::operations::stream))
-        .routes(routes!(crate::menu::add, crate::menu::list))
-        .routes(routes!(crate::menu::update, crate::menu::get))
-        .routes(routes!(crate::catalog::add_item, crate::catalog::list_items))
-        .routes(routes!(crate::catalog::update_item, crate::catalog::get_item))
-        .routes(routes!(crate::catalog::add_supplier, crate::catalog::list_suppliers))
-        .routes(routes!(crate::catalog::update_supplier, crate::catalog::get_supplier))
-        .routes(routes!(crate::orders::place, crate::orders::list))
-        .routes(routes!(crate::orders::get))
-        .routes(routes!(crate::orders::add_line))
-        .routes(routes!(crate::orders::remove_line))
-        .routes(routes!(crate::orders::discount))
-        .routes(routes!(crate::orders::send))
-        .routes(routes!(crate::orders::serve))
-        .routes(routes!(crate::orders::cancel))
-        .routes(routes!(crate::orders::kitchen_status))
-        .routes(routes!(crate::orders::receipt))
-        .routes(routes!(crate::customers::add, crate::customers::list))
-        .routes(routes!(crate::customers::update, crate::customers::get))
-        .routes(routes!(crate::payments::process))
-        .routes(routes!(crate::payments::refund))
-        .routes(routes!(crate::kitchen::queue))
-        .routes(routes!(crate::kitchen::start))
-        .routes(routes!(crate::kitchen::line_ready))
-        .routes(routes!(crate::kitchen::complete))
-        .routes(routes!(crate::kitchen::recall))
-        .routes(routes!(crate::kitchen::priority))
-        .routes(routes!(crate::kitchen::stream))
-        .routes(routes!(crate::purchase_orders::draft, crate::purchase_orders::list))
-        .routes(routes!(crate::purchase_orders::revise, crate::purchase_orders::get))
-        .routes(routes!(crate::purchase_orders::submit))
-        .routes(routes!(crate::purchase_orders::approve))
-        .routes(routes!(crate::purchase_orders::reject))
-        .routes(routes!(crate::purchase_orders::receive))
-        .routes(routes!(crate::purchase_orders::close))
-        .routes(routes!(crate::purchase_orders::cancel))
-        .routes(routes!(crate::transfers::request, crate::transfers::list))
-        .routes(routes!(crate::transfers::get))
-        .routes(routes!(crate::transfers::validate))
-        .routes(routes!(crate::transfers::reject))
-        .routes(routes!(crate::transfers::cancel))
-        .routes(routes!(crate::transfers::adjust))
-        .routes(routes!(crate::transfers::get_adjustment))
-        .routes(routes!(crate::reports::levels))
-        .routes(routes!(crate::reports::alerts))
-        .routes(routes!(crate::reports::valuation))
-        .routes(routes!(crate::reports::usage))
-        .routes(routes!(crate::expenses::record, crate::expenses::list))
-        .routes(routes!(crate::reports::pl_statement))
-        .routes(routes!(crate::reports::bcg_matrix))
-        .routes(routes!(crate::reports::food_cost_ratio))
-        .routes(routes!(crate::reports::wastage))
-        .routes(routes!(
-            crate::organizations::settings,
-            crate::organizations::change_settings
-        ))
-        .routes(routes!(crate::organizations::users, crate::organizations::add_user))
-        .routes(routes!(
-            crate::organizations::change_user,
-            crate::organizations::deactivate
-        ))
-        .routes(routes!(crate::organizations::approve))
-        .routes(routes!(crate::organizations::register))
+        .merge(routes)
         .split_for_parts();
     let mut document = document;
     document_malformed_ids(&mut document);
@@ -191,4 +118,9 @@ fn document_malformed_ids(document: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new().add(routes!(document), Public)
 }

@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn the_served_document_has_no_untyped_body() {
-        let (_, document) = super::super::openapi::routes();
+        let (_, document) = super::super::openapi::build();
         let document = serde_json::to_value(&document).unwrap();
         let found = untyped_bodies(&document);
         assert!(found.is_empty(), "{} untyped:\n{}", found.len(), found.join("\n"));
@@ -192,7 +192,7 @@ mod tests {
     }
 
     fn document() -> serde_json::Value {
-        let (_, document) = super::super::openapi::routes();
+        let (_, document) = super::super::openapi::build();
         serde_json::to_value(&document).unwrap()
     }
 

@@ -7,7 +7,9 @@
 //! [`OPENS_AT`] local time, so that every figure of it (sales, purchases, expenses) falls on one
 //! local day in the past, whatever the hour and the date the demo is loaded on.
 
-use crate::demo_data::{INVENTORY, MENU, SERVICE, SUPPLIERS};
+mod data;
+pub mod logins;
+
 use anyhow::{Context as _, anyhow};
 use brigade_domain::amount::{Money, Percent, Quantity, SignedQuantity};
 use brigade_domain::catalog::{Department, Station, UnitOfMeasure};
@@ -28,6 +30,7 @@ use brigade_domain::{Actor, Aggregate, Context, Role, stream_id};
 use brigade_eventstore::{CommandMeta, EventStore, TenantStore};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use chrono_tz::Tz;
+use data::{INVENTORY, MENU, SERVICE, SUPPLIERS};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use uuid::Uuid;
@@ -74,7 +77,7 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap_or_default()
 }
 
-/// The demo's staff: a user per role, each with a login (`demo_logins`).
+/// The demo's staff: a user per role, each with a login (`logins`).
 pub const STAFF: &[(&str, Role)] = &[
     ("maria", Role::Manager),
     ("paula", Role::ProcurementManager),

@@ -1,12 +1,15 @@
 //! `/api/v1/accounting/expenses`: operating expenses (labor, rent, utilities, marketing, other),
 //! each its own stream, listed from the sales read model that the P&L reads.
 
+use crate::access::Access::Roles;
+use crate::access::BOOKKEEPERS;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::routes::Routes;
+use crate::state::AppState;
 use crate::views::{Created, ListQuery, Page, created, read};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -17,6 +20,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 /// An expense.
 #[derive(Deserialize, ToSchema)]
@@ -62,4 +66,11 @@ pub async fn list(
 ) -> Result<Json<Page<sales::ExpenseView>>, ApiError> {
     state.wait_after(query.after, &["sales"]).await?;
     read(sales::expenses(state.store.pool(), caller.0.org.0, query.page()).await)
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(record), Roles(BOOKKEEPERS))
+        .add(routes!(list), Roles(BOOKKEEPERS))
 }

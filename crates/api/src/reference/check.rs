@@ -6,7 +6,7 @@
 //! every order command runs before its append; one round trip per batch instead of per order is
 //! what keeps it from costing as much as the append itself. A request alone goes out at once.
 
-use crate::order_numbers;
+use super::order_numbers;
 use brigade_eventstore::batcher::{Batcher, Pending};
 use chrono::NaiveDate;
 use futures_util::FutureExt;

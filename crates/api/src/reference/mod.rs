@@ -8,15 +8,17 @@
 //! Placing an order also needs the day's next order number; it is taken in the same round trip
 //! (see `order_numbers`), on the day of the timezone the cached settings name, and taken again in
 //! the rare case the latest settings put now on another day. The check of concurrent commands is
-//! one statement (`reference_check`).
+//! one statement (`check`).
 
-use crate::order_numbers;
-use crate::reference_check::{Check, Checks};
+mod check;
+mod order_numbers;
+
 use brigade_domain::ids::MenuItemId;
 use brigade_domain::menu_item::{MenuItem, MenuItemError, MenuItemSnapshot};
 use brigade_domain::organization::{Organization, Settings};
 use brigade_domain::{Aggregate, stream_id};
 use brigade_eventstore::{StoreError, TenantStore};
+use check::{Check, Checks};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;

@@ -2,12 +2,15 @@
 //! from the sales read model, their figures: closed orders, total spent, last order and loyalty
 //! points (per whole unit of currency spent, at the organization's rate).
 
+use crate::access::Access::Roles;
+use crate::access::FRONT_OF_HOUSE;
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::routes::Routes;
+use crate::state::AppState;
 use crate::views::{AfterQuery, Created, Done, ListQuery, Page, created, done, found, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -16,6 +19,7 @@ use brigade_projections::reports::sales;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// A customer's profile.
@@ -103,4 +107,13 @@ pub async fn get(
     state.wait_after(query.after, &["sales"]).await?;
     let customer = sales::customer_by_id(state.store.pool(), caller.0.org.0, id).await;
     found(customer, || format!("no customer {id}"))
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(add), Roles(FRONT_OF_HOUSE))
+        .add(routes!(update), Roles(FRONT_OF_HOUSE))
+        .add(routes!(list), Roles(FRONT_OF_HOUSE))
+        .add(routes!(get), Roles(FRONT_OF_HOUSE))
 }

@@ -2,13 +2,16 @@
 //! the buyer who raised it), reject, receive goods at their actual cost (into the procurement
 //! department's stock, in the same append), close, cancel. Read from the orders' own streams.
 
+use crate::access::Access::Roles;
+use crate::access::{BUYERS, PROCUREMENT_READERS, RECEIVERS};
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::known;
+use crate::routes::Routes;
+use crate::state::AppState;
 use crate::views::{Created, Done, ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -20,6 +23,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// A line ordered.
@@ -263,4 +267,19 @@ pub async fn get(
     from_stream::<PurchaseOrder>(&state, &caller, id, "purchase order")
         .await
         .map(Json)
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(draft), Roles(BUYERS))
+        .add(routes!(revise), Roles(BUYERS))
+        .add(routes!(reject), Roles(BUYERS))
+        .add(routes!(cancel), Roles(BUYERS))
+        .add(routes!(receive), Roles(RECEIVERS))
+        .add(routes!(list), Roles(PROCUREMENT_READERS))
+        .add(routes!(get), Roles(PROCUREMENT_READERS))
+        .add(routes!(submit), Roles(BUYERS))
+        .add(routes!(approve), Roles(BUYERS))
+        .add(routes!(close), Roles(BUYERS))
 }

@@ -1,27 +1,28 @@
-//! The catalog beside the menu: inventory items (`/api/v1/stock/inventory`, read from the stock
-//! read model, with quantities per department and value) and suppliers
-//! (`/api/v1/procurement/suppliers`, read from their streams).
+//! `/api/v1/stock/inventory`: the organization's inventory items (ingredients and bought-in
+//! goods): registered with a SKU unique in the organization, their details changed, and read
+//! back with their stock per department and value under both methods.
 
+use crate::access::Access::Roles;
+use crate::access::{INVENTORY_KEEPERS, STOCK_READERS};
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
-use crate::views::{
-    AfterQuery, Created, Done, ListQuery, Page, Versioned, created, done, found, from_stream, page_of_streams, read,
-};
+use crate::routes::Routes;
+use crate::state::AppState;
+use crate::views::{AfterQuery, Created, Done, ListQuery, Page, created, done, found, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use brigade_domain::amount::Quantity;
 use brigade_domain::catalog::{InventoryCategory, UnitOfMeasure};
 use brigade_domain::ids::InventoryItemId;
 use brigade_domain::inventory_item::{InventoryItem, InventoryItemCommand, ItemDetails};
-use brigade_domain::supplier::{Supplier, SupplierCommand, SupplierProfile};
 use brigade_projections::reports::stock;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// A new inventory item.
@@ -140,83 +141,11 @@ pub async fn get_item(
     found(item, || format!("no inventory item {id}"))
 }
 
-/// A supplier's profile.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Greenfield Farm Produce", "contact": "orders@greenfield.example", "payment_terms": "net 14"}))]
-pub struct SupplierBody {
-    /// Trading name.
-    name: String,
-    /// Contact person, email or phone.
-    contact: Option<String>,
-    /// Payment terms ("net 30").
-    payment_terms: Option<String>,
-}
-
-impl From<SupplierBody> for SupplierProfile {
-    fn from(b: SupplierBody) -> Self {
-        SupplierProfile {
-            name: b.name,
-            contact: b.contact,
-            payment_terms: b.payment_terms,
-        }
-    }
-}
-
-/// Registers a supplier.
-#[utoipa::path(post, path = "/api/v1/procurement/suppliers", tag = "procurement", request_body = SupplierBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
-    responses((status = 201, description = "Registered", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
-pub async fn add_supplier(
-    State(state): State<Arc<AppState>>,
-    request: CommandRequest,
-    Body(body): Body<SupplierBody>,
-) -> Created {
-    let id = request.new_id();
-    created(
-        request
-            .create::<Supplier>(&state, id, SupplierCommand::Register(body.into()))
-            .await,
-    )
-}
-
-/// Replaces a supplier's profile.
-#[utoipa::path(put, path = "/api/v1/procurement/suppliers/{id}", tag = "procurement", request_body = SupplierBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The supplier"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
-    responses((status = 200, description = "Updated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
-pub async fn update_supplier(
-    State(state): State<Arc<AppState>>,
-    request: CommandRequest,
-    Path(id): Path<Uuid>,
-    Body(body): Body<SupplierBody>,
-) -> Done {
-    done(
-        request
-            .run::<Supplier>(&state, id, SupplierCommand::Update(body.into()))
-            .await,
-    )
-}
-
-/// The suppliers, by id (read from their streams).
-#[utoipa::path(get, path = "/api/v1/procurement/suppliers", tag = "procurement", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "A page of suppliers", body = Page<Versioned<Supplier>>), ReadErrors, CallerErrors))]
-pub async fn list_suppliers(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Page<Versioned<Supplier>>>, ApiError> {
-    page_of_streams::<Supplier>(&state, &caller, &query, "supplier").await
-}
-
-/// One supplier.
-#[utoipa::path(get, path = "/api/v1/procurement/suppliers/{id}", tag = "procurement", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The supplier")),
-    responses((status = 200, description = "The supplier", body = Versioned<Supplier>), ReadErrors, CallerErrors))]
-pub async fn get_supplier(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> Result<Json<Versioned<Supplier>>, ApiError> {
-    from_stream::<Supplier>(&state, &caller, id, "supplier").await.map(Json)
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(add_item), Roles(INVENTORY_KEEPERS))
+        .add(routes!(update_item), Roles(INVENTORY_KEEPERS))
+        .add(routes!(list_items), Roles(STOCK_READERS))
+        .add(routes!(get_item), Roles(STOCK_READERS))
 }

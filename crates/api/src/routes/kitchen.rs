@@ -5,13 +5,16 @@
 //! Every change carries its place in the global log as its SSE id: a screen that reconnects with
 //! `Last-Event-ID` gets exactly the changes after it, none lost and none twice.
 
+use crate::access::Access::Roles;
+use crate::access::{FRONT_AND_KITCHEN, KITCHEN};
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::routes::Routes;
+use crate::state::AppState;
 use crate::views::{Done, done};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -30,6 +33,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// Which screen.
@@ -239,4 +243,16 @@ pub async fn stream(
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(queue), Roles(KITCHEN))
+        .add(routes!(start), Roles(KITCHEN))
+        .add(routes!(line_ready), Roles(KITCHEN))
+        .add(routes!(complete), Roles(KITCHEN))
+        .add(routes!(recall), Roles(KITCHEN))
+        .add(routes!(priority), Roles(FRONT_AND_KITCHEN))
+        .add(routes!(stream), Roles(FRONT_AND_KITCHEN))
 }

@@ -4,12 +4,15 @@
 //! latest version and appended only at that version, so 50 terminals racing on one bill can never
 //! take more than its outstanding balance.
 
+use crate::access::Access::Roles;
+use crate::access::{FRONT_OF_HOUSE, MANAGERS};
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors};
+use crate::routes::Routes;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,6 +23,7 @@ use brigade_projections::reports::sales;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// A payment.
@@ -142,4 +146,11 @@ pub async fn refund(
     };
     let result = request.run::<Order>(&state, order_id, command).await;
     answered(order_id, refund_id, result)
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(process), Roles(FRONT_OF_HOUSE))
+        .add(routes!(refund), Roles(MANAGERS))
 }

@@ -3,14 +3,17 @@
 //! Prices, stations and recipes come from the menu at the moment a line is taken; the tax rate
 //! and the discount limit from the organization's settings at that moment.
 
+use crate::access::Access::Roles;
+use crate::access::{FRONT_AND_KITCHEN, FRONT_OF_HOUSE, ORDER_READERS};
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::reference::Current;
+use crate::routes::Routes;
+use crate::state::AppState;
 use crate::views::{AfterQuery, Created, Done, ListQuery, Page, Versioned, created, done, load_existing, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -27,6 +30,7 @@ use brigade_projections::reports::{kitchen, sales};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// A line as the POS takes it.
@@ -485,4 +489,20 @@ pub async fn receipt(
         totals: order.totals(),
         payments: order.payments,
     }))
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(place), Roles(FRONT_OF_HOUSE))
+        .add(routes!(add_line), Roles(FRONT_OF_HOUSE))
+        .add(routes!(remove_line), Roles(FRONT_OF_HOUSE))
+        .add(routes!(discount), Roles(FRONT_OF_HOUSE))
+        .add(routes!(send), Roles(FRONT_OF_HOUSE))
+        .add(routes!(serve), Roles(FRONT_OF_HOUSE))
+        .add(routes!(cancel), Roles(FRONT_OF_HOUSE))
+        .add(routes!(list), Roles(ORDER_READERS))
+        .add(routes!(get), Roles(ORDER_READERS))
+        .add(routes!(kitchen_status), Roles(FRONT_AND_KITCHEN))
+        .add(routes!(receipt), Roles(ORDER_READERS))
 }

@@ -1,12 +1,15 @@
 //! `/api/v1/menu/items`: the menu (price, station, recipe). Commands go to the `menu_item`
 //! aggregate; queries read the sales read model's copy of the menu.
 
+use crate::access::Access::{AnyUser, Roles};
+use crate::access::MENU_EDITORS;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, JsonBodyErrors};
+use crate::routes::Routes;
+use crate::state::AppState;
 use crate::views::{AfterQuery, Created, Done, ListQuery, Page, created, done, found, read};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -15,6 +18,7 @@ use brigade_projections::reports::sales;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// A menu item's details, as sent.
@@ -135,4 +139,13 @@ pub async fn get(
     found(sales::menu_item(state.store.pool(), caller.0.org.0, id).await, || {
         format!("no menu item {id}")
     })
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(add), Roles(MENU_EDITORS))
+        .add(routes!(update), Roles(MENU_EDITORS))
+        .add(routes!(list), AnyUser)
+        .add(routes!(get), AnyUser)
 }

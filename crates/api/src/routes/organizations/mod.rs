@@ -4,14 +4,19 @@
 //! action is an event of the user's stream naming who did it. `{id}` must be the caller's own
 //! organization: another one is 404.
 
+pub mod bootstrap;
+
+use crate::access::Access;
+use crate::access::MANAGERS;
 use crate::auth::extract::Caller;
 use crate::auth::{password, sessions};
 use crate::commands::{CommandRequest, Written, refused};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::{Kind, Problem};
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
+use crate::routes::Routes;
+use crate::state::AppState;
 use crate::views::{Created, Done, ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -24,6 +29,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// 404 unless `id` is the caller's organization.
@@ -444,4 +450,18 @@ async fn current_name(state: &AppState, request: &CommandRequest) -> String {
         .and_then(|u| u.state.profile)
         .map(|p| p.display_name)
         .unwrap_or_default()
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    bootstrap::routes()
+        .add(routes!(settings), Access::AnyUser)
+        .add(routes!(change_settings), Access::Roles(MANAGERS))
+        .add(routes!(add_user), Access::Roles(MANAGERS))
+        .add(routes!(register), Access::Public)
+        .add(routes!(users), Access::Roles(MANAGERS))
+        .add(routes!(approve), Access::Roles(MANAGERS))
+        .add(routes!(change_user), Access::Roles(MANAGERS))
+        .add(routes!(deactivate), Access::Roles(MANAGERS))
+        .add(routes!(change_profile), Access::AnyUser)
 }

@@ -4,13 +4,15 @@
 //! (`X-Bootstrap-Secret`, `BRIGADE_BOOTSTRAP_SECRET`). The organization and its administrator are
 //! written in one append: there is never one without the other.
 
+use crate::access::Access::Public;
 use crate::auth::{password, sessions};
 use crate::commands::Refusal as _;
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::{Kind, Problem};
 use crate::http::responses::JsonBodyErrors;
+use crate::routes::Routes;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -23,6 +25,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The organization and its first administrator.
@@ -238,4 +241,9 @@ async fn bootstrap(
             Err(ApiError::internal(e))
         }
     }
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new().add(routes!(create), Public)
 }

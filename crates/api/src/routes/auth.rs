@@ -1,12 +1,14 @@
 //! `/api/v1/auth`: log in, refresh, log out, and the caller's profile.
 
-use super::extract::Caller;
-use super::{password, sessions, tokens};
+use crate::access::Access::{AnyUser, Public};
+use crate::auth::extract::Caller;
+use crate::auth::{password, sessions, tokens};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::body::Body;
 use crate::http::problem::Problem;
 use crate::http::responses::JsonBodyErrors;
+use crate::routes::Routes;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,6 +19,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// Username and password.
@@ -202,4 +205,13 @@ pub async fn logout(
     ))]
 pub async fn profile(State(state): State<Arc<AppState>>, Caller(claims): Caller) -> Result<Json<Profile>, ApiError> {
     active_user(&state, claims.sub, claims.org).await.map(Json)
+}
+
+/// This module's routes, each with who may call it.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(routes!(login), Public)
+        .add(routes!(refresh), Public)
+        .add(routes!(logout), Public)
+        .add(routes!(profile), AnyUser)
 }

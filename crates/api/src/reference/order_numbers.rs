@@ -1,7 +1,7 @@
 //! Order numbers: what the pass calls out. They count per organization per local business day
 //! (in the organization's timezone) when the POS sends none.
 //!
-//! Numbers are taken with the reference-data check (`reference_check`), for all the orders a
+//! Numbers are taken with the reference-data check (`check`), for all the orders a
 //! server is placing at that moment in one statement: each (organization, day) counter moves
 //! once by as many numbers as were asked of it, and they are dealt out in the order the requests
 //! queued. The counter's row is the hottest in the database, so it is updated once per batch, not
