@@ -2,6 +2,7 @@
 //! days; a reused one ends its whole login), the authenticated-caller extractor, and the
 //! `/api/v1/auth` routes.
 
+pub mod accounts;
 pub mod deactivated;
 pub mod extract;
 pub mod password;

@@ -1,5 +1,5 @@
-//! `/api/v1/organizations/{id}/...` and `/api/v1/auth/register`: an organization's settings and
-//! its users. Managers add users (active at once) or approve those who registered with the
+//! `/api/v1/organizations` (the bootstrap) and `/api/v1/organizations/{id}/...`: an
+//! organization's settings and its users. Managers add users (active at once) or approve those who registered with the
 //! organization's invite code (pending until then); they change roles and deactivate. Every such
 //! action is an event of the user's stream naming who did it. `{id}` must be the caller's own
 //! organization: another one is 404.
@@ -8,23 +8,23 @@ pub mod bootstrap;
 
 use crate::access::Access;
 use crate::access::MANAGERS;
+use crate::auth::accounts::{password_ok, username_of, with_login};
 use crate::auth::extract::Caller;
-use crate::auth::{password, sessions};
+use crate::auth::sessions;
 use crate::commands::{CommandRequest, Written, refused};
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::problem::{Kind, Problem};
+use crate::http::problem::Problem;
 use crate::http::responses::{CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::routes::Routes;
 use crate::state::AppState;
-use crate::views::{Created, Done, ListQuery, Page, Versioned, created, done, from_stream, page_of_streams};
+use crate::views::{Created, Done, ListQuery, Page, Versioned, done, from_stream, page_of_streams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use brigade_domain::ids::{TenantId, UserId};
+use brigade_domain::ids::UserId;
 use brigade_domain::organization::{Organization, OrganizationCommand, Settings};
-use brigade_domain::user::{User, UserCommand, UserEvent, UserProfile};
-use brigade_domain::{Actor, Aggregate, Context, Role, stream_id};
-use brigade_eventstore::{CommandMeta, ExpectedVersion, StreamAppend};
+use brigade_domain::user::{User, UserCommand, UserProfile};
+use brigade_domain::{Actor, Aggregate, Context, Role};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -116,20 +116,6 @@ pub struct NewUser {
     roles: Vec<Role>,
 }
 
-/// A registration with an invite code.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Registration {
-    /// The organization's invite code (a manager reads it from the settings).
-    invite_code: String,
-    /// Login name.
-    username: String,
-    /// Display name.
-    display_name: String,
-    /// Password (10 to 256 characters).
-    password: String,
-}
-
 /// Roles to grant.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -147,49 +133,6 @@ pub struct UserChange {
     roles: Option<Vec<Role>>,
     /// New display name.
     display_name: Option<String>,
-}
-
-/// A new password (in the body's `field`) is 10 to 256 characters.
-fn password_ok(field: &str, password: &str) -> Result<(), ApiError> {
-    if (10..=256).contains(&password.chars().count()) {
-        Ok(())
-    } else {
-        Err(Problem::invalid(field, "must be 10 to 256 characters").into())
-    }
-}
-
-/// The username a creating user event records (normalized by the domain).
-fn username_of(events: &[UserEvent]) -> Option<String> {
-    events.iter().find_map(|e| match e {
-        UserEvent::Created { profile, .. } | UserEvent::SignedUp { profile, .. } => Some(profile.username.clone()),
-        _ => None,
-    })
-}
-
-/// Claims the username's login, then runs `append`; the login is released if nothing was written.
-async fn with_login<F, Fut>(
-    state: &AppState,
-    user: UserId,
-    tenant: TenantId,
-    username: &str,
-    password: String,
-    append: F,
-) -> Created
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<Written, ApiError>>,
-{
-    let hash = password::hash(password).await.map_err(ApiError::internal)?;
-    if !sessions::save_new_credential(state.store.pool(), user, tenant, username, &hash).await? {
-        return Err(Problem::new(Kind::UsernameTaken, format!("{username} is taken")).into());
-    }
-    let written = append().await;
-    if written.is_err() {
-        if let Err(e) = sessions::forget_credential(state.store.pool(), user).await {
-            tracing::error!(%e, "a login claimed for a user who was not created stays claimed");
-        }
-    }
-    created(written)
 }
 
 /// Adds a user, active at once (managers).
@@ -229,56 +172,6 @@ pub async fn add_user(
     };
     let append = || request.run::<User>(&state, user.0, command);
     with_login(&state, user, claims.org, &username, body.password, append).await
-}
-
-/// Registers with an invite code: the account is pending until a manager approves it.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = Registration,
-    responses((status = 201, description = "Registered, pending approval", body = Written),
-              (status = 404, description = "No organization has that invite code", body = Problem, content_type = "application/problem+json"),
-              (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-              JsonBodyErrors))]
-pub async fn register(State(state): State<Arc<AppState>>, Body(body): Body<Registration>) -> Created {
-    let no_such = || ApiError::from(Problem::not_found("no organization has that invite code"));
-    let tenant = state.keys.invited_to(&body.invite_code).ok_or_else(no_such)?;
-    let organization = stream_id::<Organization>(tenant);
-    if state.store.tenant(tenant).stream_version(&organization).await? == 0 {
-        return Err(no_such());
-    }
-    password_ok("password", &body.password)?;
-    let user = UserId(Uuid::now_v7());
-    let ctx = Context::new(
-        Actor {
-            user_id: user,
-            roles: vec![],
-        },
-        Utc::now(),
-    );
-    let command = UserCommand::SignUp {
-        profile: UserProfile {
-            username: body.username,
-            display_name: body.display_name,
-        },
-    };
-    let events = match User::default().decide(&command, &ctx) {
-        Ok(events) => events,
-        Err(refusal) => return Err(refused(&refusal)),
-    };
-    let username = username_of(&events).unwrap_or_default();
-    let append = || async {
-        let command_id = Uuid::now_v7();
-        let meta = CommandMeta::direct(command_id, command_id, Some(user));
-        let stream = stream_id::<User>(user);
-        let appends = [StreamAppend::new(&stream, ExpectedVersion::NoStream, &events)];
-        match state.store.tenant(tenant).append(&meta, &appends).await {
-            Ok(outcome) => Ok(Written {
-                id: user.0,
-                version: outcome.version_of(&stream).unwrap_or(1),
-                position: outcome.last_position().unwrap_or_default(),
-            }),
-            Err(e) => Err(ApiError::internal(e)),
-        }
-    };
-    with_login(&state, user, tenant, &username, body.password, append).await
 }
 
 /// The organization's users, by id.
@@ -375,93 +268,14 @@ pub async fn deactivate(
     done(written)
 }
 
-/// A change to one's own profile.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileChange {
-    /// New display name.
-    display_name: Option<String>,
-    /// To change the password: the current one...
-    current_password: Option<String>,
-    /// ...and the new one (10 to 256 characters). Other sessions are ended.
-    new_password: Option<String>,
-}
-
-/// Changes the caller's display name and/or password.
-#[utoipa::path(put, path = "/api/v1/auth/profile", tag = "auth", request_body = ProfileChange, security(("bearer" = [])),
-    responses((status = 200, description = "Changed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
-pub async fn change_profile(
-    State(state): State<Arc<AppState>>,
-    request: CommandRequest,
-    Body(body): Body<ProfileChange>,
-) -> Done {
-    let me = request.caller().0.sub;
-    match (&body.current_password, &body.new_password) {
-        (None, None) => {}
-        (Some(current), Some(new)) => {
-            password_ok("new_password", new)?;
-            let pool = state.store.pool();
-            let stored = match sessions::password_hash_of(pool, me).await {
-                Ok(stored) => stored,
-                Err(e) => return Err(ApiError::internal(e)),
-            };
-            if password::verify(current.clone(), stored).await {
-                let hash = match password::hash(new.clone()).await {
-                    Ok(hash) => hash,
-                    Err(e) => return Err(ApiError::internal(e)),
-                };
-                if let Err(e) = sessions::set_password(pool, me, &hash, Utc::now()).await {
-                    return Err(ApiError::internal(e));
-                }
-            } else {
-                {
-                    let detail = "current_password is not the account's password";
-                    return Err(Problem::new(Kind::WrongPassword, detail).into());
-                }
-            }
-        }
-        (Some(_), None) => {
-            return Err(Problem::invalid("new_password", "missing: give it with current_password").into());
-        }
-        (None, Some(_)) => {
-            return Err(Problem::invalid("current_password", "missing: give it with new_password").into());
-        }
-    }
-    // Without a new name this renames to the current one: no event, and the answer is the user
-    // stream's version and position as they stand.
-    let display_name = match body.display_name {
-        Some(name) => name,
-        None => current_name(&state, &request).await,
-    };
-    done(
-        request
-            .run::<User>(&state, me.0, UserCommand::Rename { display_name })
-            .await,
-    )
-}
-
-async fn current_name(state: &AppState, request: &CommandRequest) -> String {
-    let me = request.caller().0.sub;
-    request
-        .store(state)
-        .load::<User>(&stream_id::<User>(me))
-        .await
-        .ok()
-        .and_then(|u| u.state.profile)
-        .map(|p| p.display_name)
-        .unwrap_or_default()
-}
-
 /// This module's routes, each with who may call it.
 pub fn routes() -> Routes {
     bootstrap::routes()
         .add(routes!(settings), Access::AnyUser)
         .add(routes!(change_settings), Access::Roles(MANAGERS))
         .add(routes!(add_user), Access::Roles(MANAGERS))
-        .add(routes!(register), Access::Public)
         .add(routes!(users), Access::Roles(MANAGERS))
         .add(routes!(approve), Access::Roles(MANAGERS))
         .add(routes!(change_user), Access::Roles(MANAGERS))
         .add(routes!(deactivate), Access::Roles(MANAGERS))
-        .add(routes!(change_profile), Access::AnyUser)
 }

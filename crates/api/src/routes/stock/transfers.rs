@@ -1,6 +1,5 @@
-//! `/api/v1/stock/transfers` and `/api/v1/stock/adjustments`: moving stock between departments
-//! (requested by one side, validated by the receiving side, moved atomically on validation and
-//! only if the source holds it), and correcting it (counts, spoilage, wastage, breakage).
+//! `/api/v1/stock/transfers`: moving stock between departments, requested by one side, validated
+//! by the receiving side, and moved atomically on validation only if the source holds it.
 
 use crate::access::Access::Roles;
 use crate::access::{STOCK_MOVERS, STOCK_READERS};
