@@ -129,10 +129,16 @@ fn placing(
     }
 }
 
+/// The server binary under test: this build's, or another build's given in
+/// `BRIGADE_BENCH_SERVER` (to compare two revisions in one session, run alternately).
+fn server_binary() -> String {
+    std::env::var("BRIGADE_BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_brigade").to_owned())
+}
+
 /// Starts the release `brigade serve` on `database`, with or without its relay and workers
 /// in-process; returns it and the address it serves.
 fn start_server(database: &str, nats_url: &str, workers: bool) -> (std::process::Child, String) {
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
+    let mut server = std::process::Command::new(server_binary())
         .arg("serve")
         .env("DATABASE_URL", database)
         .env("NATS_URL", nats_url)
@@ -194,6 +200,7 @@ async fn main() {
     let (base_url, _) = url.rsplit_once('/').unwrap();
 
     let database = format!("{base_url}/{name}");
+    println!("server: {}", server_binary());
     let (server, base) = start_server(&database, &nats_url, true);
 
     let keys = Keys::from_secret(SECRET.as_bytes()).unwrap();
