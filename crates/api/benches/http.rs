@@ -9,8 +9,7 @@
 //! by latency or by the CPU each operation costs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../eventstore/benches/support/mod.rs"]
-mod support;
+use brigade_testkit::bench as support;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_domain::Role;

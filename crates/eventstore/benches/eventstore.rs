@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-mod support;
+use brigade_testkit::bench as support;
 
 const GLOBAL_EVENTS: i64 = 1_000_000;
 

@@ -22,8 +22,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-#[path = "../../eventstore/benches/support/mod.rs"]
-mod support;
+use brigade_testkit::bench as support;
 
 use support::{bench_run, line, meta, placed, seeded, setting};
 

@@ -6,8 +6,7 @@
 //! - `export` and `import`: events/s.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../../eventstore/benches/support/mod.rs"]
-mod support;
+use brigade_testkit::bench as support;
 
 use brigade_projections::models;
 use futures_util::TryStreamExt;

@@ -80,8 +80,45 @@ pub fn build() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let mut document = document;
     document_malformed_ids(&mut document);
+    document_idempotency_keys(&mut document);
     let _ = DOCUMENT.set(document.clone());
     (router, document)
+}
+
+/// Every command a logged-in caller sends (`POST`, `PUT`, `DELETE` with a bearer token) may carry
+/// an `Idempotency-Key` (see `idempotency.rs`): documented here for all of them at once, as the
+/// layer applies it, unless the operation documents its own (payments require one).
+fn document_idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{
+        Required,
+        schema::{ObjectBuilder, Type},
+    };
+    for item in document.paths.paths.values_mut() {
+        for operation in [&mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
+            let by_user = operation
+                .security
+                .iter()
+                .flatten()
+                .any(|s| serde_json::to_value(s).is_ok_and(|v| v.get("bearer").is_some()));
+            let parameters = operation.parameters.get_or_insert_with(Vec::new);
+            let declared = parameters
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case("Idempotency-Key"));
+            if by_user && !declared {
+                let key = ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "Makes a retry of this request safe: a repeat with the same key gets the first answer and changes nothing",
+                    ))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(200))))
+                    .build();
+                parameters.push(key);
+            }
+        }
+    }
 }
 
 /// Every operation with a UUID in its path can answer 400 (axum refuses an id that does not

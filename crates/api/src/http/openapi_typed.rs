@@ -346,4 +346,30 @@ mod tests {
             "bodies that accept unknown fields"
         );
     }
+
+    #[test]
+    fn every_command_by_a_user_documents_its_idempotency_key() {
+        let document = document();
+        let mut missing = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let by_user = operation["security"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+                if !by_user || !matches!(method.as_str(), "post" | "put" | "delete") {
+                    continue;
+                }
+                let documented = operation["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"));
+                if !documented {
+                    missing.push(format!("{method} {path}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "commands without a documented Idempotency-Key: {missing:#?}"
+        );
+    }
 }

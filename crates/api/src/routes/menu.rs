@@ -59,7 +59,6 @@ async fn ingredients_known(state: &AppState, request: &CommandRequest, body: &Me
 
 /// Puts a new item on the menu.
 #[utoipa::path(post, path = "/api/v1/menu/items", tag = "menu", request_body = MenuItemBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses(
         (status = 201, description = "Added", body = Written),
         JsonBodyErrors, CallerErrors,
@@ -82,8 +81,7 @@ pub async fn add(
 
 /// Replaces an item's details (each changed aspect is recorded as its own event).
 #[utoipa::path(put, path = "/api/v1/menu/items/{id}", tag = "menu", request_body = MenuItemBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The menu item"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The menu item")),
     responses(
         (status = 200, description = "Updated", body = Written),
         (status = 404, description = "No such item in the caller's organization", body = Problem, content_type = "application/problem+json"),

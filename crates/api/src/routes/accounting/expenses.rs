@@ -40,7 +40,6 @@ pub struct ExpenseBody {
 
 /// Records an expense.
 #[utoipa::path(post, path = "/api/v1/accounting/expenses", tag = "accounting", request_body = ExpenseBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Recorded", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn record(
     State(state): State<Arc<AppState>>,

@@ -84,8 +84,7 @@ pub struct OrganizationSettings {
 
 /// Replaces the organization's settings (managers).
 #[utoipa::path(put, path = "/api/v1/organizations/{id}/settings", tag = "organizations", request_body = Settings, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The caller's organization"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The caller's organization")),
     responses((status = 200, description = "Changed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn change_settings(
     State(state): State<Arc<AppState>>,
@@ -137,8 +136,7 @@ pub struct UserChange {
 
 /// Adds a user, active at once (managers).
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/users", tag = "organizations", request_body = NewUser, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The caller's organization"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The caller's organization")),
     responses((status = 201, description = "Added", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn add_user(
     State(state): State<Arc<AppState>>,
@@ -190,8 +188,7 @@ pub async fn users(
 
 /// Approves a pending user with roles (managers).
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/users/{user_id}/approve", tag = "organizations", request_body = Roles, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user")),
     responses((status = 200, description = "Approved", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn approve(
     State(state): State<Arc<AppState>>,
@@ -209,8 +206,7 @@ pub async fn approve(
 
 /// Changes a user's roles and/or display name (managers).
 #[utoipa::path(put, path = "/api/v1/organizations/{id}/users/{user_id}", tag = "organizations", request_body = UserChange, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user")),
     responses((status = 200, description = "Changed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn change_user(
     State(state): State<Arc<AppState>>,
@@ -248,8 +244,7 @@ pub async fn change_user(
 /// Deactivates a user (managers; not oneself): their refresh tokens are revoked and their access
 /// tokens refused from the next request on (within a second on other servers).
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/users/{user_id}", tag = "organizations", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The caller's organization"), ("user_id" = Uuid, Path, description = "The user")),
     responses((status = 200, description = "Deactivated", body = Written), CallerErrors, CommandErrors))]
 pub async fn deactivate(
     State(state): State<Arc<AppState>>,

@@ -50,7 +50,6 @@ impl From<CustomerBody> for CustomerProfile {
 
 /// Registers a customer.
 #[utoipa::path(post, path = "/api/v1/pos/customers", tag = "pos", request_body = CustomerBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Registered", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn add(
     State(state): State<Arc<AppState>>,
@@ -66,8 +65,7 @@ pub async fn add(
 
 /// Replaces a customer's profile.
 #[utoipa::path(put, path = "/api/v1/pos/customers/{id}", tag = "pos", request_body = CustomerBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The customer"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The customer")),
     responses((status = 200, description = "Updated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn update(
     State(state): State<Arc<AppState>>,

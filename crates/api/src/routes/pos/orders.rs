@@ -150,7 +150,6 @@ fn new_line(current: &Current, line_id: Uuid, body: LineBody, at: &str) -> Resul
 
 /// Places an order.
 #[utoipa::path(post, path = "/api/v1/pos/orders", tag = "pos", request_body = PlaceOrder, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Placed", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn place(
     State(state): State<Arc<AppState>>,
@@ -186,8 +185,7 @@ pub async fn place(
 
 /// Adds a line to an open order.
 #[utoipa::path(post, path = "/api/v1/pos/orders/{id}/items", tag = "pos", request_body = LineBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The order")),
     responses((status = 201, description = "Added (GET the order for the line's id)", body = Written),
               JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn add_line(
@@ -203,8 +201,7 @@ pub async fn add_line(
 
 /// Removes a line from an open order.
 #[utoipa::path(delete, path = "/api/v1/pos/orders/{id}/items/{line_id}", tag = "pos", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order"), ("line_id" = Uuid, Path, description = "The line"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The order"), ("line_id" = Uuid, Path, description = "The line")),
     responses((status = 200, description = "Removed", body = Written), CallerErrors, CommandErrors))]
 pub async fn remove_line(
     State(state): State<Arc<AppState>>,
@@ -220,8 +217,7 @@ pub async fn remove_line(
 
 /// Applies a discount (over the organization's limit: managers only).
 #[utoipa::path(post, path = "/api/v1/pos/orders/{id}/discounts", tag = "pos", request_body = DiscountBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "Applied", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn discount(
     State(state): State<Arc<AppState>>,
@@ -249,8 +245,7 @@ pub async fn discount(
 /// Fires the order: its lines go to their stations' screens, and the recipe consumption of every
 /// line leaves the kitchen's (or the bar's) stock, in one append.
 #[utoipa::path(post, path = "/api/v1/pos/orders/{id}/send-to-kitchen", tag = "pos", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "Sent", body = Written), CallerErrors, CommandErrors))]
 pub async fn send(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     done(
@@ -264,8 +259,7 @@ pub async fn send(State(state): State<Arc<AppState>>, request: CommandRequest, P
 
 /// The order is at the table.
 #[utoipa::path(post, path = "/api/v1/pos/orders/{id}/serve", tag = "pos", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "Served", body = Written), CallerErrors, CommandErrors))]
 pub async fn serve(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     done(request.run::<Order>(&state, id, OrderCommand::Serve).await)
@@ -273,8 +267,7 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: CommandRequest, 
 
 /// Cancels the order (once the kitchen has it: managers only, and its ingredients are wastage).
 #[utoipa::path(post, path = "/api/v1/pos/orders/{id}/cancel", tag = "pos", request_body = Option<CancelBody>, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The order")),
     responses((status = 200, description = "Cancelled", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn cancel(
     State(state): State<Arc<AppState>>,

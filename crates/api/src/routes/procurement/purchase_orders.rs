@@ -108,7 +108,6 @@ fn lines(lines: Vec<OrderedLine>) -> Vec<PoLine> {
 
 /// Drafts a purchase order.
 #[utoipa::path(post, path = "/api/v1/procurement/purchase-orders", tag = "procurement", request_body = DraftBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Drafted", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn draft(
     State(state): State<Arc<AppState>>,
@@ -128,8 +127,7 @@ pub async fn draft(
 
 /// Revises a draft.
 #[utoipa::path(put, path = "/api/v1/procurement/purchase-orders/{id}", tag = "procurement", request_body = ReviseBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The purchase order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The purchase order")),
     responses((status = 200, description = "Revised", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn revise(
     State(state): State<Arc<AppState>>,
@@ -150,8 +148,7 @@ macro_rules! po_action {
     ($(#[$doc:meta])* $name:ident, $path:literal, $command:expr) => {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "procurement", security(("bearer" = [])),
-            params(("id" = Uuid, Path, description = "The purchase order"),
-                   ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+            params(("id" = Uuid, Path, description = "The purchase order")),
             responses((status = 200, description = "Done", body = Written), CallerErrors, CommandErrors))]
         pub async fn $name(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
             done(request.run::<PurchaseOrder>(&state, id, $command).await)
@@ -174,8 +171,7 @@ po_action!(
 
 /// Rejects a submitted order.
 #[utoipa::path(post, path = "/api/v1/procurement/purchase-orders/{id}/reject", tag = "procurement", request_body = ReasonBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The purchase order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The purchase order")),
     responses((status = 200, description = "Rejected", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn reject(
     State(state): State<Arc<AppState>>,
@@ -193,8 +189,7 @@ pub async fn reject(
 
 /// Cancels an order nothing was received on.
 #[utoipa::path(post, path = "/api/v1/procurement/purchase-orders/{id}/cancel", tag = "procurement", request_body = ReasonBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The purchase order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The purchase order")),
     responses((status = 200, description = "Cancelled", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
@@ -213,8 +208,7 @@ pub async fn cancel(
 /// Receives goods (all or part) at their actual unit cost: each line enters the procurement
 /// department's stock as a FIFO layer, in the same append as the receipt.
 #[utoipa::path(post, path = "/api/v1/procurement/purchase-orders/{id}/receive", tag = "procurement", request_body = ReceiveBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The purchase order"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The purchase order")),
     responses((status = 200, description = "Received", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn receive(
     State(state): State<Arc<AppState>>,

@@ -45,7 +45,6 @@ impl From<SupplierBody> for SupplierProfile {
 
 /// Registers a supplier.
 #[utoipa::path(post, path = "/api/v1/procurement/suppliers", tag = "procurement", request_body = SupplierBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Registered", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn add_supplier(
     State(state): State<Arc<AppState>>,
@@ -62,8 +61,7 @@ pub async fn add_supplier(
 
 /// Replaces a supplier's profile.
 #[utoipa::path(put, path = "/api/v1/procurement/suppliers/{id}", tag = "procurement", request_body = SupplierBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The supplier"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The supplier")),
     responses((status = 200, description = "Updated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn update_supplier(
     State(state): State<Arc<AppState>>,

@@ -43,7 +43,6 @@ pub struct AdjustmentBody {
 
 /// Adjusts an item's stock in one department.
 #[utoipa::path(post, path = "/api/v1/stock/adjustments", tag = "stock", request_body = AdjustmentBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Adjusted: `id` is the adjustment's (read it back at /stock/adjustments/{id}); version and position are of the item's stock ledger", body = Written),
               JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn adjust(

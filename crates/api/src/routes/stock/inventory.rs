@@ -72,7 +72,6 @@ impl From<InventoryDetails> for ItemDetails {
 
 /// Registers an inventory item (its SKU claimed in the same append).
 #[utoipa::path(post, path = "/api/v1/stock/inventory", tag = "stock", request_body = NewInventoryItem, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Registered", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn add_item(
     State(state): State<Arc<AppState>>,
@@ -99,8 +98,7 @@ pub async fn add_item(
 
 /// Replaces an inventory item's details (the SKU and unit stay).
 #[utoipa::path(put, path = "/api/v1/stock/inventory/{id}", tag = "stock", request_body = InventoryDetails, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The inventory item"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The inventory item")),
     responses((status = 200, description = "Updated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn update_item(
     State(state): State<Arc<AppState>>,

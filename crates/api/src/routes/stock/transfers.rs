@@ -66,7 +66,6 @@ pub struct RejectBody {
 
 /// Requests a transfer.
 #[utoipa::path(post, path = "/api/v1/stock/transfers", tag = "stock", request_body = RequestBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
     responses((status = 201, description = "Requested", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn request(
     State(state): State<Arc<AppState>>,
@@ -94,8 +93,7 @@ pub async fn request(
 /// Validates a transfer: the validated quantities leave the source and enter the destination in
 /// one append (refused if the source does not hold them).
 #[utoipa::path(post, path = "/api/v1/stock/transfers/{id}/validate", tag = "stock", request_body = ValidateBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The transfer"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The transfer")),
     responses((status = 200, description = "Validated", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn validate(
     State(state): State<Arc<AppState>>,
@@ -119,8 +117,7 @@ pub async fn validate(
 
 /// Rejects a transfer (the receiving side).
 #[utoipa::path(post, path = "/api/v1/stock/transfers/{id}/reject", tag = "stock", request_body = RejectBody, security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The transfer"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The transfer")),
     responses((status = 200, description = "Rejected", body = Written), JsonBodyErrors, CallerErrors, CommandErrors))]
 pub async fn reject(
     State(state): State<Arc<AppState>>,
@@ -138,8 +135,7 @@ pub async fn reject(
 
 /// Cancels a transfer (its requester).
 #[utoipa::path(post, path = "/api/v1/stock/transfers/{id}/cancel", tag = "stock", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The transfer"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request safe")),
+    params(("id" = Uuid, Path, description = "The transfer")),
     responses((status = 200, description = "Cancelled", body = Written), CallerErrors, CommandErrors))]
 pub async fn cancel(State(state): State<Arc<AppState>>, request: CommandRequest, Path(id): Path<Uuid>) -> Done {
     done(request.run::<Transfer>(&state, id, TransferCommand::Cancel).await)
