@@ -13,8 +13,9 @@ use std::fmt::Display;
 /// Why a request failed.
 #[derive(Debug)]
 pub enum ApiError {
-    /// The client's to act on: answered as this problem.
-    Problem(Problem),
+    /// The client's to act on: answered as this problem (boxed: a `Result` of a handler stays
+    /// two words wide on its happy path).
+    Problem(Box<Problem>),
     /// Ours: answered as a generic 500; the cause is logged, never shown.
     Internal(String),
 }
@@ -46,6 +47,12 @@ impl From<crate::auth::extract::Unauthorized> for ApiError {
 
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
+        ApiError::Problem(Box::new(problem))
+    }
+}
+
+impl From<Box<Problem>> for ApiError {
+    fn from(problem: Box<Problem>) -> Self {
         ApiError::Problem(problem)
     }
 }

@@ -9,6 +9,7 @@
 //! query strings.
 
 use super::problem::{Kind, Problem};
+use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::http::{HeaderMap, header};
@@ -19,34 +20,34 @@ use serde_json::Value;
 pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = Problem;
+    type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         if !is_json(request.headers()) {
-            return Err(not_json());
+            return Err(not_json().into());
         }
         let bytes = read(request, state).await?;
-        parse(&bytes).map(Body)
+        Ok(Body(parse(&bytes)?))
     }
 }
 
 /// An optional body: none at all, or JSON `null`, is `None`.
 impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for Body<T> {
-    type Rejection = Problem;
+    type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, Problem> {
+    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, ApiError> {
         let json = is_json(request.headers());
         let bytes = read(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
         if !json {
-            return Err(not_json());
+            return Err(not_json().into());
         }
         if bytes.trim_ascii() == b"null" {
             return Ok(None);
         }
-        parse(&bytes).map(|t| Some(Body(t)))
+        Ok(Some(Body(parse(&bytes)?)))
     }
 }
 
@@ -65,10 +66,10 @@ fn not_json() -> Problem {
     )
 }
 
-async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Problem> {
+async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(request, state)
         .await
-        .map_err(|_| Problem::new(Kind::TooLarge, "the body is over the server's limit"))
+        .map_err(|_| Problem::new(Kind::TooLarge, "the body is over the server's limit").into())
 }
 
 fn malformed(e: &serde_json::Error) -> Problem {
@@ -79,7 +80,7 @@ fn malformed(e: &serde_json::Error) -> Problem {
 /// the escape `\u0000`: a body without one goes straight to `T`, and only a body with one is
 /// read as a value first, to name the field holding it (or to find that the escape was literal
 /// text after all).
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Problem>> {
     if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
         return typed(serde_json::from_slice(bytes).map_err(|e| malformed(&e))?);
     }
@@ -88,8 +89,8 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed(&e))?;
     let mut json = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut json).map_err(|e| match e.inner().classify() {
-        serde_json::error::Category::Data => refused(&e.path().to_string(), e.inner()),
-        _ => malformed(e.inner()),
+        serde_json::error::Category::Data => Box::new(refused(&e.path().to_string(), e.inner())),
+        _ => Box::new(malformed(e.inner())),
     })
 }
 
@@ -105,13 +106,12 @@ fn refused(path: &str, error: &serde_json::Error) -> Problem {
     Problem::invalid(field, message)
 }
 
-/// `value` as `T`, or a 422 naming the field in the client's terms. Also for bodies a route
-/// takes apart itself (an inventory item's flattened fields).
-pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, Problem> {
+/// `value` as `T`, or a 422 naming the field in the client's terms.
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, Box<Problem>> {
     if let Some(field) = nul_in(&value, "") {
-        return Err(Problem::invalid(field, "contains a NUL character"));
+        return Err(Box::new(Problem::invalid(field, "contains a NUL character")));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| refused(&e.path().to_string(), e.inner()))
+    serde_path_to_error::deserialize(value).map_err(|e| Box::new(refused(&e.path().to_string(), e.inner())))
 }
 
 /// The first place in `value` (as a field path) holding a NUL character, in a key or a string.

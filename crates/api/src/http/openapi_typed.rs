@@ -85,10 +85,7 @@ impl Walk<'_> {
                 return;
             }
             self.seen.push(name.to_owned());
-            self.schema(
-                &format!("{at} ({})", name.rsplit('/').next().unwrap_or(name)),
-                &resolved,
-            );
+            self.schema(&format!("{at} ({})", name.rsplit('/').next().unwrap_or(name)), resolved);
             self.seen.pop();
             return;
         }

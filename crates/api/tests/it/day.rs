@@ -15,6 +15,7 @@ use brigade_api::http::{AppState, Config};
 use brigade_testkit::{dec, dec_of};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use sqlx::PgPool;
 use support::common::nats::NatsServer;
 use support::common::{Fanout, TestDb};
 use support::{Api, Server};
@@ -45,8 +46,50 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     };
     let server = Server::start(AppState::new(db.store.clone(), None, Keys::random(), config)).await;
     let api = Api::new(&server.base);
+    let mut day = Day::default();
+    open_the_restaurant(&api, &mut day).await;
+    stock_the_catalog(&api, &mut day).await;
+    buy_and_receive(&api, &mut day).await;
+    move_the_stock(&api, &mut day).await;
+    serve_the_orders(&api, &mut day).await;
+    spoil_and_spend(&api, &mut day).await;
+    close_the_books(&api, &mut day).await;
+    a_second_organization_sees_nothing(&api, &mut day, db.store.pool()).await;
+    server.stop().await;
+    fanout.stop().await;
+}
 
-    // The organization and its first administrator, then the staff.
+/// What the day's steps leave for the ones after them: the organization, its staff's tokens,
+/// and the ids of what they created.
+#[derive(Default)]
+struct Day {
+    org_id: String,
+    owner: String,
+    maria: String,
+    bob: String,
+    sam: String,
+    chloe: String,
+    paul: String,
+    alice: String,
+    beef: String,
+    bun: String,
+    lager: String,
+    burger: String,
+    salad: String,
+    beer: String,
+    supplier: String,
+    po: String,
+    po_path: String,
+    to_stock: String,
+    to_bar: String,
+    o1: String,
+    o4: String,
+    payment_id: String,
+    today: chrono::NaiveDate,
+}
+
+/// The organization and its first administrator, then the staff, each logged in.
+async fn open_the_restaurant(api: &Api, day: &mut Day) {
     let settings = json!({"currency": "USD", "tax_rate": "10", "timezone": "UTC", "kitchen_amber_after_secs": 300,
         "kitchen_red_after_secs": 480, "discount_limit": "10", "loyalty_points_per_unit": "1"});
     let (status, org) = api
@@ -85,8 +128,19 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     let chloe = api.login("chloe", PASSWORD).await;
     let paul = api.login("paul", PASSWORD).await;
     let alice = api.login("alice", PASSWORD).await;
+    day.org_id = org_id;
+    day.owner = owner;
+    day.maria = maria;
+    day.bob = bob;
+    day.sam = sam;
+    day.chloe = chloe;
+    day.paul = paul;
+    day.alice = alice;
+}
 
-    // The catalog.
+/// The catalog: three inventory items, and three dishes with their recipes.
+async fn stock_the_catalog(api: &Api, day: &mut Day) {
+    let (maria, sam) = (day.maria.clone(), day.sam.clone());
     let item = |sku: &str, name: &str, unit: &str, category: &str| json!({"sku": sku, "name": name, "unit": unit, "category": category, "minimum_stock": "1"});
     let beef = api
         .created(
@@ -139,7 +193,24 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
             ),
         )
         .await;
+    day.beef = beef;
+    day.bun = bun;
+    day.lager = lager;
+    day.burger = burger;
+    day.salad = salad;
+    day.beer = beer;
+}
 
+/// Procurement: the buyer raises, the manager approves (the buyer may not approve his own), two deliveries at their actual costs.
+async fn buy_and_receive(api: &Api, day: &mut Day) {
+    let (maria, bob, sam, beef, bun, lager) = (
+        day.maria.clone(),
+        day.bob.clone(),
+        day.sam.clone(),
+        day.beef.clone(),
+        day.bun.clone(),
+        day.lager.clone(),
+    );
     // Procurement: the buyer raises, the manager approves (the buyer may not approve his own).
     let supplier = api
         .created(
@@ -185,8 +256,20 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     api.ok("POST", &format!("{po_path}/close"), &bob, json!({})).await;
     let closed_po = api.get(&po_path, &bob).await;
     assert_eq!(closed_po["status"], "closed", "{closed_po}");
+    day.supplier = supplier;
+    day.po = po;
+    day.po_path = po_path;
+}
 
-    // Transfers, each validated by the receiving side.
+/// Transfers, each validated by the receiving side; the bar takes less than it asked for.
+async fn move_the_stock(api: &Api, day: &mut Day) {
+    let (sam, chloe, beef, bun, lager) = (
+        day.sam.clone(),
+        day.chloe.clone(),
+        day.beef.clone(),
+        day.bun.clone(),
+        day.lager.clone(),
+    );
     let transfer = |from: &str, to: &str, lines: Value| json!({"from": from, "to": to, "lines": lines});
     let line = |item: &str, q: &str| json!({"inventory_item_id": item, "quantity": q});
     let to_stock = api
@@ -274,7 +357,20 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         .unwrap()
         .clone();
     assert_eq!(dec_of(&kitchen_beef["quantity"]), dec("5"), "{levels}");
+    day.to_stock = to_stock;
+    day.to_bar = to_bar;
+}
 
+/// Four orders through the till, the kitchen and the payments: a split payment, a discount and a refund, a cancellation after sending, a line removed before it.
+async fn serve_the_orders(api: &Api, day: &mut Day) {
+    let (maria, chloe, paul, burger, salad, beer) = (
+        day.maria.clone(),
+        day.chloe.clone(),
+        day.paul.clone(),
+        day.burger.clone(),
+        day.salad.clone(),
+        day.beer.clone(),
+    );
     // Orders. O1: two burgers and two beers for table 1, across the grill and the bar.
     let order_line = |item: &str, q: u32| json!({"menu_item_id": item, "quantity": q});
     let o1 = api
@@ -315,7 +411,7 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         .send("GET", &format!("/api/v1/pos/orders/{o1}"), Some(&chloe), None, None)
         .await;
     assert_eq!(status, 403, "a cook does not read the POS's orders");
-    cook(&api, &chloe, &o1).await;
+    cook(api, &chloe, &o1).await;
     let status_now = api.get(&format!("/api/v1/pos/orders/{o1}/kitchen-status"), &paul).await;
     assert_eq!(status_now["status"], "ready", "{status_now}");
     let grill = api.get("/api/v1/kitchen/orders?station=grill", &chloe).await;
@@ -392,7 +488,7 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         json!({}),
     )
     .await;
-    cook(&api, &chloe, &o2).await;
+    cook(api, &chloe, &o2).await;
     api.ok("POST", &format!("/api/v1/pos/orders/{o2}/serve"), &paul, json!({}))
         .await;
     let card = api
@@ -487,7 +583,7 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         json!({}),
     )
     .await;
-    cook(&api, &chloe, &o4).await;
+    cook(api, &chloe, &o4).await;
     api.ok("POST", &format!("/api/v1/pos/orders/{o4}/serve"), &paul, json!({}))
         .await;
     api.ok(
@@ -497,8 +593,14 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         pay(&o4, "cash", "9.90", "0"),
     )
     .await;
+    day.o1 = o1;
+    day.o4 = o4;
+    day.payment_id = payment_id;
+}
 
-    // Half a kilo of beef spoiled in the kitchen; the day's expenses.
+/// Half a kilo of beef spoiled in the kitchen, read back valued; the day's expenses.
+async fn spoil_and_spend(api: &Api, day: &mut Day) {
+    let (sam, alice, beef) = (day.sam.clone(), day.alice.clone(), day.beef.clone());
     let spoiled = api
         .created(
             "/api/v1/stock/adjustments",
@@ -539,7 +641,18 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         )
         .await;
     }
+    day.today = today;
+}
 
+/// The P&L, the stock and its value, wastage and menu engineering, each against figures worked out by hand.
+async fn close_the_books(api: &Api, day: &mut Day) {
+    let (sam, paul, alice, beef, today) = (
+        day.sam.clone(),
+        day.paul.clone(),
+        day.alice.clone(),
+        day.beef.clone(),
+        day.today,
+    );
     // The figures, worked out by hand. Beef: layers 4 @ 8.00 then 6 @ 9.00 (average 8.60); the
     // day issues 0.4 (o1) + 0.2 (o2) + 0.2 (o3, wasted) + 0.5 (spoiled) = 1.3 kg, all from the
     // first layer under FIFO. Buns 0.50 each; lager 2.00 a litre.
@@ -688,8 +801,24 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     };
     assert_eq!(class_of("Burger"), (json!("star"), dec("12.90"), dec("3")));
     assert_eq!(class_of("Salad"), (json!("plowhorse"), dec("9.00"), dec("2")));
+}
 
-    // A second organization sees none of it: every resource of the first is 404 to its admin.
+/// A second organization sees none of it, and cannot name the first's items in a body.
+async fn a_second_organization_sees_nothing(api: &Api, day: &mut Day, pool: &PgPool) {
+    let (org_id, owner, beef, burger, supplier, po, po_path, to_stock, to_bar, o1, o4, payment_id) = (
+        day.org_id.clone(),
+        day.owner.clone(),
+        day.beef.clone(),
+        day.burger.clone(),
+        day.supplier.clone(),
+        day.po.clone(),
+        day.po_path.clone(),
+        day.to_stock.clone(),
+        day.to_bar.clone(),
+        day.o1.clone(),
+        day.o4.clone(),
+        day.payment_id.clone(),
+    );
     let (status, other) = api
         .send(
             "POST",
@@ -762,7 +891,7 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
     // Nor can it name the first's inventory item in a body: a recipe, a purchase order, a
     // transfer or an adjustment that does is refused naming the field, and writes nothing.
     let events_before: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(db.store.pool())
+        .fetch_one(pool)
         .await
         .unwrap();
     let their_supplier = api
@@ -804,7 +933,7 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         );
     }
     let events_after: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(db.store.pool())
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(
@@ -812,9 +941,6 @@ async fn a_whole_restaurant_day_through_http_checked_to_the_cent() {
         events_before + 1,
         "only the intruder's own supplier was written"
     );
-
-    server.stop().await;
-    fanout.stop().await;
 }
 
 /// The cook starts a ticket and sends every line up, reading the lines off the expo screen.

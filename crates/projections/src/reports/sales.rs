@@ -256,7 +256,8 @@ struct ExpenseDoc {
 
 /// A page of the expenses.
 pub async fn expenses(pool: &PgPool, tenant: Uuid, page: PageRequest) -> Result<Page<ExpenseView>, sqlx::Error> {
-    let rows: Vec<(Uuid, Json<ExpenseCategory>, Decimal, NaiveDate, Json<ExpenseDoc>)> = sqlx::query_as(
+    type ExpenseRow = (Uuid, Json<ExpenseCategory>, Decimal, NaiveDate, Json<ExpenseDoc>);
+    let rows: Vec<ExpenseRow> = sqlx::query_as(
         "SELECT expense_id, to_jsonb(category), amount, date, doc FROM sales.expenses \
           WHERE tenant_id = $1 AND ($2::uuid IS NULL OR expense_id > $2) ORDER BY expense_id LIMIT $3",
     )
