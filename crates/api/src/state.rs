@@ -60,7 +60,7 @@ pub struct AppState {
     pub keys: crate::auth::tokens::Keys,
     /// Per user and organization request limits (made from `config` by [`AppState::new`]).
     pub limiter: rate_limit::Limiter,
-    /// Settings.
+    /// How the server behaves (each setting has its environment variable).
     pub config: Config,
     /// Deactivated users, whose live tokens are refused.
     pub deactivated: crate::auth::deactivated::Deactivated,

@@ -88,7 +88,7 @@ pub fn position<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D
     }
 }
 
-/// Read-your-writes.
+/// Read-your-writes alone: `after=`, for a query that is not a list.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AfterQuery {

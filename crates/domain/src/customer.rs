@@ -56,9 +56,9 @@ pub enum CustomerEvent {
     /// The customer exists.
     #[serde(rename = "customer.registered")]
     Registered {
-        /// Profile.
+        /// Name and contact details.
         profile: CustomerProfile,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// The profile changed.
@@ -66,7 +66,7 @@ pub enum CustomerEvent {
     ProfileUpdated {
         /// New profile.
         profile: CustomerProfile,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

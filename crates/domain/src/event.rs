@@ -20,7 +20,7 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum DomainEvent {
-    /// Organization.
+    /// An organization.
     Organization(OrganizationEvent),
     /// Inventory item catalog.
     InventoryItem(InventoryItemEvent),
@@ -28,11 +28,11 @@ pub enum DomainEvent {
     InventorySku(SkuClaimEvent),
     /// Stock ledger.
     Stock(StockEvent),
-    /// Supplier.
+    /// A supplier.
     Supplier(SupplierEvent),
     /// Menu item.
     MenuItem(MenuItemEvent),
-    /// Customer.
+    /// A customer.
     Customer(CustomerEvent),
     /// Customer order.
     Order(OrderEvent),
@@ -40,9 +40,9 @@ pub enum DomainEvent {
     PurchaseOrder(PoEvent),
     /// Stock transfer.
     Transfer(TransferEvent),
-    /// Expense.
+    /// An expense.
     Expense(ExpenseEvent),
-    /// User.
+    /// A user.
     User(UserEvent),
 }
 

@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 pub enum ExpenseCategory {
     /// Wages and salaries (part of prime cost).
     Labor,
-    /// Rent.
+    /// Rent of the premises.
     Rent,
     /// Power, water, gas.
     Utilities,
-    /// Marketing.
+    /// Advertising and promotions.
     Marketing,
     /// Anything else.
     Other,
@@ -45,7 +45,7 @@ pub enum ExpenseEvent {
     Recorded {
         /// P&L category.
         category: ExpenseCategory,
-        /// Amount.
+        /// The amount of money.
         amount: Money,
         /// Day it belongs to.
         date: NaiveDate,
@@ -53,7 +53,7 @@ pub enum ExpenseEvent {
         note: Option<String>,
         /// Who recorded it.
         by: crate::ids::UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

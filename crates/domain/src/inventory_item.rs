@@ -55,7 +55,7 @@ pub enum InventoryItemEvent {
         unit: UnitOfMeasure,
         /// Name, category, minimum and maximum.
         details: ItemDetails,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// The details changed.
@@ -63,7 +63,7 @@ pub enum InventoryItemEvent {
     Updated {
         /// The new details.
         details: ItemDetails,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }
@@ -202,7 +202,7 @@ pub enum SkuClaimEvent {
     Claimed {
         /// The holder.
         inventory_item_id: InventoryItemId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

@@ -56,7 +56,7 @@ pub enum MenuClass {
     Plowhorse,
     /// Unpopular, high margin.
     Puzzle,
-    /// Neither.
+    /// Unpopular, low margin: a candidate to take off the menu.
     Dog,
 }
 
@@ -106,9 +106,9 @@ pub struct EngineeredItem {
     /// Share of portions, in percent.
     #[schema(value_type = crate::schema::Ratio)]
     pub menu_mix_pct: Decimal,
-    /// Popularity.
+    /// High or low against the group's popularity threshold.
     pub popularity: Level,
-    /// Profitability.
+    /// High or low against the group's average contribution margin.
     pub profitability: Level,
     /// Kasavana-Smith class.
     pub class: MenuClass,
@@ -134,7 +134,7 @@ pub struct MenuAnalysis {
     /// the items' total CM, rounded once).
     #[schema(value_type = crate::schema::Amount)]
     pub total_cm: Decimal,
-    /// Revenue.
+    /// Sales of the item in the period.
     #[schema(value_type = crate::schema::Amount)]
     pub revenue: Decimal,
     /// Food cost.

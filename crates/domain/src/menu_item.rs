@@ -64,20 +64,20 @@ pub enum MenuItemEvent {
     /// On the menu. Schema v2 (v1 called the price `price`).
     #[serde(rename = "menu_item.added")]
     Added {
-        /// Details.
+        /// Name, category, price, station and recipe.
         #[serde(flatten)]
         details: MenuItemDetails,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// New name or category.
     #[serde(rename = "menu_item.renamed")]
     Renamed {
-        /// Name.
+        /// The name people see on screens, tickets and receipts.
         name: String,
-        /// Category.
+        /// Its category, as the reports group it.
         category: MenuCategory,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// New price; orders placed from now on use it.
@@ -85,7 +85,7 @@ pub enum MenuItemEvent {
     Repriced {
         /// New price.
         sell_price: Money,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// New station routing.
@@ -93,7 +93,7 @@ pub enum MenuItemEvent {
     StationChanged {
         /// New station.
         station: Station,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// New recipe; orders placed from now on consume it.
@@ -101,19 +101,19 @@ pub enum MenuItemEvent {
     RecipeChanged {
         /// New recipe.
         recipe: Vec<RecipeLine>,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Off the menu.
     #[serde(rename = "menu_item.withdrawn")]
     Withdrawn {
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Back on the menu.
     #[serde(rename = "menu_item.restored")]
     Restored {
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

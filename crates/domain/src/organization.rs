@@ -95,7 +95,7 @@ pub enum OrganizationEvent {
         name: String,
         /// Initial settings.
         settings: Settings,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Settings changed; later orders use the new tax rate.
@@ -103,7 +103,7 @@ pub enum OrganizationEvent {
     SettingsChanged {
         /// The new settings.
         settings: Settings,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

@@ -96,10 +96,10 @@ pub struct PlStatement {
     /// Beverage sales.
     #[schema(value_type = crate::schema::Amount)]
     pub beverage_sales: Decimal,
-    /// Discounts.
+    /// Discounts given on those orders.
     #[schema(value_type = crate::schema::Amount)]
     pub discounts: Decimal,
-    /// Refunds.
+    /// Refunds made in the period.
     #[schema(value_type = crate::schema::Amount)]
     pub refunds: Decimal,
     /// Sales - discounts - refunds.
@@ -117,10 +117,10 @@ pub struct PlStatement {
     /// Net sales - cost of sales.
     #[schema(value_type = crate::schema::Amount)]
     pub gross_profit: Decimal,
-    /// Wastage.
+    /// Stock lost: spoilage, breakage, and what cancelled orders had used.
     #[schema(value_type = crate::schema::Amount)]
     pub wastage: Decimal,
-    /// Labor.
+    /// Wages and the costs that come with them.
     #[schema(value_type = crate::schema::Amount)]
     pub labor: Decimal,
     /// Cost of sales + labor.
@@ -132,7 +132,7 @@ pub struct PlStatement {
     /// Gross profit - wastage - labor - other expenses.
     #[schema(value_type = crate::schema::Amount)]
     pub net_profit: Decimal,
-    /// Ratios.
+    /// The figures as percentages of sales.
     pub ratios: PlRatios,
     /// Closed orders.
     pub closed_orders: u64,

@@ -53,7 +53,7 @@ pub enum PoStatus {
     PartiallyReceived,
     /// Every line arrived in full.
     Received,
-    /// Done.
+    /// Closed: nothing more is expected on it.
     Closed,
     /// Refused by the approver.
     Rejected,
@@ -74,16 +74,16 @@ impl std::fmt::Display for PoStatus {
 pub enum PoCommand {
     /// Write a draft. The caller checks that the supplier exists and is active.
     Draft {
-        /// Supplier.
+        /// The supplier the goods are ordered from.
         supplier_id: SupplierId,
-        /// Lines.
+        /// The lines, in the order they were given.
         lines: Vec<PoLine>,
         /// Expected delivery.
         expected_on: Option<NaiveDate>,
     },
     /// Replace lines and date (draft only).
     Revise {
-        /// Lines.
+        /// The lines, in the order they were given.
         lines: Vec<PoLine>,
         /// Expected delivery.
         expected_on: Option<NaiveDate>,
@@ -92,9 +92,9 @@ pub enum PoCommand {
     Submit,
     /// Approve (not by whoever raised it).
     Approve,
-    /// Refuse.
+    /// Refuse a submitted order: it is rejected and goes no further.
     Reject {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: String,
     },
     /// Goods arrived.
@@ -110,7 +110,7 @@ pub enum PoCommand {
     Close,
     /// Call it off.
     Cancel {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
     },
 }
@@ -119,56 +119,56 @@ pub enum PoCommand {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum PoEvent {
-    /// Drafted.
+    /// Drafted: a buyer is writing it.
     #[serde(rename = "purchase_order.drafted")]
     Drafted {
-        /// Supplier.
+        /// The supplier the goods are ordered from.
         supplier_id: SupplierId,
-        /// Lines.
+        /// The lines, in the order they were given.
         lines: Vec<PoLine>,
         /// Expected delivery.
         expected_on: Option<NaiveDate>,
         /// Who raised it.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Draft revised.
     #[serde(rename = "purchase_order.revised")]
     Revised {
-        /// Lines.
+        /// The lines, in the order they were given.
         lines: Vec<PoLine>,
         /// Expected delivery.
         expected_on: Option<NaiveDate>,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
-    /// Submitted.
+    /// Submitted: waiting for approval.
     #[serde(rename = "purchase_order.submitted")]
     Submitted {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
-    /// Approved.
+    /// Approved: sent to the supplier.
     #[serde(rename = "purchase_order.approved")]
     Approved {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
-    /// Rejected.
+    /// Rejected: it will not go ahead.
     #[serde(rename = "purchase_order.rejected")]
     Rejected {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: String,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Goods arrived (each line also enters procurement stock at its cost).
@@ -178,27 +178,27 @@ pub enum PoEvent {
         receipt_id: ReceiptId,
         /// What arrived.
         lines: Vec<ReceivedLine>,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
-    /// Closed.
+    /// Closed: nothing more is expected on it.
     #[serde(rename = "purchase_order.closed")]
     Closed {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
-    /// Cancelled.
+    /// Cancelled: nothing further happens to it.
     #[serde(rename = "purchase_order.cancelled")]
     Cancelled {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }
@@ -239,7 +239,7 @@ pub enum PoError {
     OverReceipt {
         /// The item.
         item: InventoryItemId,
-        /// Ordered.
+        /// How much was ordered.
         ordered: Decimal,
         /// Received including this delivery.
         received: Decimal,
@@ -263,11 +263,11 @@ pub enum PoError {
 pub struct PurchaseOrder {
     /// `None` until drafted.
     pub status: Option<PoStatus>,
-    /// Supplier.
+    /// The supplier the goods are ordered from.
     pub supplier_id: Option<SupplierId>,
     /// Who raised it (may not approve it).
     pub raised_by: Option<UserId>,
-    /// Lines.
+    /// The lines, in the order they were given.
     pub lines: Vec<PoLine>,
     /// Received so far per item.
     #[schema(value_type = BTreeMap<String, crate::schema::Figure>)]

@@ -69,9 +69,9 @@ pub enum StockCommand {
     Transfer {
         /// The transfer.
         transfer_id: TransferId,
-        /// From.
+        /// The department the stock leaves.
         from: Department,
-        /// To.
+        /// The department the stock goes to.
         to: Department,
         /// How much.
         quantity: Quantity,
@@ -80,11 +80,11 @@ pub enum StockCommand {
     Adjust {
         /// The adjustment.
         adjustment_id: AdjustmentId,
-        /// Where.
+        /// The department whose stock it is.
         department: Department,
         /// Signed change.
         quantity: SignedQuantity,
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: AdjustmentReason,
         /// Free text.
         note: Option<String>,
@@ -108,19 +108,19 @@ pub enum StockEvent {
         purchase_order_id: PurchaseOrderId,
         /// The delivery.
         receipt_id: ReceiptId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Used by the kitchen or bar for an order.
     #[serde(rename = "stock.consumed")]
     Consumed {
-        /// Where.
+        /// The department whose stock it is.
         department: Department,
         /// The order.
         order_id: OrderId,
         /// Per line, in order.
         allocations: Vec<Allocation>,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Moved between departments; cost and value unchanged.
@@ -128,13 +128,13 @@ pub enum StockEvent {
     Transferred {
         /// The transfer.
         transfer_id: TransferId,
-        /// From.
+        /// The department the stock leaves.
         from: Department,
-        /// To.
+        /// The department the stock goes to.
         to: Department,
         /// How much.
         quantity: Quantity,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Counted, spoiled, wasted, broken.
@@ -142,17 +142,17 @@ pub enum StockEvent {
     Adjusted {
         /// The adjustment.
         adjustment_id: AdjustmentId,
-        /// Where.
+        /// The department whose stock it is.
         department: Department,
         /// Signed change.
         quantity: SignedQuantity,
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: AdjustmentReason,
         /// Free text.
         note: Option<String>,
-        /// Who.
+        /// Who did it: the acting user.
         by: crate::ids::UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

@@ -45,9 +45,9 @@ pub enum SupplierEvent {
     /// The supplier exists.
     #[serde(rename = "supplier.registered")]
     Registered {
-        /// Profile.
+        /// Name and contact details.
         profile: SupplierProfile,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// The profile changed.
@@ -55,13 +55,13 @@ pub enum SupplierEvent {
     Updated {
         /// New profile.
         profile: SupplierProfile,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// The supplier is no longer used.
     #[serde(rename = "supplier.deactivated")]
     Deactivated {
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

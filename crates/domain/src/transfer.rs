@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 /// A requested line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransferLine {
-    /// What.
+    /// The inventory item moved.
     pub inventory_item_id: InventoryItemId,
     /// How much was asked for.
     pub requested: Quantity,
@@ -29,7 +29,7 @@ pub struct TransferLine {
 /// A validated line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ValidatedLine {
-    /// What.
+    /// The inventory item moved.
     pub inventory_item_id: InventoryItemId,
     /// How much was asked for.
     pub requested: Quantity,
@@ -71,11 +71,11 @@ impl std::fmt::Display for TransferStatus {
 pub enum TransferCommand {
     /// Ask for stock to move.
     Request {
-        /// From.
+        /// The department the stock leaves.
         from: Department,
-        /// To.
+        /// The department the stock goes to.
         to: Department,
-        /// What.
+        /// What is moved, item by item.
         lines: Vec<TransferLine>,
         /// Free text.
         notes: Option<String>,
@@ -87,7 +87,7 @@ pub enum TransferCommand {
     },
     /// Receiving side refuses.
     Reject {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
     },
     /// Requester calls it off.
@@ -98,20 +98,20 @@ pub enum TransferCommand {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum TransferEvent {
-    /// Requested.
+    /// Requested: waiting for the receiving side.
     #[serde(rename = "transfer.requested")]
     Requested {
-        /// From.
+        /// The department the stock leaves.
         from: Department,
-        /// To.
+        /// The department the stock goes to.
         to: Department,
-        /// What.
+        /// What is moved, item by item.
         lines: Vec<TransferLine>,
         /// Free text.
         notes: Option<String>,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Validated: the validated quantities moved.
@@ -119,27 +119,27 @@ pub enum TransferEvent {
     Validated {
         /// Per line, with discrepancies.
         lines: Vec<ValidatedLine>,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
-    /// Rejected.
+    /// Rejected: it will not go ahead.
     #[serde(rename = "transfer.rejected")]
     Rejected {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
-    /// Cancelled.
+    /// Cancelled: nothing further happens to it.
     #[serde(rename = "transfer.cancelled")]
     Cancelled {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }
@@ -192,9 +192,9 @@ pub enum TransferError {
 pub struct Transfer {
     /// `None` until requested.
     pub status: Option<TransferStatus>,
-    /// From.
+    /// The department the stock leaves.
     pub from: Option<Department>,
-    /// To.
+    /// The department the stock goes to.
     pub to: Option<Department>,
     /// Requested lines.
     pub lines: Vec<TransferLine>,
@@ -212,7 +212,7 @@ pub struct Validation {
     pub lines: Vec<ValidatedQuantities>,
     /// Who validated it (the receiving side).
     pub by: UserId,
-    /// When.
+    /// When it happened: the time of the command that decided it.
     pub at: DateTime<Utc>,
 }
 

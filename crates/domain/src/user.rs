@@ -49,7 +49,7 @@ pub enum UserCommand {
     Create {
         /// The new user's id.
         user_id: UserId,
-        /// Profile.
+        /// Name and contact details.
         profile: UserProfile,
         /// Roles (at least one).
         roles: Vec<Role>,
@@ -57,13 +57,13 @@ pub enum UserCommand {
     /// The first administrator of a new organization (the bootstrap; no one to approve it). The
     /// context's actor is the new user.
     CreateFirstAdmin {
-        /// Profile.
+        /// Name and contact details.
         profile: UserProfile,
     },
     /// Someone registers with the organization's invite code; pending until approved. The
     /// context's actor is the new user.
     SignUp {
-        /// Profile.
+        /// Name and contact details.
         profile: UserProfile,
     },
     /// A manager lets a pending user in, with roles.
@@ -94,13 +94,13 @@ pub enum UserEvent {
     Created {
         /// The user's id.
         user_id: UserId,
-        /// Profile.
+        /// Name and contact details.
         profile: UserProfile,
-        /// Roles.
+        /// The roles granted: what the user may do.
         roles: Vec<Role>,
         /// Who added them (themselves, for the first administrator).
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Registered with an invite code, pending.
@@ -108,9 +108,9 @@ pub enum UserEvent {
     SignedUp {
         /// The user's id.
         user_id: UserId,
-        /// Profile.
+        /// Name and contact details.
         profile: UserProfile,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Let in by a manager.
@@ -120,7 +120,7 @@ pub enum UserEvent {
         roles: Vec<Role>,
         /// Who approved.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Roles changed.
@@ -130,15 +130,15 @@ pub enum UserEvent {
         roles: Vec<Role>,
         /// Who changed them.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Access taken away.
     #[serde(rename = "user.deactivated")]
     Deactivated {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Display name changed.
@@ -146,9 +146,9 @@ pub enum UserEvent {
     Renamed {
         /// New display name.
         display_name: String,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

@@ -47,9 +47,9 @@ pub struct ArchivedEvent {
     pub position: i64,
     /// Event id.
     pub event_id: Uuid,
-    /// Tenant.
+    /// The organization it belongs to.
     pub tenant_id: Uuid,
-    /// Stream.
+    /// The stream it was appended to.
     pub stream_id: String,
     /// Version in its stream.
     pub version: i64,

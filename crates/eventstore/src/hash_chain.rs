@@ -158,9 +158,9 @@ pub enum FaultKind {
 /// One fault, located.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fault {
-    /// Tenant.
+    /// The organization it belongs to.
     pub tenant_id: TenantId,
-    /// Stream.
+    /// The stream it was appended to.
     pub stream_id: String,
     /// Version of the event concerned.
     pub version: u64,

@@ -19,9 +19,9 @@ use uuid::Uuid;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SealedHead {
-    /// Tenant.
+    /// The organization it belongs to.
     pub tenant_id: Uuid,
-    /// Stream.
+    /// The stream it was appended to.
     pub stream_id: String,
     /// Its last version then.
     pub version: u64,

@@ -180,9 +180,9 @@ pub struct RecordedEvent {
     pub transaction_id: i64,
     /// Event id.
     pub event_id: Uuid,
-    /// Tenant.
+    /// The organization it belongs to.
     pub tenant_id: TenantId,
-    /// Stream.
+    /// The stream it was appended to.
     pub stream_id: String,
     /// Version within the stream.
     pub version: u64,

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 /// One projection, against the head of the log.
 #[derive(Serialize, ToSchema)]
 pub struct ProjectionState {
-    /// Name.
+    /// The name people see on screens, tickets and receipts.
     name: String,
     /// Global position of its checkpoint.
     checkpoint: i64,

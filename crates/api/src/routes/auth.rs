@@ -38,7 +38,7 @@ use uuid::Uuid;
 pub struct Login {
     /// Login name.
     username: String,
-    /// Password.
+    /// The password (10 to 256 characters).
     password: String,
 }
 

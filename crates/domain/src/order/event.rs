@@ -31,7 +31,7 @@ pub enum OrderEvent {
         tax_rate: Percent,
         /// Who placed it.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// A line added while open.
@@ -39,9 +39,9 @@ pub enum OrderEvent {
     LineAdded {
         /// The line.
         line: OrderLine,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// A line removed while open.
@@ -49,9 +49,9 @@ pub enum OrderEvent {
     LineRemoved {
         /// The line.
         line_id: LineId,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// A discount, resolved to an amount against the subtotal of that moment.
@@ -61,17 +61,17 @@ pub enum OrderEvent {
         discount: Discount,
         /// The amount it takes off.
         amount: Money,
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Fired: every line becomes a kitchen ticket line on its station.
     #[serde(rename = "order.sent_to_kitchen")]
     SentToKitchen {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
         /// When (the prep-time clock starts).
         at: DateTime<Utc>,
@@ -79,9 +79,9 @@ pub enum OrderEvent {
     /// The kitchen accepted the ticket and started cooking.
     #[serde(rename = "order.ticket_started")]
     TicketStarted {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// One line is up.
@@ -89,15 +89,15 @@ pub enum OrderEvent {
     LineReady {
         /// The line.
         line_id: LineId,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Every line is up: the ticket is bumped and the order is ready to serve.
     #[serde(rename = "order.ticket_completed")]
     TicketCompleted {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
         /// When (the prep-time clock stops).
         at: DateTime<Utc>,
@@ -105,9 +105,9 @@ pub enum OrderEvent {
     /// A bumped ticket brought back to the kitchen screens.
     #[serde(rename = "order.ticket_recalled")]
     TicketRecalled {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Rush on or off.
@@ -115,29 +115,29 @@ pub enum OrderEvent {
     PrioritySet {
         /// Rush tickets go before all others.
         rush: bool,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// The food reached the guest.
     #[serde(rename = "order.served")]
     Served {
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Cancelled. After sending, what the kitchen consumed becomes wastage.
     #[serde(rename = "order.cancelled")]
     Cancelled {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
         /// Whether the kitchen had the order (its consumption is wastage).
         after_send: bool,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Money taken.
@@ -151,9 +151,9 @@ pub enum OrderEvent {
         amount: Money,
         /// On top of the bill; not revenue.
         tip: Money,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// Money given back from a payment.
@@ -165,9 +165,9 @@ pub enum OrderEvent {
         payment_id: PaymentId,
         /// How much.
         amount: Money,
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: String,
-        /// Who.
+        /// Who did it: the acting user.
         by: UserId,
         /// When (refunds reduce sales in the period they are made).
         at: DateTime<Utc>,
@@ -185,7 +185,7 @@ pub enum OrderEvent {
         tax: Money,
         /// Tips collected.
         tips: Money,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

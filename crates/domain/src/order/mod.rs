@@ -31,7 +31,7 @@ pub enum OrderType {
     DineIn,
     /// Picked up.
     Takeout,
-    /// Delivered.
+    /// Delivered to the customer's address.
     Delivery,
 }
 
@@ -39,9 +39,9 @@ pub enum OrderType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
-    /// Cash.
+    /// Cash at the till.
     Cash,
-    /// Card.
+    /// A card, through the terminal.
     Card,
     /// Gift voucher.
     Voucher,
@@ -112,11 +112,11 @@ pub struct NewLine {
     pub line_id: LineId,
     /// The menu item as on offer now.
     pub item: MenuItemSnapshot,
-    /// Portions.
+    /// How many portions.
     pub quantity: u32,
-    /// Modifications.
+    /// What the guest changed ("no onions").
     pub modifications: Vec<String>,
-    /// Notes.
+    /// Free text for the kitchen.
     pub notes: Option<String>,
 }
 
@@ -125,7 +125,7 @@ pub struct NewLine {
 pub struct Payment {
     /// The payment.
     pub payment_id: PaymentId,
-    /// Method.
+    /// How it was paid.
     pub method: PaymentMethod,
     /// Towards the bill.
     pub amount: Money,
@@ -147,7 +147,7 @@ pub enum OrderStatus {
     Ready,
     /// At the table.
     Served,
-    /// Cancelled.
+    /// Cancelled: nothing further happens to it.
     Cancelled,
 }
 
@@ -187,7 +187,7 @@ pub enum OrderCommand {
     ApplyDiscount {
         /// Amount or percent.
         discount: Discount,
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
         /// Above this share of the subtotal, a manager must do it (from the settings).
         limit: Percent,
@@ -204,21 +204,21 @@ pub enum OrderCommand {
     RecallTicket,
     /// Rush on or off.
     SetPriority {
-        /// Rush.
+        /// Rushed: shown before every other ticket.
         rush: bool,
     },
     /// At the table.
     Serve,
-    /// Cancel.
+    /// Cancel the order (once the kitchen has it, a manager only; what it used is wastage).
     Cancel {
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: Option<String>,
     },
     /// Take a payment.
     TakePayment {
         /// Id for the payment.
         payment_id: PaymentId,
-        /// Method.
+        /// How it was paid.
         method: PaymentMethod,
         /// Towards the bill.
         amount: Money,
@@ -233,7 +233,7 @@ pub enum OrderCommand {
         payment_id: PaymentId,
         /// How much.
         amount: Money,
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: String,
     },
 }
@@ -247,7 +247,7 @@ pub struct Ticket {
     pub started_at: Option<DateTime<Utc>>,
     /// When it was last bumped.
     pub completed_at: Option<DateTime<Utc>>,
-    /// Rush.
+    /// Rushed: shown before every other ticket.
     pub rush: bool,
     /// How many times it was recalled.
     pub recalls: u32,
@@ -262,19 +262,19 @@ pub struct Order {
     pub number: u32,
     /// Dine-in, takeout, delivery.
     pub order_type: Option<OrderType>,
-    /// Table.
+    /// The table number (dine-in).
     pub table: Option<u16>,
-    /// Customer.
+    /// The customer, when known.
     pub customer_id: Option<CustomerId>,
     /// Tax rate captured when placed.
     pub tax_rate: Percent,
-    /// Lines.
+    /// The lines, in the order they were given.
     pub lines: Vec<OrderLine>,
     /// Sum of discounts granted.
     pub discounts: Money,
     /// Kitchen ticket.
     pub ticket: Ticket,
-    /// Payments.
+    /// Payments taken, with their tips and refunds.
     pub payments: Vec<Payment>,
     /// Refund ids used (a retried refund with the same id is refused, not doubled).
     pub refund_ids: Vec<RefundId>,

@@ -46,7 +46,7 @@ pub struct SaleLine {
     /// Price per portion.
     #[schema(value_type = brigade_domain::schema::Amount)]
     pub unit_price: Decimal,
-    /// Portions.
+    /// How many portions.
     pub quantity: u32,
 }
 
@@ -70,9 +70,9 @@ pub struct Sale {
     pub number: u32,
     /// The customer, when known.
     pub customer_id: Option<CustomerId>,
-    /// Guests.
+    /// How many guests the order serves (covers).
     pub covers: Option<u16>,
-    /// Lines.
+    /// The lines, in the order they were given.
     pub lines: Vec<SaleLine>,
     /// Open, closed or cancelled.
     pub status: SaleStatus,
@@ -94,7 +94,7 @@ pub struct Sale {
     pub tips: Decimal,
     /// Payments taken towards the bill.
     pub paid: Decimal,
-    /// Refunded.
+    /// How much of it has been refunded so far.
     pub refunded: Decimal,
     /// Events applied: a double application would show here.
     pub events: u64,
@@ -107,7 +107,7 @@ pub enum SaleEffect {
     None,
     /// The order closed: its lines are sold, its customer spent money.
     Closed {
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
         /// What the guest paid towards the bill (net sales + tax; tips excluded).
         spent: Decimal,
@@ -122,7 +122,7 @@ pub enum SaleEffect {
         amount: Decimal,
         /// On top.
         tip: Decimal,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
     /// A refund.
@@ -131,11 +131,11 @@ pub enum SaleEffect {
         refund_id: uuid::Uuid,
         /// Payment it came from.
         payment_id: uuid::Uuid,
-        /// Amount.
+        /// The amount of money.
         amount: Decimal,
-        /// Why.
+        /// Why, in the words of whoever did it.
         reason: String,
-        /// When.
+        /// When it happened: the time of the command that decided it.
         at: DateTime<Utc>,
     },
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 pub struct StockItem {
     /// SKU (once registered).
     pub sku: Option<String>,
-    /// Name.
+    /// The name people see on screens, tickets and receipts.
     pub name: Option<String>,
     /// Unit of measure.
     pub unit: Option<String>,
@@ -63,7 +63,7 @@ impl MovementKind {
 /// One row of `stock.movements`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Movement {
-    /// Kind.
+    /// What kind of movement it is.
     pub kind: MovementKind,
     /// Department (the source, for a transfer).
     pub department: Department,

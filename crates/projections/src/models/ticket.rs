@@ -23,7 +23,7 @@ pub enum TicketStatus {
     Recalled,
     /// At the table.
     Served,
-    /// Cancelled.
+    /// Cancelled: nothing further happens to it.
     Cancelled,
 }
 
@@ -61,7 +61,7 @@ pub struct TicketLine {
     pub name: String,
     /// Where it is cooked.
     pub station: Station,
-    /// Portions.
+    /// How many portions.
     pub quantity: u32,
     /// "No onions".
     pub modifications: Vec<String>,
@@ -105,7 +105,7 @@ pub struct Ticket {
     pub rush: bool,
     /// Sent to the kitchen (the prep clock starts).
     pub sent_at: Option<DateTime<Utc>>,
-    /// Started.
+    /// When a cook started it.
     pub started_at: Option<DateTime<Utc>>,
     /// Bumped (the prep clock stops).
     pub completed_at: Option<DateTime<Utc>>,

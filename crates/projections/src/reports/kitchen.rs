@@ -29,19 +29,19 @@ pub struct TicketView {
     pub order_id: Uuid,
     /// Order number.
     pub number: u32,
-    /// Table.
+    /// The table number (dine-in).
     pub table: Option<u16>,
     /// Dine-in, takeout, delivery.
     pub order_type: brigade_domain::order::OrderType,
-    /// Rush.
+    /// Rushed: shown before every other ticket.
     pub rush: bool,
-    /// Status.
+    /// Where the ticket is.
     pub status: TicketStatus,
     /// Sent at.
     pub sent_at: Option<DateTime<Utc>>,
     /// Seconds since sent.
     pub elapsed_seconds: i64,
-    /// Colour.
+    /// How late it is, against the organization's thresholds.
     pub urgency: Urgency,
     /// The lines for this station (all lines on the expo view).
     pub lines: Vec<TicketLine>,
@@ -225,7 +225,7 @@ pub struct KitchenChange {
     pub change: String,
     /// Stations concerned.
     pub stations: Vec<String>,
-    /// When.
+    /// When it happened: the time of the command that decided it.
     pub at: DateTime<Utc>,
     /// The ticket after the change.
     #[schema(value_type = crate::models::ticket::Ticket)]

@@ -55,7 +55,7 @@ pub struct PlReport {
     pub from: NaiveDate,
     /// Day after the last.
     pub to: NaiveDate,
-    /// Grouping.
+    /// How periods are grouped: by day, week or month.
     pub group_by: Grouping,
     /// Valuation method of the costs.
     pub method: Method,

@@ -57,7 +57,7 @@ pub struct OrderSummary {
     /// Paid towards the bill, refunds deducted.
     #[schema(value_type = brigade_domain::schema::Amount)]
     pub paid: Decimal,
-    /// Refunded.
+    /// How much of it has been refunded so far.
     #[schema(value_type = brigade_domain::schema::Amount)]
     pub refunded: Decimal,
 }

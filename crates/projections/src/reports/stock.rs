@@ -17,13 +17,13 @@ type Row<A, B> = (Uuid, Option<String>, A, B, Decimal);
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = StockLevel)]
 pub struct Level {
-    /// Item.
+    /// The inventory item.
     pub item_id: Uuid,
-    /// SKU.
+    /// The organization's stock-keeping unit.
     pub sku: Option<String>,
-    /// Name.
+    /// The name people see on screens, tickets and receipts.
     pub name: Option<String>,
-    /// Department.
+    /// The department whose stock it is.
     pub department: String,
     /// On hand.
     #[schema(value_type = brigade_domain::schema::Figure)]
@@ -57,9 +57,9 @@ pub async fn levels(pool: &PgPool, tenant: Uuid, department: Option<&str>) -> Re
 /// An item below its minimum.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Alert {
-    /// Item.
+    /// The inventory item.
     pub item_id: Uuid,
-    /// Name.
+    /// The name people see on screens, tickets and receipts.
     pub name: Option<String>,
     /// On hand (all departments).
     #[schema(value_type = brigade_domain::schema::Figure)]
@@ -92,11 +92,11 @@ pub async fn alerts(pool: &PgPool, tenant: Uuid) -> Result<Vec<Alert>, sqlx::Err
 /// One item's valuation.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemValue {
-    /// Item.
+    /// The inventory item.
     pub item_id: Uuid,
-    /// Name.
+    /// The name people see on screens, tickets and receipts.
     pub name: Option<String>,
-    /// Category.
+    /// Its category, as the reports group it.
     pub category: Option<String>,
     /// On hand.
     #[schema(value_type = brigade_domain::schema::Figure)]
@@ -112,7 +112,7 @@ pub struct ItemValue {
 /// Valuation of the stock.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Valuation {
-    /// Method.
+    /// How the stock is valued: FIFO or weighted average.
     pub method: Method,
     /// As of (None: now).
     pub as_of: Option<DateTime<Utc>>,
@@ -185,9 +185,9 @@ pub async fn valuation(
 /// Valued issues of one item from one department (or for one reason).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Usage {
-    /// Item.
+    /// The inventory item.
     pub item_id: Uuid,
-    /// Name.
+    /// The name people see on screens, tickets and receipts.
     pub name: Option<String>,
     /// Department (usage) or reason (wastage).
     pub group: String,
@@ -266,7 +266,7 @@ pub struct Adjustment {
     /// The same under weighted average.
     #[schema(value_type = brigade_domain::schema::Amount, example = "4.30")]
     pub cost_weighted_average: Decimal,
-    /// When.
+    /// When it happened: the time of the command that decided it.
     pub at: DateTime<Utc>,
 }
 

@@ -111,7 +111,7 @@ pub struct NewUser {
     display_name: String,
     /// Password (10 to 256 characters).
     password: String,
-    /// Roles.
+    /// The roles granted: what the user may do.
     roles: Vec<Role>,
 }
 
@@ -119,7 +119,7 @@ pub struct NewUser {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Roles {
-    /// Roles.
+    /// The roles granted: what the user may do.
     roles: Vec<Role>,
 }
 

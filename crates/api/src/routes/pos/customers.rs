@@ -27,11 +27,11 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Ada Moreau", "email": "ada@example.com", "phone": "+1 212 555 0100", "preferences": "no nuts"}))]
 pub struct CustomerBody {
-    /// Name.
+    /// The name people see on screens, tickets and receipts.
     name: String,
-    /// Email.
+    /// An email address, if given.
     email: Option<String>,
-    /// Phone.
+    /// A phone number, if given.
     phone: Option<String>,
     /// Preferences and allergies.
     preferences: Option<String>,

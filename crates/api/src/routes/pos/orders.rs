@@ -59,7 +59,7 @@ pub struct PlaceOrder {
     order_type: OrderType,
     /// Table number.
     table: Option<u16>,
-    /// Guests.
+    /// How many guests the order serves (covers).
     covers: Option<u16>,
     /// A customer of the organization.
     customer_id: Option<Uuid>,
@@ -79,7 +79,7 @@ pub struct DiscountBody {
     /// The amount off, or the percentage.
     #[schema(value_type = brigade_domain::schema::Figure)]
     value: rust_decimal::Decimal,
-    /// Why.
+    /// Why, in the words of whoever did it.
     reason: Option<String>,
 }
 
@@ -97,7 +97,7 @@ pub enum DiscountKind {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
-    /// Why.
+    /// Why, in the words of whoever did it.
     reason: Option<String>,
 }
 
@@ -357,7 +357,7 @@ pub enum KitchenProgress {
     Recalled,
     /// At the table.
     Served,
-    /// Cancelled.
+    /// Cancelled: nothing further happens to it.
     Cancelled,
 }
 
@@ -433,7 +433,7 @@ pub struct Receipt {
 pub struct ReceiptLine {
     /// The menu item's name.
     pub name: String,
-    /// Portions.
+    /// How many portions.
     pub quantity: u32,
     /// Price of one.
     pub unit_price: Money,

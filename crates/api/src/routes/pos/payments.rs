@@ -50,7 +50,7 @@ pub struct RefundPayment {
     payment_id: Uuid,
     /// At most what the payment captured less what was refunded from it.
     amount: Money,
-    /// Why.
+    /// Why, in the words of whoever did it.
     reason: String,
 }
 

@@ -91,7 +91,7 @@ pub struct ReceiveBody {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
-    /// Why.
+    /// Why, in the words of whoever did it.
     reason: Option<String>,
 }
 

@@ -31,7 +31,7 @@ use uuid::Uuid;
 pub struct AdjustmentBody {
     /// The inventory item.
     inventory_item_id: Uuid,
-    /// Where.
+    /// The department whose stock it is.
     department: Department,
     /// Signed change (negative: stock lost, valued and reported as wastage).
     quantity: SignedQuantity,

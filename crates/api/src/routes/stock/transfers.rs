@@ -60,7 +60,7 @@ pub struct ValidateBody {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
-    /// Why.
+    /// Why, in the words of whoever did it.
     reason: Option<String>,
 }
 
