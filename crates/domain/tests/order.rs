@@ -1,7 +1,7 @@
 //! The customer order: every transition and every refusal, given / when / then.
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::Aggregate;
 use brigade_domain::amount::{Money, Percent};

@@ -2,7 +2,7 @@
 //! property test over random command sequences).
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::user::{User, UserCommand, UserError, UserEvent, UserProfile, UserStatus};
 use brigade_domain::{Aggregate, Role};

@@ -1,7 +1,7 @@
 //! The public worked examples of read-models.md, to the cent, and the P&L arithmetic.
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::amount::round_money;
 use brigade_domain::catalog::MenuCategory;

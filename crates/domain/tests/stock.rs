@@ -1,7 +1,7 @@
 //! Stock ledgers, transfers and adjustments: every transition and every refusal.
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::amount::{Quantity, SignedQuantity};
 use brigade_domain::catalog::{Department, MenuCategory};

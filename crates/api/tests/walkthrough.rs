@@ -3,7 +3,7 @@
 //! word, against that server. It must run to its end and show what the README says it shows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use std::process::Command;
 use support::ServeProcess;

@@ -5,7 +5,7 @@
 //! `brigade serve` binary on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_api::http::{AppState, Config};

@@ -5,7 +5,7 @@
 //! `BRIGADE_BLESS=1 cargo test -p brigade-domain --test event_json`.
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::DomainEvent;
 use brigade_domain::Role;

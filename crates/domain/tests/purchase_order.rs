@@ -1,7 +1,7 @@
 //! Purchase orders: every transition and every refusal, given / when / then.
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::catalog::Department;
 use brigade_domain::ids::{InventoryItemId, ReceiptId};

@@ -4,7 +4,7 @@
 //! correctly; a dry run reports every difference and changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::ids::{InventoryItemId, MenuItemId};

@@ -4,7 +4,7 @@
 //! (the old one stops working); settings change; every such action is an event naming who did it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_api::http::{AppState, Config};

@@ -4,7 +4,7 @@
 //! store that is not empty, is refused and nothing is written; filters select what they say.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::ids::{TenantId, UserId};

@@ -5,7 +5,7 @@
 //! be a 5xx, every error must be problem+json, and the server must still answer afterwards.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_api::access::rules;
 use brigade_api::auth::tokens::Keys;

@@ -3,7 +3,7 @@
 //! version, with a non-zero exit.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::order::Order;

@@ -3,7 +3,7 @@
 //! streams. And bad input: one precise line, exit code 2, never a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::customer::{Customer, CustomerCommand, CustomerProfile};

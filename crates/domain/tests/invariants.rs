@@ -1,7 +1,7 @@
 //! The invariants of domain.md, over random command sequences (proptest).
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::amount::{Money, Quantity, SignedQuantity};
 use brigade_domain::catalog::{Department, MenuCategory};

@@ -3,7 +3,7 @@
 //! accounts are refused; malformed bodies are problem+json.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_api::auth::{password, sessions};

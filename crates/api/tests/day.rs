@@ -8,7 +8,7 @@
 //! worked out by hand below, and a second organization probes every resource of the first.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_api::http::{AppState, Config};

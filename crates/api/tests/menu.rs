@@ -4,7 +4,7 @@
 //! another body is refused; another organization's item is not found; bad bodies are 422.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
+mod support;
 
 use brigade_api::auth::tokens::Keys;
 use brigade_api::http::{AppState, Config};

@@ -57,6 +57,8 @@ pub fn qty(s: &str) -> Quantity {
 pub fn pct(s: &str) -> Percent {
     Percent::new(s.parse::<Decimal>().unwrap()).unwrap()
 }
+// Each test file is its own binary including this module; not every one reads decimals.
+#[allow(unused_imports)]
 pub use brigade_testkit::dec;
 
 /// A deterministic id per name.

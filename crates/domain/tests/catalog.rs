@@ -1,7 +1,7 @@
 //! Organization, inventory items and SKUs, suppliers, menu items, customers, expenses.
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::Aggregate;
 use brigade_domain::catalog::{InventoryCategory, MenuCategory, Station, UnitOfMeasure};

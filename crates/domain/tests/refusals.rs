@@ -2,7 +2,7 @@
 //! every aggregate that accepts them. Each refusal produces no event.
 #![allow(clippy::unwrap_used)]
 
-use crate::support;
+mod support;
 
 use brigade_domain::amount::SignedQuantity;
 use brigade_domain::catalog::{Department, InventoryCategory, MenuCategory, TextError, UnitOfMeasure};
