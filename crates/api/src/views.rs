@@ -182,13 +182,6 @@ where
     Ok(Json(Page::of(rows, query.page())))
 }
 
-/// The name serde gives an enum value (`in_kitchen`), for filters on such fields.
-pub fn name_of<T: Serialize>(value: &T) -> Option<String> {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-}
-
 /// A read model's answer as the response body (a failed query is a 500).
 pub fn read<T>(result: Result<T, sqlx::Error>) -> Result<Json<T>, ApiError> {
     result.map(Json).map_err(ApiError::internal)
