@@ -8,6 +8,7 @@ pub mod auth;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod http;
 pub mod idempotency;
 pub mod known;

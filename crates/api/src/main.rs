@@ -89,6 +89,9 @@ struct ServeArgs {
     /// Subject prefix of the events on it.
     #[arg(long, env = "BRIGADE_SUBJECT_PREFIX", default_value = "brigade.events")]
     subject_prefix: String,
+    /// The screens' build to serve beside the API (`npm run build` in `screens/` makes it).
+    #[arg(long, env = "BRIGADE_SCREENS_DIR", default_value = "screens/dist")]
+    screens_dir: std::path::PathBuf,
 }
 
 #[tokio::main]
@@ -208,10 +211,14 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
         operator_token: args.operator_token,
         rate_per_second: args.rate_limit,
         rate_burst: args.rate_burst,
+        screens_dir: screens(args.screens_dir),
         ..Config::default()
     };
     let state = Arc::new(AppState::new(store, jetstream.map(|js| js.client()), keys, config));
     println!("serving http://{}", listener.local_addr()?);
+    if state.config.screens_dir.is_some() {
+        println!("screens at http://{}/", listener.local_addr()?);
+    }
     let server = tokio::spawn(brigade_api::http::serve(listener, state, shutdown.clone()));
     brigade_projections::runner::wait_for_signal().await;
     tracing::info!("shutting down: finishing the requests and batches in hand");
@@ -219,4 +226,13 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
     server.await??;
     while workers.join_next().await.is_some() {}
     Ok(())
+}
+
+/// The screens' build, if there is one: without it the server is an API alone, and says so.
+fn screens(dir: std::path::PathBuf) -> Option<std::path::PathBuf> {
+    if brigade_api::http::screens::is_built(&dir) {
+        return Some(dir);
+    }
+    tracing::warn!(dir = %dir.display(), "no screens built there (npm run build in screens/): serving the API alone");
+    None
 }

@@ -29,6 +29,9 @@ pub struct Config {
     pub rate_per_second: u32,
     /// ...and at once.
     pub rate_burst: u32,
+    /// The screens' build (`screens/dist`): served at every path the API does not route. None:
+    /// the server is an API alone.
+    pub screens_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             operator_token: None,
             rate_per_second: 50,
             rate_burst: 100,
+            screens_dir: None,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
 pub mod responses;
+pub mod screens;
 
 pub use crate::state::{AppState, Config};
 
@@ -35,8 +36,9 @@ use tower_http::trace::TraceLayer;
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.body_limit;
     let (routes, _document) = openapi::build();
+    let screens = state.config.screens_dir.clone();
     routes
-        .fallback(not_found)
+        .fallback(move |request: Request| screens::serve(screens.clone(), request))
         .method_not_allowed_fallback(method_not_allowed)
         // Outer layers run first: access (it identifies the caller), then idempotency.
         .layer(axum::middleware::from_fn_with_state(
@@ -67,10 +69,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeUuidV7))
-}
-
-async fn not_found(request: Request) -> Response {
-    Problem::not_found(format!("no route {} {}", request.method(), request.uri().path())).into_response()
 }
 
 async fn method_not_allowed(request: Request) -> Response {

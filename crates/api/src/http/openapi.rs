@@ -81,8 +81,67 @@ pub fn build() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     let mut document = document;
     document_malformed_ids(&mut document);
     document_idempotency_keys(&mut document);
+    unique_operation_ids(&mut document);
     let _ = DOCUMENT.set(document.clone());
     (router, document)
+}
+
+/// Operation ids are the handlers' names, and several modules name theirs alike (`list`, `get`,
+/// `stream`): OpenAPI requires them unique, and generated clients name their functions and types
+/// after them (two `list`s do not compile). A name used more than once is prefixed with the
+/// resource its path names (`menu_items_list`, `pos_orders_list`); unique names stay as they are.
+fn unique_operation_ids(document: &mut utoipa::openapi::OpenApi) {
+    use std::collections::HashMap;
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for item in document.paths.paths.values() {
+        for operation in operations(item) {
+            *uses
+                .entry(operation.operation_id.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+    }
+    for (path, item) in &mut document.paths.paths {
+        let resource: Vec<&str> = path
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .filter(|s| !s.starts_with('{') && !s.is_empty())
+            .collect();
+        for operation in operations_mut(item) {
+            let Some(id) = operation.operation_id.as_mut() else {
+                continue;
+            };
+            if uses.get(id.as_str()).copied().unwrap_or(0) > 1 {
+                let stem = resource
+                    .iter()
+                    .map(|s| s.replace(['-', '.'], "_"))
+                    .collect::<Vec<_>>()
+                    .join("_");
+                *id = if stem.ends_with(id.as_str()) {
+                    stem
+                } else {
+                    format!("{stem}_{id}")
+                };
+            }
+        }
+    }
+}
+
+fn operations(item: &utoipa::openapi::PathItem) -> impl Iterator<Item = &utoipa::openapi::path::Operation> {
+    [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+        .into_iter()
+        .flatten()
+}
+
+fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Every command a logged-in caller sends (`POST`, `PUT`, `DELETE` with a bearer token) may carry

@@ -369,4 +369,24 @@ mod tests {
             "commands without a documented Idempotency-Key: {missing:#?}"
         );
     }
+
+    /// Generated clients name a function per operation id (the screens' own TypeScript client did
+    /// not compile while two handlers were both `list`): every id is there and used once.
+    #[test]
+    fn every_operation_has_an_id_of_its_own() {
+        let document = serde_json::to_value(crate::http::openapi::build().1).expect("the document encodes");
+        let mut seen = std::collections::BTreeMap::<String, String>::new();
+        for (path, item) in document["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                let where_ = format!("{method} {path}");
+                let id = operation["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{where_} has no operationId"));
+                if let Some(first) = seen.insert(id.to_owned(), where_.clone()) {
+                    panic!("operationId {id:?} is both {first} and {where_}");
+                }
+            }
+        }
+        assert!(seen.len() > 80, "only {} operations found", seen.len());
+    }
 }

@@ -1,17 +1,14 @@
 //! `/api/v1/kitchen`: the kitchen display. The queue per station (or the expo view), the cooks'
 //! actions on a ticket (start, a line up, bump, recall, rush), and the live feed: Server-Sent
-//! Events from the kitchen read model's change table, woken by the workers' checkpoint
-//! announcements, so a screen sees a change a few milliseconds after the worker applied it.
-//! Every change carries its place in the global log as its SSE id: a screen that reconnects with
-//! `Last-Event-ID` gets exactly the changes after it, none lost and none twice.
+//! Events (see [`crate::feeds`]).
 
 use crate::access::Access::Roles;
 use crate::access::{FRONT_AND_KITCHEN, KITCHEN};
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
+use crate::feeds::{Feed, message, resume_point};
 use crate::http::body::Body;
-use crate::http::problem::Problem;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -19,19 +16,14 @@ use crate::views::{Done, done};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use brigade_domain::ids::LineId;
 use brigade_domain::order::{Order, OrderCommand};
-use brigade_eventstore::GlobalPosition;
 use brigade_projections::models::ticket::TicketStatus;
-use brigade_projections::reports::kitchen::{KitchenChange, KitchenScreen, changes_since, latest_change, screen};
+use brigade_projections::reports::kitchen::{KitchenScreen, screen};
 use chrono::Utc;
 use serde::Deserialize;
-use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -141,61 +133,6 @@ pub struct StreamQuery {
     last_event_id: Option<String>,
 }
 
-/// An SSE id: `<transaction>.<position>` of the event that made the change.
-fn parse_id(id: &str) -> Option<GlobalPosition> {
-    let (transaction, position) = id.split_once('.')?;
-    Some(GlobalPosition {
-        transaction_id: transaction.parse().ok()?,
-        position: position.parse().ok()?,
-    })
-}
-
-fn event_of(change: &KitchenChange) -> Event {
-    let id = format!("{}.{}", change.id.transaction_id, change.id.position);
-    Event::default()
-        .id(id)
-        .event(change.change.clone())
-        .json_data(change)
-        .unwrap_or_else(|_| Event::default().comment("unencodable change"))
-}
-
-struct Feed {
-    state: Arc<AppState>,
-    tenant: Uuid,
-    station: Option<String>,
-    after: GlobalPosition,
-    woken: tokio::sync::watch::Receiver<std::collections::HashMap<String, GlobalPosition>>,
-    pending: VecDeque<KitchenChange>,
-}
-
-impl Feed {
-    /// The next change, waiting for one; `None` once the server shuts down.
-    async fn next(&mut self) -> Option<KitchenChange> {
-        loop {
-            if let Some(change) = self.pending.pop_front() {
-                self.after = change.id;
-                return Some(change);
-            }
-            let pool = self.state.store.pool();
-            match changes_since(pool, self.tenant, self.station.as_deref(), self.after, 200).await {
-                Ok(batch) if !batch.is_empty() => {
-                    self.pending.extend(batch);
-                    continue;
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "kitchen feed read failed; again in 1 s"),
-            }
-            // Woken by a checkpoint announcement; a read every second as well, in case one was
-            // missed (a listener reconnecting).
-            tokio::select! {
-                () = self.state.closing.cancelled() => return None,
-                _ = self.woken.changed() => {}
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        }
-    }
-}
-
 /// Live changes of the kitchen queue as Server-Sent Events: `event` is the change (`sent`,
 /// `started`, `line_ready`, `completed`, `recalled`, `priority`, `served`, `cancelled`), `data`
 /// the ticket after it, `id` its place in the log (send it back as `Last-Event-ID`).
@@ -210,39 +147,10 @@ pub async fn stream(
     Query(query): Query<StreamQuery>,
 ) -> Result<Response, ApiError> {
     let tenant = caller.0.org.0;
-    let given = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or(query.last_event_id);
-    let after = match given {
-        Some(id) => match parse_id(&id) {
-            Some(position) => position,
-            None => {
-                return Err(Problem::bad_request(format!(
-                    "last event id {id:?} is not an id this feed sent (<transaction>.<position>)"
-                ))
-                .into());
-            }
-        },
-        None => latest_change(state.store.pool(), tenant).await?,
-    };
-    let woken = state.applied().await?.subscribe();
-    let feed = Feed {
-        state: state.clone(),
-        tenant,
-        station: query.station.map(|s| s.to_ascii_lowercase()),
-        after,
-        woken,
-        pending: VecDeque::new(),
-    };
-    let events = futures_util::stream::unfold(feed, |mut feed| async move {
-        let change = feed.next().await?;
-        Some((Ok::<Event, Infallible>(event_of(&change)), feed))
-    });
-    Ok(Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
+    let after = resume_point(&state, tenant, &headers, query.last_event_id).await?;
+    let station = query.station.map(|s| s.to_ascii_lowercase());
+    let feed = Feed::new(state, tenant, station, after).await?;
+    Ok(feed.into_response(|change| Some(message(change, &change.change, change))))
 }
 
 /// This module's routes, each with who may call it.

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod kitchen;
 pub mod menu;
 pub mod organizations;
+pub mod permissions;
 pub mod pos;
 pub mod procurement;
 pub mod stock;
@@ -87,6 +88,7 @@ pub fn all() -> Routes {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(auth::routes())
+        .merge(permissions::routes())
         .merge(organizations::routes())
         .merge(menu::routes())
         .merge(pos::routes())

@@ -216,9 +216,12 @@ pub async fn screen(
 /// One change of the live feed.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct KitchenChange {
-    /// Its id: where the event that made it is in the global log (resume after it).
-    #[schema(value_type = i64)]
+    /// Where the event that made it is in the global log: the feed's SSE id (resume after it).
+    #[serde(skip)]
     pub id: brigade_eventstore::GlobalPosition,
+    /// The global position of the event that made it: `after=` this on a read waits until the
+    /// read model shows the change.
+    pub position: i64,
     /// The order.
     pub order_id: Uuid,
     /// `sent`, `started`, `line_ready`, `completed`, `recalled`, `priority`, `served`, `cancelled`.
@@ -262,6 +265,7 @@ pub async fn changes_since(
                     transaction_id,
                     position,
                 },
+                position,
                 order_id,
                 change,
                 stations,

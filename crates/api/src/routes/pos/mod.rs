@@ -1,6 +1,7 @@
 //! `/api/v1/pos`: the point of sale: orders from the till to the table, customers, payments.
 
 pub mod customers;
+pub mod floor;
 pub mod orders;
 pub mod payments;
 
@@ -8,5 +9,8 @@ use super::Routes;
 
 /// The point of sale's routes.
 pub fn routes() -> Routes {
-    orders::routes().merge(customers::routes()).merge(payments::routes())
+    orders::routes()
+        .merge(floor::routes())
+        .merge(customers::routes())
+        .merge(payments::routes())
 }

@@ -1,0 +1,313 @@
+// The kitchen display: one screen per station (`/kitchen/grill`) or the expo (`/kitchen`). The
+// tickets of the kitchen read model, rush first then oldest, with their lines, modifications,
+// notes, per-line state, a live elapsed clock and the organization's urgency colour; the cooks'
+// actions by touch or by bump bar (a keyboard: digits select a ticket, Enter bumps it).
+//
+// The live feed says *that* something changed and up to which position; the screen then reads
+// the queue with `after=` that position, so what it draws is always the read model's own state
+// (never a local patch that could drift), and a resumed feed after a network loss can neither
+// lose a ticket nor show one twice.
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { ScreenProps } from "../app";
+import { api, call } from "../api/client";
+import { follow, type FeedState } from "../api/feed";
+import type { components } from "../api/schema";
+import { ErrorBanner } from "../ui/alert";
+import { clock, label } from "../ui/format";
+import { go } from "../ui/route";
+import { LiveBadge } from "../ui/live";
+
+type Screen = components["schemas"]["KitchenScreen"];
+type Ticket = components["schemas"]["TicketView"];
+
+const CHANGES = ["sent", "started", "line_ready", "completed", "recalled", "priority", "served", "cancelled"] as const;
+const ACTION = "/api/v1/kitchen/orders/{id}";
+
+export function Kitchen({ can, path }: ScreenProps) {
+  const station = path[1];
+  const [screen, setScreen] = useState<Screen | null>(null);
+  const [fetchedAt, setFetchedAt] = useState(Date.now());
+  const [now, setNow] = useState(Date.now());
+  const [selected, setSelected] = useState(0);
+  const [feed, setFeed] = useState<FeedState>("connecting");
+  const [error, setError] = useState<unknown>(null);
+  const [stations, setStations] = useState<string[]>([]);
+  const reading = useRef<{ busy: boolean; want: number | null }>({ busy: false, want: null });
+
+  /** Reads the queue, at least as of `after`; reads asked for meanwhile fold into one more. */
+  const refresh = useCallback(
+    async (after?: number) => {
+      const r = reading.current;
+      if (after !== undefined) r.want = Math.max(r.want ?? 0, after);
+      if (r.busy) return;
+      r.busy = true;
+      try {
+        do {
+          const want = r.want ?? undefined;
+          r.want = null;
+          const body = await call(() =>
+            api.GET("/api/v1/kitchen/orders", { params: { query: { station, after: want } } }),
+          );
+          setScreen(body);
+          setFetchedAt(Date.now());
+        } while (r.want !== null);
+      } catch (e) {
+        setError(e);
+      } finally {
+        r.busy = false;
+      }
+    },
+    [station],
+  );
+
+  useEffect(() => {
+    setScreen(null);
+    void refresh();
+    const url = station ? `/api/v1/kitchen/stream?station=${encodeURIComponent(station)}` : "/api/v1/kitchen/stream";
+    let wasOffline = false;
+    const stop = follow(url, CHANGES, {
+      change: (_name, data) => void refresh((data as { position?: number } | null)?.position ?? undefined),
+      state: (state) => {
+        setFeed(state);
+        // Back from a loss: the feed replays what it missed; a read as well covers the time
+        // thresholds (urgency) that moved meanwhile.
+        if (state === "live" && wasOffline) void refresh();
+        wasOffline = state === "offline" || (wasOffline && state === "connecting");
+      },
+    });
+    const ticking = setInterval(() => setNow(Date.now()), 1_000);
+    // Urgency is computed by the server from the thresholds: re-read now and then even when quiet.
+    const rereading = setInterval(() => void refresh(), 30_000);
+    return () => {
+      stop();
+      clearInterval(ticking);
+      clearInterval(rereading);
+    };
+  }, [station]);
+
+  useEffect(() => {
+    if (!can.can("GET", "/api/v1/menu/items")) return;
+    call(() => api.GET("/api/v1/menu/items", { params: { query: { limit: 500 } } }))
+      .then((page) => setStations([...new Set(page.items.map((i) => i.details.station))].sort()))
+      .catch(() => undefined);
+  }, []);
+
+  const tickets = screen?.tickets ?? [];
+  const act = async (run: () => Promise<{ position: number } | undefined>) => {
+    try {
+      const written = await run();
+      setError(null);
+      await refresh(written?.position);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const start = (t: Ticket) =>
+    act(() => call(() => api.POST(`${ACTION}/start`, { params: { path: { id: t.order_id }, header: {} } })));
+  const lineUp = (t: Ticket, lineId: string) =>
+    act(() =>
+      call(() =>
+        api.POST(`${ACTION}/items/{line_id}/ready`, { params: { path: { id: t.order_id, line_id: lineId }, header: {} } }),
+      ),
+    );
+  /** Bump: on a station, every line of this station is up (the last station's makes the order
+   * ready); on the expo, the whole ticket. */
+  const bump = (t: Ticket) =>
+    act(async () => {
+      if (!station) {
+        return call(() => api.POST(`${ACTION}/complete`, { params: { path: { id: t.order_id }, header: {} } }));
+      }
+      let last: { position: number } | undefined;
+      for (const line of t.lines.filter((l) => l.station === station && !l.ready)) {
+        last = await call(() =>
+          api.POST(`${ACTION}/items/{line_id}/ready`, {
+            params: { path: { id: t.order_id, line_id: line.line_id }, header: {} },
+          }),
+        );
+      }
+      return last;
+    });
+  const recall = (orderId: string) =>
+    act(() => call(() => api.POST(`${ACTION}/recall`, { params: { path: { id: orderId }, header: {} } })));
+  const rush = (t: Ticket) =>
+    act(() =>
+      call(() =>
+        api.PUT(`${ACTION}/priority`, { params: { path: { id: t.order_id }, header: {} }, body: { rush: !t.rush } }),
+      ),
+    );
+
+  const may = {
+    start: can.can("POST", `${ACTION}/start`),
+    line: can.can("POST", `${ACTION}/items/{line_id}/ready`),
+    complete: can.can("POST", `${ACTION}/complete`),
+    recall: can.can("POST", `${ACTION}/recall`),
+    rush: can.can("PUT", `${ACTION}/priority`),
+  };
+  const mayBump = station ? may.line : may.complete;
+
+  // The bump bar.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      const ticket = tickets[selected];
+      if (/^[1-9]$/.test(e.key)) setSelected(Number(e.key) - 1);
+      else if (e.key === "ArrowRight") setSelected((s) => Math.min(s + 1, Math.max(0, tickets.length - 1)));
+      else if (e.key === "ArrowLeft") setSelected((s) => Math.max(0, s - 1));
+      else if ((e.key === "Enter" || e.key === "b") && ticket && mayBump) void bump(ticket);
+      else if (e.key === "s" && ticket && may.start && canStart(ticket)) void start(ticket);
+      else if (e.key === "r" && ticket && may.rush) void rush(ticket);
+      else if (e.key === "z" && may.recall && screen?.recently_completed[0]) void recall(screen.recently_completed[0].order_id);
+      else return;
+      e.preventDefault();
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  });
+  useEffect(() => {
+    if (selected >= tickets.length && tickets.length > 0) setSelected(tickets.length - 1);
+  }, [tickets.length]);
+
+  const shown = stations.length ? stations : [...new Set(tickets.flatMap((t) => t.stations))].sort();
+  const since = (now - fetchedAt) / 1000;
+  const prep = screen ? Object.entries(screen.average_prep_seconds) : [];
+
+  return (
+    <main class="kitchen" aria-label={station ? `Kitchen: ${station}` : "Kitchen: expo"}>
+      <div class="kitchen-bar">
+        <h1>{station ? label(station) : "Expo"}</h1>
+        <nav class="stations" aria-label="Stations">
+          <button type="button" class={!station ? "active" : ""} onClick={() => go("/kitchen")}>
+            Expo
+          </button>
+          {shown.map((s) => (
+            <button type="button" key={s} class={s === station ? "active" : ""} onClick={() => go(`/kitchen/${s}`)}>
+              {label(s)}
+            </button>
+          ))}
+        </nav>
+        <LiveBadge state={feed} />
+      </div>
+      <ErrorBanner error={error} onClose={() => setError(null)} />
+      <div class="kitchen-body">
+        <section class="tickets" aria-label="Tickets">
+          {screen && tickets.length === 0 && <p class="quiet">No open tickets.</p>}
+          {tickets.map((t, i) => (
+            <article
+              key={t.order_id}
+              class={`ticket urgency-${t.urgency}${t.rush ? " rush" : ""}${i === selected ? " selected" : ""} status-${t.status}`}
+              data-order={t.number}
+              aria-label={`Ticket ${t.number}`}
+              onClick={() => setSelected(i)}
+            >
+              <header>
+                <span class="key">{i < 9 ? i + 1 : ""}</span>
+                <span class="number">#{t.number}</span>
+                <span class="where">{t.table != null ? `Table ${t.table}` : label(t.order_type)}</span>
+                <span class="elapsed" aria-label="Elapsed">
+                  {clock(t.elapsed_seconds + since)}
+                </span>
+              </header>
+              <div class="ticket-state">
+                {t.rush && <span class="tag rush-tag">RUSH</span>}
+                <span class="tag">{label(t.status)}</span>
+              </div>
+              <ul class="lines">
+                {t.lines
+                  .filter((l) => !station || l.station === station)
+                  .map((l) => (
+                    <li key={l.line_id} class={l.ready ? "ready" : ""}>
+                      <span class="qty">{l.quantity}×</span> <span class="name">{l.name}</span>
+                      {!station && <span class="station"> · {l.station}</span>}
+                      {l.modifications.map((m) => (
+                        <div class="mod" key={m}>
+                          {m}
+                        </div>
+                      ))}
+                      {l.notes && <div class="note">“{l.notes}”</div>}
+                      {l.ready ? (
+                        <span class="line-state">✓ up</span>
+                      ) : (
+                        may.line &&
+                        t.status !== "queued" && (
+                          <button type="button" class="small" onClick={() => void lineUp(t, l.line_id)}>
+                            Up
+                          </button>
+                        )
+                      )}
+                    </li>
+                  ))}
+              </ul>
+              {station && t.stations.length > 1 && (
+                <p class="also">Also: {t.stations.filter((s) => s !== station).join(", ")}</p>
+              )}
+              <footer class="actions">
+                {may.start && canStart(t) && (
+                  <button type="button" onClick={() => void start(t)}>
+                    Start
+                  </button>
+                )}
+                {mayBump && (
+                  <button type="button" class="primary" onClick={() => void bump(t)}>
+                    Bump
+                  </button>
+                )}
+                {may.rush && (
+                  <button type="button" onClick={() => void rush(t)}>
+                    {t.rush ? "Unrush" : "Rush"}
+                  </button>
+                )}
+              </footer>
+            </article>
+          ))}
+        </section>
+        <aside class="kitchen-side">
+          <section aria-label="All day">
+            <h2>All day</h2>
+            <ul class="allday">
+              {(screen?.all_day ?? []).map((a) => (
+                <li key={a.name}>
+                  <span>{a.name}</span>
+                  <strong>{a.portions}</strong>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section aria-label="Average prep time">
+            <h2>Prep time</h2>
+            <ul class="allday">
+              {prep.map(([s, seconds]) => (
+                <li key={s}>
+                  <span>{label(s)}</span>
+                  <strong>{clock(seconds)}</strong>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section aria-label="Recently bumped">
+            <h2>Recently bumped</h2>
+            <ul class="bumped">
+              {(screen?.recently_completed ?? []).slice(0, 8).map((t) => (
+                <li key={t.order_id}>
+                  <span>
+                    #{t.number} {t.table != null ? `T${t.table}` : label(t.order_type)}
+                  </span>
+                  {may.recall && (
+                    <button type="button" class="small" onClick={() => void recall(t.order_id)}>
+                      Recall
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </section>
+          <p class="keys">Bump bar: 1–9 select · Enter bump · S start · R rush · Z recall last</p>
+        </aside>
+      </div>
+    </main>
+  );
+}
+
+function canStart(t: Ticket): boolean {
+  return t.status === "queued" || t.status === "recalled";
+}
