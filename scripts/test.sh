@@ -17,6 +17,10 @@ cargo test --locked --workspace "$@" || status=$?
 if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
   scripts/contract.sh || status=$?
 fi
+# The screens in a real browser (issue 17): Chromium through the served pages alone.
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
+  scripts/browser.sh || status=$?
+fi
 if [ "$status" -eq 0 ]; then
   # Tidying up never changes the suite's result.
   { psql "$DATABASE_URL" -Atc "select datname from pg_database where datname like 'brigade\_t\_%'" |

@@ -39,7 +39,7 @@ enum Command {
     /// Migrate, then serve the REST API (with health, readiness and metrics) and, unless told
     /// not to, run the relay and the projection workers in-process.
     /// Stops on Ctrl-C or SIGTERM, finishing requests and batches in hand.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the OpenAPI document the server serves at /openapi.json (no database needed), e.g.
     /// to generate a client offline.
     Openapi,
@@ -154,7 +154,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Serve(args) => serve(store, args).await?,
+        Command::Serve(args) => serve(store, *args).await?,
         Command::Openapi => unreachable!("answered before connecting"),
     }
     Ok(())

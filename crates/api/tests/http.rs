@@ -196,7 +196,8 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     assert!(document["components"]["schemas"]["Problem"].is_object());
     let paths = document["paths"].as_object().unwrap();
     let listed: Vec<&str> = paths.keys().map(String::as_str).collect();
-    // Every path of spec/api.md (the contract), and nothing else.
+    // Every path of spec/api.md (the contract), the screens' two (the caller's permitted routes,
+    // the floor's feed of order states), and nothing else.
     assert_eq!(
         listed,
         [
@@ -210,6 +211,7 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
             "/api/v1/audit/streams/{stream_id}",
             "/api/v1/auth/login",
             "/api/v1/auth/logout",
+            "/api/v1/auth/permissions",
             "/api/v1/auth/profile",
             "/api/v1/auth/refresh",
             "/api/v1/auth/register",
@@ -230,6 +232,7 @@ async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
             "/api/v1/pos/customers",
             "/api/v1/pos/customers/{id}",
             "/api/v1/pos/orders",
+            "/api/v1/pos/orders/stream",
             "/api/v1/pos/orders/{id}",
             "/api/v1/pos/orders/{id}/cancel",
             "/api/v1/pos/orders/{id}/discounts",
