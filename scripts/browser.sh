@@ -10,15 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source .local/env
 say() { echo "[browser] $*"; }
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  say "installing Chromium (Debian's chromium and chromium-driver)"
-  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null 2>&1 || {
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
-  }
-fi
+scripts/chromium.sh
 say "$(chromium --version 2>/dev/null | head -1)"
 
 cargo build --locked --workspace --bins --quiet

@@ -11,12 +11,14 @@
 
 use brigade_testkit::bench as support;
 
+mod common;
+use common::{SECRET, peak_rss_mb, percentile, server_binary, start_server, stop_server};
+
 use brigade_api::auth::tokens::Keys;
 use brigade_domain::Role;
 use brigade_domain::ids::{TenantId, UserId};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +26,6 @@ use support::cpu::{self, Usage};
 use uuid::Uuid;
 
 const CONNECTIONS: usize = 32;
-const SECRET: &str = "a benchmark's own signing secret, 32+ bytes long";
 
 /// Runs `request` from 32 tasks for `secs`; the latencies of the successful ones, and failures.
 async fn load<F, Fut>(secs: f64, request: F) -> (Vec<Duration>, u64, f64)
@@ -63,14 +64,6 @@ where
     (all, failed, elapsed)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 /// The raw baseline: one durable single-row INSERT per transaction of an order-sized row.
 async fn raw_single_inserts(pool: &PgPool, secs: f64, server: u32) -> (f64, Usage) {
     sqlx::query(
@@ -99,15 +92,6 @@ async fn raw_single_inserts(pool: &PgPool, secs: f64, server: u32) -> (f64, Usag
     (done.len() as f64 / elapsed, usage)
 }
 
-fn peak_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 /// One order placed per call, through `base`; true when it was created.
 fn placing(
     http: &reqwest::Client,
@@ -126,51 +110,6 @@ fn placing(
         let request = http.post(&url).bearer_auth(&token).json(&order);
         Box::pin(async move { matches!(request.send().await, Ok(r) if r.status() == 201) })
     }
-}
-
-/// The server binary under test: this build's, or another build's given in
-/// `BRIGADE_BENCH_SERVER` (to compare two revisions in one session, run alternately).
-fn server_binary() -> String {
-    std::env::var("BRIGADE_BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_brigade").to_owned())
-}
-
-/// Starts the release `brigade serve` on `database`, with or without its relay and workers
-/// in-process; returns it and the address it serves.
-fn start_server(database: &str, nats_url: &str, workers: bool) -> (std::process::Child, String) {
-    let mut server = std::process::Command::new(server_binary())
-        .arg("serve")
-        .env("DATABASE_URL", database)
-        .env("NATS_URL", nats_url)
-        .env("BRIGADE_HTTP_ADDR", "127.0.0.1:0")
-        .env("BRIGADE_JWT_SECRET", SECRET)
-        .env("BRIGADE_RATE_LIMIT", "1000000")
-        .env("BRIGADE_RATE_BURST", "1000000")
-        .env("BRIGADE_STREAM", "BRIGADE_BENCH_HTTP")
-        .env("BRIGADE_SUBJECT_PREFIX", "brigade.bench.http")
-        .env("RUST_LOG", "warn")
-        .env("BRIGADE_WORKERS", workers.to_string())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("serving ")
-        .expect("the address it serves")
-        .to_owned();
-    (server, base)
-}
-
-/// Stops a server as an operator would (SIGTERM: it finishes what it is doing).
-fn stop_server(mut server: std::process::Child) {
-    std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    server.wait().unwrap();
 }
 
 /// [`load`], with where the machine's CPU went meanwhile (`server` is the process under test).

@@ -481,6 +481,43 @@ async fn every_role_against_every_route_of_the_access_table() {
         }
     }
     assert_eq!(checked, rules().len() * ALL_ROLES.len());
+
+    // What the screens read to draw only what a role may do: for each role, exactly the routes
+    // the table opens to it (the operator's never: no user holds the operator token).
+    for role in ALL_ROLES {
+        let token = keys
+            .issue(UserId(Uuid::now_v7()), org, vec![role], chrono::Utc::now())
+            .unwrap();
+        let answer: Value = http
+            .get(format!("{base}/api/v1/auth/permissions"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut listed: Vec<(String, String)> = answer["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["method"].as_str().unwrap().to_owned(),
+                    r["path"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let mut open: Vec<(String, String)> = rules()
+            .iter()
+            .filter(|r| r.access != Access::Operator && allows(r.access, &[role]))
+            .map(|r| (r.method.clone(), r.path.clone()))
+            .collect();
+        listed.sort();
+        open.sort();
+        assert_eq!(listed, open, "{role:?}'s permissions");
+        assert!(!listed.iter().any(|(_, p)| p.starts_with("/api/v1/admin")), "{role:?}");
+    }
     server.stop().await;
 }
 

@@ -193,11 +193,9 @@ struct Feed {
 }
 
 impl Feed {
-    async fn open(api: &Api, token: &str, query: &str, last_id: Option<&str>) -> Feed {
-        let mut request = api
-            .http
-            .get(format!("{}/api/v1/kitchen/stream{query}", api.base))
-            .bearer_auth(token);
+    /// Opens `path` (the kitchen's feed or the floor's, with its query).
+    async fn open(api: &Api, token: &str, path: &str, last_id: Option<&str>) -> Feed {
+        let mut request = api.http.get(format!("{}{path}", api.base)).bearer_auth(token);
         if let Some(id) = last_id {
             request = request.header("Last-Event-ID", id);
         }
@@ -397,8 +395,8 @@ async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it
         .await;
     assert_eq!(status, 400, "{bad}");
 
-    let mut grill = Feed::open(&api, &manager, "?station=grill", None).await;
-    let mut bar = Feed::open(&api, &manager, "?station=bar", None).await;
+    let mut grill = Feed::open(&api, &manager, "/api/v1/kitchen/stream?station=grill", None).await;
+    let mut bar = Feed::open(&api, &manager, "/api/v1/kitchen/stream?station=bar", None).await;
     let order = api
         .created(
             "/api/v1/pos/orders",
@@ -446,20 +444,113 @@ async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it
     )
     .await;
     // Back, with the last id it saw: exactly the two changes it missed, in order.
-    let mut grill = Feed::open(&api, &manager, "?station=grill", Some(&sent_id)).await;
+    let mut grill = Feed::open(&api, &manager, "/api/v1/kitchen/stream?station=grill", Some(&sent_id)).await;
     let (_, first, _) = grill.next(Duration::from_secs(30)).await.expect("the start");
     let (last_id, second, ticket) = grill.next(Duration::from_secs(30)).await.expect("the rush");
     assert_eq!((first.as_str(), second.as_str()), ("started", "priority"));
     assert_eq!(ticket["ticket"]["rush"], true, "{ticket}");
     assert!(grill.next(Duration::from_millis(300)).await.is_none(), "nothing else");
     // The same id from the query string resumes the same way (for clients that cannot set headers).
-    let mut again = Feed::open(&api, &manager, &format!("?station=grill&last_event_id={sent_id}"), None).await;
+    let mut again = Feed::open(
+        &api,
+        &manager,
+        &format!("/api/v1/kitchen/stream?station=grill&last_event_id={sent_id}"),
+        None,
+    )
+    .await;
     let (id, _, _) = again.next(Duration::from_secs(30)).await.unwrap();
     let (id2, _, _) = again.next(Duration::from_secs(30)).await.unwrap();
     assert_eq!(id2, last_id);
     assert_ne!(id, id2);
 
     // Open feeds do not hold up a graceful shutdown.
+    server.stop().await;
+    fanout.stop().await;
+}
+
+/// The floor's feed: each order's state as the front of house needs it (number, table, status),
+/// from sent to served, resumable like the kitchen's; the cooks do not get it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_floor_follows_each_order_from_sent_to_served_and_resumes_where_it_left() {
+    let db = TestDb::create("floor_feed").await;
+    let nats = NatsServer::start().await;
+    let fanout = Fanout::start(&db, &nats.url()).await;
+    let keys = Keys::random();
+    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
+    let api = Api::new(&server.base);
+    let (manager, cashier, burger) = restaurant(&api, &keys).await;
+    let cook = keys
+        .issue(
+            UserId(Uuid::now_v7()),
+            TenantId(Uuid::now_v7()),
+            vec![Role::KitchenStaff],
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let (status, _) = api
+        .send("GET", "/api/v1/pos/orders/stream", Some(&cook), None, None)
+        .await;
+    assert_eq!(status, 403, "the floor's feed is the front of house's");
+
+    let mut floor = Feed::open(&api, &cashier, "/api/v1/pos/orders/stream", None).await;
+    let order = api
+        .created(
+            "/api/v1/pos/orders",
+            &cashier,
+            json!({"order_type": "dine_in", "table": 9, "lines": [{"menu_item_id": burger, "quantity": 1}]}),
+        )
+        .await;
+    let number = number_of(&api, &cashier, &order).await;
+    let step = |path: &str| format!("/api/v1/{path}/{order}");
+    api.ok(
+        "POST",
+        &format!("{}/send-to-kitchen", step("pos/orders")),
+        &cashier,
+        json!({}),
+    )
+    .await;
+    let (sent_id, event, data) = floor.next(Duration::from_secs(30)).await.expect("sent");
+    assert_eq!(event, "queued", "{data}");
+    assert_eq!(data["change"], "sent");
+    assert_eq!(data["order_id"], order.as_str());
+    assert_eq!(data["number"], number);
+    assert_eq!(data["table"], 9);
+    assert_eq!(data["order_type"], "dine_in");
+    assert!(data["position"].as_i64().unwrap() > 0, "{data}");
+
+    // The floor screen goes away; the kitchen cooks and bumps it, the cashier serves it.
+    drop(floor);
+    api.ok(
+        "POST",
+        &format!("{}/start", step("kitchen/orders")),
+        &manager,
+        json!({}),
+    )
+    .await;
+    api.ok(
+        "POST",
+        &format!("{}/complete", step("kitchen/orders")),
+        &manager,
+        json!({}),
+    )
+    .await;
+    api.ok("POST", &format!("{}/serve", step("pos/orders")), &cashier, json!({}))
+        .await;
+    let mut floor = Feed::open(&api, &cashier, "/api/v1/pos/orders/stream", Some(&sent_id)).await;
+    let mut seen = Vec::new();
+    while let Some((_, event, data)) = floor.next(Duration::from_secs(5)).await {
+        assert_eq!(data["status"], event.as_str(), "{data}");
+        seen.push((event, data["change"].as_str().unwrap().to_owned()));
+        if seen.len() == 3 {
+            break;
+        }
+    }
+    let seen: Vec<(&str, &str)> = seen.iter().map(|(e, c)| (e.as_str(), c.as_str())).collect();
+    assert_eq!(
+        seen,
+        [("cooking", "started"), ("ready", "completed"), ("served", "served")]
+    );
+    assert!(floor.next(Duration::from_millis(300)).await.is_none(), "nothing else");
     server.stop().await;
     fanout.stop().await;
 }

@@ -3,22 +3,16 @@
 // notes, per-line state, a live elapsed clock and the organization's urgency colour; the cooks'
 // actions by touch or by bump bar (a keyboard: digits select a ticket, Enter bumps it).
 //
-// The live feed says *that* something changed and up to which position; the screen then reads
-// the queue with `after=` that position, so what it draws is always the read model's own state
-// (never a local patch that could drift), and a resumed feed after a network loss can neither
-// lose a ticket nor show one twice.
+// Each change of the live feed is applied at once and reads reconcile (see queue.ts).
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ScreenProps } from "../app";
 import { api, call } from "../api/client";
 import { follow, type FeedState } from "../api/feed";
-import type { components } from "../api/schema";
+import { apply, elapsed, urgency, type Change, type Screen, type Ticket } from "./queue";
 import { ErrorBanner } from "../ui/alert";
 import { clock, label } from "../ui/format";
 import { go } from "../ui/route";
 import { LiveBadge } from "../ui/live";
-
-type Screen = components["schemas"]["KitchenScreen"];
-type Ticket = components["schemas"]["TicketView"];
 
 const CHANGES = ["sent", "started", "line_ready", "completed", "recalled", "priority", "served", "cancelled"] as const;
 const ACTION = "/api/v1/kitchen/orders/{id}";
@@ -26,62 +20,87 @@ const ACTION = "/api/v1/kitchen/orders/{id}";
 export function Kitchen({ can, path }: ScreenProps) {
   const station = path[1];
   const [screen, setScreen] = useState<Screen | null>(null);
-  const [fetchedAt, setFetchedAt] = useState(Date.now());
+  const [skew, setSkew] = useState(0);
   const [now, setNow] = useState(Date.now());
-  const [selected, setSelected] = useState(0);
+  // The selected ticket (by order, so a rush that reorders the screen does not move it).
+  const [chosen, setChosen] = useState<string | null>(null);
   const [feed, setFeed] = useState<FeedState>("connecting");
   const [error, setError] = useState<unknown>(null);
   const [stations, setStations] = useState<string[]>([]);
-  const reading = useRef<{ busy: boolean; want: number | null }>({ busy: false, want: null });
+  // The read in flight (if any), the changes applied since it was asked, the last change's
+  // position, and the timer of the next read.
+  const sync = useRef({ busy: false, again: false, since: [] as Change[], position: 0, timer: 0 as number | undefined });
 
-  /** Reads the queue, at least as of `after`; reads asked for meanwhile fold into one more. */
-  const refresh = useCallback(
-    async (after?: number) => {
-      const r = reading.current;
-      if (after !== undefined) r.want = Math.max(r.want ?? 0, after);
-      if (r.busy) return;
-      r.busy = true;
-      try {
-        do {
-          const want = r.want ?? undefined;
-          r.want = null;
-          const body = await call(() =>
-            api.GET("/api/v1/kitchen/orders", { params: { query: { station, after: want } } }),
-          );
-          setScreen(body);
-          setFetchedAt(Date.now());
-        } while (r.want !== null);
-      } catch (e) {
-        setError(e);
-      } finally {
-        r.busy = false;
-      }
-    },
-    [station],
-  );
+  /** Reads the queue as of the last change applied; the changes that arrive meanwhile are laid
+   * on top of the answer. Reads asked for while one is in flight fold into one more. */
+  const refresh = useCallback(async () => {
+    const s = sync.current;
+    if (s.busy) {
+      s.again = true;
+      return;
+    }
+    s.busy = true;
+    try {
+      do {
+        s.again = false;
+        s.since = [];
+        const asked = Date.now();
+        const body = await call(() =>
+          api.GET("/api/v1/kitchen/orders", { params: { query: { station, after: s.position || undefined } } }),
+        );
+        setSkew(Date.parse(body.as_of) - (asked + Date.now()) / 2);
+        setScreen(s.since.reduce((screen, change) => apply(screen, change, station), body));
+        setError(null);
+      } while (s.again);
+    } catch (e) {
+      setError(e);
+    } finally {
+      s.busy = false;
+      s.since = [];
+    }
+  }, [station]);
+
+  /** A read within two seconds, however many changes ask for one meanwhile. */
+  const refreshSoon = useCallback(() => {
+    const s = sync.current;
+    if (s.timer !== undefined) return;
+    s.timer = window.setTimeout(() => {
+      s.timer = undefined;
+      void refresh();
+    }, 2_000);
+  }, [refresh]);
 
   useEffect(() => {
     setScreen(null);
+    sync.current.position = 0;
     void refresh();
     const url = station ? `/api/v1/kitchen/stream?station=${encodeURIComponent(station)}` : "/api/v1/kitchen/stream";
     let wasOffline = false;
     const stop = follow(url, CHANGES, {
-      change: (_name, data) => void refresh((data as { position?: number } | null)?.position ?? undefined),
+      change: (_name, data) => {
+        const change = data as Change;
+        const s = sync.current;
+        s.position = Math.max(s.position, change.position);
+        if (s.busy) s.since.push(change);
+        setScreen((screen) => (screen ? apply(screen, change, station) : screen));
+        refreshSoon();
+      },
       state: (state) => {
         setFeed(state);
-        // Back from a loss: the feed replays what it missed; a read as well covers the time
-        // thresholds (urgency) that moved meanwhile.
+        // Back from a loss: the feed replays what it missed; a read as well brings the rest.
         if (state === "live" && wasOffline) void refresh();
         wasOffline = state === "offline" || (wasOffline && state === "connecting");
       },
     });
     const ticking = setInterval(() => setNow(Date.now()), 1_000);
-    // Urgency is computed by the server from the thresholds: re-read now and then even when quiet.
+    // Prep times and the bumped list age: read them again now and then even when quiet.
     const rereading = setInterval(() => void refresh(), 30_000);
     return () => {
       stop();
       clearInterval(ticking);
       clearInterval(rereading);
+      clearTimeout(sync.current.timer);
+      sync.current.timer = undefined;
     };
   }, [station]);
 
@@ -93,11 +112,14 @@ export function Kitchen({ can, path }: ScreenProps) {
   }, []);
 
   const tickets = screen?.tickets ?? [];
+  // The chosen ticket's place; the first when it has left the screen.
+  const selected = Math.max(0, tickets.findIndex((t) => t.order_id === chosen));
   const act = async (run: () => Promise<{ position: number } | undefined>) => {
     try {
       const written = await run();
       setError(null);
-      await refresh(written?.position);
+      if (written) sync.current.position = Math.max(sync.current.position, written.position);
+      await refresh();
     } catch (e) {
       setError(e);
     }
@@ -151,9 +173,9 @@ export function Kitchen({ can, path }: ScreenProps) {
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
       const ticket = tickets[selected];
-      if (/^[1-9]$/.test(e.key)) setSelected(Number(e.key) - 1);
-      else if (e.key === "ArrowRight") setSelected((s) => Math.min(s + 1, Math.max(0, tickets.length - 1)));
-      else if (e.key === "ArrowLeft") setSelected((s) => Math.max(0, s - 1));
+      if (/^[1-9]$/.test(e.key)) setChosen(tickets[Number(e.key) - 1]?.order_id ?? chosen);
+      else if (e.key === "ArrowRight") setChosen(tickets[Math.min(selected + 1, tickets.length - 1)]?.order_id ?? null);
+      else if (e.key === "ArrowLeft") setChosen(tickets[Math.max(selected - 1, 0)]?.order_id ?? null);
       else if ((e.key === "Enter" || e.key === "b") && ticket && mayBump) void bump(ticket);
       else if (e.key === "s" && ticket && may.start && canStart(ticket)) void start(ticket);
       else if (e.key === "r" && ticket && may.rush) void rush(ticket);
@@ -164,12 +186,8 @@ export function Kitchen({ can, path }: ScreenProps) {
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
   });
-  useEffect(() => {
-    if (selected >= tickets.length && tickets.length > 0) setSelected(tickets.length - 1);
-  }, [tickets.length]);
 
   const shown = stations.length ? stations : [...new Set(tickets.flatMap((t) => t.stations))].sort();
-  const since = (now - fetchedAt) / 1000;
   const prep = screen ? Object.entries(screen.average_prep_seconds) : [];
 
   return (
@@ -192,20 +210,22 @@ export function Kitchen({ can, path }: ScreenProps) {
       <div class="kitchen-body">
         <section class="tickets" aria-label="Tickets">
           {screen && tickets.length === 0 && <p class="quiet">No open tickets.</p>}
-          {tickets.map((t, i) => (
+          {tickets.map((t, i) => {
+            const seconds = elapsed(t, now, skew);
+            return (
             <article
               key={t.order_id}
-              class={`ticket urgency-${t.urgency}${t.rush ? " rush" : ""}${i === selected ? " selected" : ""} status-${t.status}`}
+              class={`ticket urgency-${screen ? urgency(seconds, screen) : t.urgency}${t.rush ? " rush" : ""}${i === selected ? " selected" : ""} status-${t.status}`}
               data-order={t.number}
               aria-label={`Ticket ${t.number}`}
-              onClick={() => setSelected(i)}
+              onClick={() => setChosen(t.order_id)}
             >
               <header>
                 <span class="key">{i < 9 ? i + 1 : ""}</span>
                 <span class="number">#{t.number}</span>
                 <span class="where">{t.table != null ? `Table ${t.table}` : label(t.order_type)}</span>
                 <span class="elapsed" aria-label="Elapsed">
-                  {clock(t.elapsed_seconds + since)}
+                  {clock(seconds)}
                 </span>
               </header>
               <div class="ticket-state">
@@ -259,7 +279,8 @@ export function Kitchen({ can, path }: ScreenProps) {
                 )}
               </footer>
             </article>
-          ))}
+            );
+          })}
         </section>
         <aside class="kitchen-side">
           <section aria-label="All day">

@@ -20,7 +20,7 @@ use axum::response::Response;
 use brigade_domain::ids::LineId;
 use brigade_domain::order::{Order, OrderCommand};
 use brigade_projections::models::ticket::TicketStatus;
-use brigade_projections::reports::kitchen::{KitchenScreen, screen};
+use brigade_projections::reports::kitchen::{KitchenChange, KitchenScreen, screen};
 use chrono::Utc;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -138,7 +138,7 @@ pub struct StreamQuery {
 /// the ticket after it, `id` its place in the log (send it back as `Last-Event-ID`).
 #[utoipa::path(get, path = "/api/v1/kitchen/stream", tag = "kitchen", security(("bearer" = [])),
     params(StreamQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this change")),
-    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+    responses((status = 200, description = "An event stream of KitchenChange messages", content_type = "text/event-stream", body = KitchenChange),
               ReadErrors, CallerErrors))]
 pub async fn stream(
     State(state): State<Arc<AppState>>,

@@ -73,6 +73,13 @@ pub struct KitchenScreen {
     pub recently_completed: Vec<TicketView>,
     /// Average seconds from sent to the station's last line up, per station, over the last hour.
     pub average_prep_seconds: BTreeMap<String, f64>,
+    /// The moment the screen was computed: a display keeps the elapsed clocks counting from it,
+    /// whatever its own clock says.
+    pub as_of: DateTime<Utc>,
+    /// A ticket turns amber this many seconds after it was sent (the organization's setting)...
+    pub amber_after_seconds: i64,
+    /// ...and red after this many: a display recolours tickets as they age, between reads.
+    pub red_after_seconds: i64,
 }
 
 /// Kitchen thresholds of an organization (defaults 5 and 8 minutes).
@@ -198,6 +205,9 @@ pub async fn screen(
         }
     }
     Ok(KitchenScreen {
+        as_of: now,
+        amber_after_seconds: limits.0,
+        red_after_seconds: limits.1,
         station: station.map(str::to_owned),
         tickets,
         all_day: all_day
