@@ -11,6 +11,7 @@ use brigade_api::auth::tokens::Keys;
 use brigade_domain::Role;
 use brigade_domain::ids::{TenantId, UserId};
 use brigade_testkit::bench as support;
+use support::cpu::{self, Usage};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -136,6 +137,7 @@ async fn main() {
             .await;
 
         // Sent at a steady rate: order i leaves at start + i / rate.
+        let cpu_before = cpu::snapshot(server.id());
         let start = Instant::now();
         let returned = Arc::new(Mutex::new(HashMap::with_capacity(count)));
         let mut sends = Vec::with_capacity(count);
@@ -172,6 +174,7 @@ async fn main() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let usage = Usage::between(&cpu_before, &cpu::snapshot(server.id()), wanted.len());
         let (mut latencies, mut missing, mut early) = (Vec::new(), 0_usize, 0_usize);
         for screen in &arrivals {
             let seen: HashMap<Uuid, Instant> = screen.lock().await.iter().copied().collect();
@@ -197,6 +200,7 @@ async fn main() {
             percentile(&latencies, 1.0),
             latencies.len(),
         );
+        println!("  {} (the load generator is the {SCREENS} screens and the sender)", usage.describe("order sent"));
         if rate == 200 {
             let p99 = percentile(&latencies, 0.99);
             println!(
