@@ -71,9 +71,18 @@ test("a whole service, from the till to the books", async () => {
   await till.page.locator(`.order-row[data-order="${number}"] [data-state="ready"]`).waitFor();
   await shot(till.page, "floor-ready-1180x820");
 
-  // Serve, then split the bill two ways, a tip on the second share.
+  // Serve, take 10% off (the burger was late), then split the bill two ways, a tip on the
+  // second share.
   await till.page.getByRole("button", { name: "Served" }).click();
   await till.page.locator(".order-head [data-state='served']").waitFor();
+  const total = async () => till.page.locator(".totals dt:text-is('Total') + dd").textContent();
+  const undiscounted = await total();
+  await till.page.getByLabel("Discount kind").selectOption("percent");
+  await till.page.getByLabel("Discount value").fill("10");
+  await till.page.getByLabel("Discount reason").fill("late burger");
+  await till.page.getByRole("button", { name: "Discount" }).click();
+  await till.page.waitForFunction((before) => document.querySelector("[data-outstanding]")?.dataset.outstanding !== before, undiscounted);
+  assert.ok(Number(await total()) < Number(undiscounted), "the discount lowers the total");
   await till.page.getByRole("button", { name: "Split 2 ways" }).click();
   const shares = till.page.locator(".share");
   assert.equal(await shares.count(), 2);
@@ -84,6 +93,7 @@ test("a whole service, from the till to the books", async () => {
   await till.page.locator(".share").getByRole("button", { name: /^Pay/ }).click();
   await till.page.locator("[data-outstanding='0.00']").waitFor();
   assert.equal(await till.page.locator(".payments li").count(), 2, "two payments taken");
+  assert.equal(await till.page.getByRole("button", { name: "Refund" }).count(), 0, "a cashier does not refund");
   await till.page.getByRole("button", { name: "Receipt" }).click();
   await till.page.locator(".receipt").getByText("Cash").waitFor();
   await shot(till.page, "floor-receipt-1180x820");
@@ -94,10 +104,20 @@ test("a whole service, from the till to the books", async () => {
   const sale = orders.items.find((o) => String(o.number) === number);
   assert.ok(sale, "the order closed");
 
-  // The back office: the manager's P&L shows the sale, the matrix its items.
+  // The manager refunds part of the cash share of the closed order.
   const office = await device(browser, server.base, { width: 1440, height: 900 });
   await signIn(office.page, "maria");
   assert.equal(new URL(office.page.url()).pathname, "/office", "a manager lands on the back office");
+  await office.page.goto("/floor");
+  await office.page.getByRole("button", { name: "Closed" }).click();
+  await office.page.locator(`.order-row[data-order="${number}"]`).click();
+  const cash = office.page.locator(".payments li", { hasText: "Cash" });
+  await cash.getByRole("button", { name: "Refund" }).click();
+  await cash.getByLabel("Amount").fill("1.00");
+  await cash.getByLabel("Reason").fill("cold fries");
+  await cash.getByRole("button", { name: "Refund" }).click();
+  await office.page.locator(".payments li", { hasText: "refunded 1.00" }).waitFor();
+  await office.page.goto("/office");
   const expected = await manager("GET", `/api/v1/accounting/reports/pl-statement?from=${today()}&to=${tomorrow()}`);
   assert.ok(Number(expected.total.net_sales) > Number(before.total.net_sales), "the sale is in the books");
   await office.page.getByLabel("From").fill(today());

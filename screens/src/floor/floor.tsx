@@ -2,7 +2,7 @@
 // order from the menu and send it to the kitchen; follow every open order's state live (a ready
 // order is announced the moment the kitchen bumps it); serve, discount, take split payments with
 // tips, refund, print the receipt.
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ScreenProps } from "../app";
 import { api, call } from "../api/client";
 import { follow, type FeedState } from "../api/feed";
@@ -32,12 +32,18 @@ export function Floor({ can }: ScreenProps) {
   const [ready, setReady] = useState<Announcement[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [taking, setTaking] = useState(false);
+  // The list: the open orders (the service), or the closed ones (a refund, a receipt reprinted).
+  const [showing, setShowing] = useState<"open" | "closed">("open");
+  const listing = useRef(showing);
+  listing.current = showing;
 
   const reload = useCallback(async (after?: number) => {
     try {
+      const status = listing.current;
       const page = await call(() =>
-        api.GET("/api/v1/pos/orders", { params: { query: { status: "open", limit: 200, after } } }),
+        api.GET("/api/v1/pos/orders", { params: { query: { status, limit: 200, after } } }),
       );
+      if (status !== listing.current) return;
       setOrders(page.items);
       setError(null);
       // Where each sent order is in the kitchen; the feed keeps it current from here.
@@ -54,9 +60,9 @@ export function Floor({ can }: ScreenProps) {
       setError(e);
     }
   }, []);
+  useEffect(() => void reload(), [showing]);
 
   useEffect(() => {
-    void reload();
     if (!can.can("GET", "/api/v1/pos/orders/stream")) return;
     const stop = follow("/api/v1/pos/orders/stream", STATES, {
       change: (_name, data) => {
@@ -128,12 +134,18 @@ export function Floor({ can }: ScreenProps) {
         />
       ) : (
         <div class="floor-body">
-          <section class="open-orders" aria-label="Open orders">
-            <h2>Open orders</h2>
-            {orders.length === 0 && <p class="quiet">No open orders.</p>}
+          <section class="open-orders" aria-label="Orders">
+            <nav class="tabs" aria-label="Which orders">
+              {(["open", "closed"] as const).map((s) => (
+                <button type="button" key={s} class={s === showing ? "active" : ""} onClick={() => setShowing(s)}>
+                  {s === "open" ? "Open orders" : "Closed"}
+                </button>
+              ))}
+            </nav>
+            {orders.length === 0 && <p class="quiet">No {showing} orders.</p>}
             <ul>
               {orders.map((o) => {
-                const state = o.sent ? (kitchen[o.id] ?? "queued") : "not_sent";
+                const state = o.status === "closed" ? "served" : o.sent ? (kitchen[o.id] ?? "queued") : "not_sent";
                 return (
                   <li key={o.id}>
                     <button

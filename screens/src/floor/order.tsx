@@ -5,6 +5,7 @@ import type { Permissions } from "../api/permissions";
 import { api, call } from "../api/client";
 import type { components } from "../api/schema";
 import { ErrorBanner } from "../ui/alert";
+import { Ask } from "../ui/ask";
 import { cents, fromCents, label, money, split } from "../ui/format";
 import { stateWords, type KitchenState } from "./floor";
 import { Receipt } from "./receipt";
@@ -79,19 +80,15 @@ export function OrderPanel(props: {
     );
     if (ok) setShares((old) => old.filter((_, i) => i !== index));
   };
-  const refund = (paymentId: string, max: string) => {
-    const amount = prompt(`Refund how much of this payment (up to ${max})?`, max);
-    if (!amount) return;
-    const reason = prompt("Why?", "guest complaint") ?? "";
+  const refund = (paymentId: string, values: Record<string, string>) =>
     void act(() =>
       call((key) =>
         api.POST("/api/v1/pos/payments/refund", {
           params: { header: { "Idempotency-Key": key } },
-          body: { payment_id: paymentId, amount: amount.trim(), reason },
+          body: { payment_id: paymentId, amount: values.amount.trim(), reason: values.reason.trim() },
         }),
       ),
     );
-  };
   const state = props.kitchen ?? (order.ticket.sent_at ? "queued" : "not_sent");
 
   return (
@@ -224,9 +221,14 @@ export function OrderPanel(props: {
               <li key={p.payment_id}>
                 {label(p.method)} {p.amount} (tip {p.tip}){cents(p.refunded) > 0 && `, refunded ${p.refunded}`}
                 {can.can("POST", "/api/v1/pos/payments/refund") && cents(p.refunded) < cents(p.amount) && (
-                  <button type="button" class="small" onClick={() => refund(p.payment_id, fromCents(cents(p.amount) - cents(p.refunded)))}>
-                    Refund
-                  </button>
+                  <Ask
+                    action="Refund"
+                    fields={[
+                      { name: "amount", label: "Amount", initial: fromCents(cents(p.amount) - cents(p.refunded)) },
+                      { name: "reason", label: "Reason" },
+                    ]}
+                    onConfirm={(values) => refund(p.payment_id, values)}
+                  />
                 )}
               </li>
             ))}

@@ -5,6 +5,7 @@ import type { ScreenProps } from "../app";
 import { api, call } from "../api/client";
 import type { components } from "../api/schema";
 import { ErrorBanner } from "../ui/alert";
+import { Ask } from "../ui/ask";
 import { cents, fromCents, label } from "../ui/format";
 import { useNames } from "./names";
 
@@ -22,9 +23,9 @@ export function Purchasing({ can }: ScreenProps) {
       .catch(setError);
   useEffect(() => void load(), []);
 
-  const act = async (run: (key: string) => Promise<{ position: number }>) => {
+  const act = async (run: () => Promise<{ position: number }>) => {
     try {
-      const written = await run("");
+      const written = await run();
       setError(null);
       await load(written.position);
     } catch (e) {
@@ -33,12 +34,10 @@ export function Purchasing({ can }: ScreenProps) {
   };
   const approve = (id: string) =>
     act(() => call((key) => api.POST(`${PO}/approve`, { params: { path: { id }, header: { "Idempotency-Key": key } } })));
-  const reject = (id: string) => {
-    const reason = prompt("Why is it rejected?") ?? "";
+  const reject = (id: string, reason: string) =>
     void act(() =>
-      call((key) => api.POST(`${PO}/reject`, { params: { path: { id }, header: { "Idempotency-Key": key } }, body: { reason: reason || null } })),
+      call((key) => api.POST(`${PO}/reject`, { params: { path: { id }, header: { "Idempotency-Key": key } }, body: { reason: reason.trim() || null } })),
     );
-  };
   const waiting = orders.filter((o) => o.status === "submitted");
   const rest = orders.filter((o) => o.status !== "submitted");
   const value = (o: Po) => fromCents(o.lines.reduce((s, l) => s + Math.round(cents(l.unit_price) * Number(l.quantity)), 0));
@@ -69,9 +68,7 @@ export function Purchasing({ can }: ScreenProps) {
                   </button>
                 )}
                 {can.can("POST", `${PO}/reject`) && (
-                  <button type="button" onClick={() => reject(o.id)}>
-                    Reject
-                  </button>
+                  <Ask action="Reject" fields={[{ name: "reason", label: "Why?" }]} onConfirm={(v) => reject(o.id, v.reason)} />
                 )}
               </td>
             )}

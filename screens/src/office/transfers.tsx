@@ -5,6 +5,7 @@ import type { ScreenProps } from "../app";
 import { api, call } from "../api/client";
 import type { components } from "../api/schema";
 import { ErrorBanner } from "../ui/alert";
+import { Ask } from "../ui/ask";
 import { label } from "../ui/format";
 import { useNames } from "./names";
 
@@ -46,14 +47,12 @@ export function Transfers({ can }: ScreenProps) {
         }),
       ),
     );
-  const reject = (t: Transfer) => {
-    const reason = prompt("Why is it rejected?") ?? "";
+  const reject = (t: Transfer, reason: string) =>
     void act(() =>
       call((key) =>
-        api.POST(`${TRANSFER}/reject`, { params: { path: { id: t.id }, header: { "Idempotency-Key": key } }, body: { reason: reason || null } }),
+        api.POST(`${TRANSFER}/reject`, { params: { path: { id: t.id }, header: { "Idempotency-Key": key } }, body: { reason: reason.trim() || null } }),
       ),
     );
-  };
   const requested = transfers.filter((t) => t.status === "requested");
   const rest = transfers.filter((t) => t.status !== "requested");
 
@@ -102,9 +101,7 @@ export function Transfers({ can }: ScreenProps) {
               </button>
             )}
             {can.can("POST", `${TRANSFER}/reject`) && (
-              <button type="button" onClick={() => reject(t)}>
-                Reject
-              </button>
+              <Ask action="Reject" fields={[{ name: "reason", label: "Why?" }]} onConfirm={(v) => reject(t, v.reason)} />
             )}
           </div>
         </article>
