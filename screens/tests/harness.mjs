@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const BIN = process.env.BRIGADE_BIN ?? "../target/debug/brigade";
@@ -104,4 +105,21 @@ export async function shot(page, name) {
 
 export function freePort() {
   return 20_000 + Math.floor(Math.random() * 20_000);
+}
+
+/**
+ * A test file's server and browser: started before its tests, stopped after them. Returns an
+ * object whose `server` and `browser` are set once the file's `before` hook has run.
+ */
+export function serverAndBrowser() {
+  const shared = { server: null, browser: null };
+  before(async () => {
+    shared.server = await startServer(freePort());
+    shared.browser = await launch();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.stop();
+  });
+  return shared;
 }

@@ -1,32 +1,24 @@
 // The kitchen display by bump bar (a keyboard): digits select a ticket, S starts it, R rushes it,
 // Enter bumps it, Z recalls the last bumped; and a second screen sees each of those changes live.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { apiAs, device, freePort, launch, shot, signIn, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { apiAs, device, serverAndBrowser, shot, signIn } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer(freePort());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const shared = serverAndBrowser();
 
 test("the bump bar drives the expo, and the grill screen follows live", async () => {
-  const carl = await apiAs(server.base, "carl");
+  const carl = await apiAs(shared.server.base, "carl");
   const menu = await carl("GET", "/api/v1/menu/items?limit=500");
   const dish = (name) => menu.items.find((i) => i.details.name === name).id;
 
   // A clear pass: whatever other tests left open is bumped first, so the digits are known.
-  const cook = await apiAs(server.base, "kim");
+  const cook = await apiAs(shared.server.base, "kim");
   for (const t of (await cook("GET", "/api/v1/kitchen/orders")).tickets) {
     await cook("POST", `/api/v1/kitchen/orders/${t.order_id}/complete`);
   }
 
-  const expo = await device(browser, server.base);
-  const grill = await device(browser, server.base, { width: 1920, height: 1080 });
+  const expo = await device(shared.browser, shared.server.base);
+  const grill = await device(shared.browser, shared.server.base, { width: 1920, height: 1080 });
   await signIn(expo.page, "kim");
   await signIn(grill.page, "kim");
   await grill.page.goto("/kitchen/grill");

@@ -2,25 +2,17 @@
 // marked, the valuation by either method matching the API's to the cent, a transfer validated
 // with a smaller quantity than asked, and the projections' health with the operator's details.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { apiAs, device, freePort, launch, shot, signIn, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { apiAs, device, serverAndBrowser, shot, signIn } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer(freePort());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const shared = serverAndBrowser();
 
 test("stock levels, alerts and valuation as the API has them", async () => {
-  const sam = await apiAs(server.base, "sam");
+  const sam = await apiAs(shared.server.base, "sam");
   const alerts = (await sam("GET", "/api/v1/stock/alerts")).alerts;
   const fifo = await sam("GET", "/api/v1/stock/reports/valuation?method=fifo");
   const average = await sam("GET", "/api/v1/stock/reports/valuation?method=weighted_average");
-  const { context, page } = await device(browser, server.base, { width: 1440, height: 900 });
+  const { context, page } = await device(shared.browser, shared.server.base, { width: 1440, height: 900 });
   await signIn(page, "sam");
   await page.goto("/office/stock");
   await page.locator("table[aria-label='Stock levels'] tbody tr").first().waitFor();
@@ -38,7 +30,7 @@ test("stock levels, alerts and valuation as the API has them", async () => {
 });
 
 test("a transfer to the kitchen is validated by the kitchen with what arrived", async () => {
-  const sam = await apiAs(server.base, "sam");
+  const sam = await apiAs(shared.server.base, "sam");
   const levels = (await sam("GET", "/api/v1/stock/levels?department=stock")).levels;
   const item = levels.find((l) => Number(l.quantity) >= 3);
   const asked = await sam("POST", "/api/v1/stock/transfers", {
@@ -46,7 +38,7 @@ test("a transfer to the kitchen is validated by the kitchen with what arrived", 
     to: "kitchen",
     lines: [{ inventory_item_id: item.item_id, quantity: "3" }],
   });
-  const { context, page } = await device(browser, server.base, { width: 1280, height: 800 });
+  const { context, page } = await device(shared.browser, shared.server.base, { width: 1280, height: 800 });
   await signIn(page, "kim");
   await page.goto("/office/transfers");
   const card = page.locator(`article[data-transfer="${asked.id}"]`);
@@ -65,7 +57,7 @@ test("a transfer to the kitchen is validated by the kitchen with what arrived", 
 });
 
 test("the projections' health, and the operator's details with the operator token", async () => {
-  const { context, page } = await device(browser, server.base);
+  const { context, page } = await device(shared.browser, shared.server.base);
   await signIn(page, "maria");
   await page.goto("/office/health");
   await page.locator("[data-projection='kitchen_queue']").waitFor();

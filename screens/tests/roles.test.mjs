@@ -4,18 +4,10 @@
 // person noticing, a session that cannot be renewed goes back to sign-in saying so, and what the
 // API refuses is shown in its words.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { apiAs, device, freePort, launch, shot, signIn, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { apiAs, device, serverAndBrowser, shot, signIn } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer(freePort());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const shared = serverAndBrowser();
 
 const SCREENS = {
   // A cook also asks the stock for what the line needs (transfers) and reads its levels.
@@ -28,7 +20,7 @@ const SCREENS = {
 
 test("each role lands on its screen and sees only the screens it may use", async () => {
   for (const [user, want] of Object.entries(SCREENS)) {
-    const { context, page } = await device(browser, server.base);
+    const { context, page } = await device(shared.browser, shared.server.base);
     await signIn(page, user);
     await page.waitForURL((url) => url.pathname !== "/" && url.pathname !== "/signin");
     assert.equal(new URL(page.url()).pathname, want.lands, `${user} lands on ${want.lands}`);
@@ -39,7 +31,7 @@ test("each role lands on its screen and sees only the screens it may use", async
 });
 
 test("a screen the role does not open says so, and actions follow the roles", async () => {
-  const carl = await device(browser, server.base);
+  const carl = await device(shared.browser, shared.server.base);
   await signIn(carl.page, "carl");
   await carl.page.goto("/kitchen");
   await carl.page.getByRole("alert").getByText("Your roles do not open the kitchen.").waitFor();
@@ -47,7 +39,7 @@ test("a screen the role does not open says so, and actions follow the roles", as
 
   // The accountant reads purchase orders but may not approve them; a manager may (and not the
   // buyer who raised it: four eyes, a rule of the domain that the server states when asked).
-  const viaPaula = await apiAs(server.base, "paula");
+  const viaPaula = await apiAs(shared.server.base, "paula");
   const suppliers = await viaPaula("GET", "/api/v1/procurement/suppliers?limit=1");
   const items = await viaPaula("GET", "/api/v1/stock/inventory?limit=1");
   const po = await viaPaula("POST", "/api/v1/procurement/purchase-orders", {
@@ -56,7 +48,7 @@ test("a screen the role does not open says so, and actions follow the roles", as
   });
   await viaPaula("POST", `/api/v1/procurement/purchase-orders/${po.id}/submit`);
   for (const [user, approves] of [["alex", false], ["maria", true]]) {
-    const { context, page } = await device(browser, server.base);
+    const { context, page } = await device(shared.browser, shared.server.base);
     await signIn(page, user);
     await page.goto("/office/purchasing");
     const row = page.locator(`tr[data-po="${po.id}"]`);
@@ -73,7 +65,7 @@ test("a screen the role does not open says so, and actions follow the roles", as
 });
 
 test("a token that stops working is renewed unnoticed; a session that cannot be is ended, saying so", async () => {
-  const { context, page } = await device(browser, server.base);
+  const { context, page } = await device(shared.browser, shared.server.base);
   await signIn(page, "carl");
   const stored = () => page.evaluate(() => JSON.parse(localStorage.getItem("brigade.session")));
   const spoil = (fields) =>
@@ -101,9 +93,9 @@ test("a token that stops working is renewed unnoticed; a session that cannot be 
 });
 
 test("what the API refuses is shown in its words, and nothing is done", async () => {
-  const { context, page } = await device(browser, server.base, { width: 1024, height: 768 });
+  const { context, page } = await device(shared.browser, shared.server.base, { width: 1024, height: 768 });
   await signIn(page, "carl");
-  const orders = await (await apiAs(server.base, "carl"))("GET", "/api/v1/pos/orders?status=open&limit=500");
+  const orders = await (await apiAs(shared.server.base, "carl"))("GET", "/api/v1/pos/orders?status=open&limit=500");
   await page.getByRole("button", { name: "New order" }).click();
   await page.getByRole("button", { name: /Cheeseburger/ }).click();
   // Dine-in with no table: the server refuses it.
@@ -113,11 +105,11 @@ test("what the API refuses is shown in its words, and nothing is done", async ()
   const words = await alert.textContent();
   assert.match(words, /table/i, `the refusal names the table: ${words}`);
   await shot(page, "floor-refusal-1024x768");
-  const after = await (await apiAs(server.base, "carl"))("GET", "/api/v1/pos/orders?status=open&limit=500");
+  const after = await (await apiAs(shared.server.base, "carl"))("GET", "/api/v1/pos/orders?status=open&limit=500");
   assert.equal(after.items.length, orders.items.length, "no order was placed");
 
   // A wrong password at sign-in is said, too.
-  const other = await device(browser, server.base);
+  const other = await device(shared.browser, shared.server.base);
   await other.page.goto("/");
   await other.page.getByLabel("Username").fill("carl");
   await other.page.getByLabel("Password").fill("not-the-password");

@@ -4,29 +4,21 @@
 // the P&L and the items in the menu engineering matrix. Latencies are printed, not asserted (the
 // machines are noisy); waits are bounded generously so a lost update still fails the test.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { apiAs, device, freePort, launch, shot, signIn, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { apiAs, device, serverAndBrowser, shot, signIn } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer(freePort());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const shared = serverAndBrowser();
 
 const today = () => new Date().toISOString().slice(0, 10);
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
 test("a whole service, from the till to the books", async () => {
-  const manager = await apiAs(server.base, "maria");
+  const manager = await apiAs(shared.server.base, "maria");
   const before = await manager("GET", `/api/v1/accounting/reports/pl-statement?from=${today()}&to=${tomorrow()}`);
 
-  const till = await device(browser, server.base, { width: 1180, height: 820 });
-  const grill = await device(browser, server.base);
-  const bar = await device(browser, server.base);
+  const till = await device(shared.browser, shared.server.base, { width: 1180, height: 820 });
+  const grill = await device(shared.browser, shared.server.base);
+  const bar = await device(shared.browser, shared.server.base);
   await signIn(till.page, "carl");
   await signIn(grill.page, "kim");
   await signIn(bar.page, "kim");
@@ -100,12 +92,12 @@ test("a whole service, from the till to the books", async () => {
   await till.page.locator(".receipt").getByRole("button", { name: "Close", exact: true }).click();
 
   // The order's figures, from the API, for the books.
-  const orders = await (await apiAs(server.base, "carl"))("GET", "/api/v1/pos/orders?status=closed&limit=500");
+  const orders = await (await apiAs(shared.server.base, "carl"))("GET", "/api/v1/pos/orders?status=closed&limit=500");
   const sale = orders.items.find((o) => String(o.number) === number);
   assert.ok(sale, "the order closed");
 
   // The manager refunds part of the cash share of the closed order.
-  const office = await device(browser, server.base, { width: 1440, height: 900 });
+  const office = await device(shared.browser, shared.server.base, { width: 1440, height: 900 });
   await signIn(office.page, "maria");
   assert.equal(new URL(office.page.url()).pathname, "/office", "a manager lands on the back office");
   await office.page.goto("/floor");

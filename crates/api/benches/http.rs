@@ -12,11 +12,8 @@
 use brigade_testkit::bench as support;
 
 mod common;
-use common::{SECRET, peak_rss_mb, percentile, server_binary, start_server, stop_server};
+use common::{drop_database, manager_token, peak_rss_mb, percentile, server_binary, start_server, stop_server};
 
-use brigade_api::auth::tokens::Keys;
-use brigade_domain::Role;
-use brigade_domain::ids::{TenantId, UserId};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -141,11 +138,7 @@ async fn main() {
     println!("server: {}", server_binary());
     let (server, base) = start_server(&database, &nats_url, true);
 
-    let keys = Keys::from_secret(SECRET.as_bytes()).unwrap();
-    let org = TenantId(Uuid::now_v7());
-    let token = keys
-        .issue(UserId(Uuid::now_v7()), org, vec![Role::Manager], chrono::Utc::now())
-        .unwrap();
+    let token = manager_token();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONNECTIONS)
         .build()
@@ -286,9 +279,5 @@ async fn main() {
     );
 
     pool.close().await;
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    drop_database(&url, name).await;
 }

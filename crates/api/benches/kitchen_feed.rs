@@ -7,21 +7,18 @@
 //! rates the figures say what this machine does, not what the server alone would.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use brigade_api::auth::tokens::Keys;
-use brigade_domain::Role;
-use brigade_domain::ids::{TenantId, UserId};
 use brigade_testkit::bench as support;
-use support::cpu::{self, Usage};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::cpu::{self, Usage};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
 mod common;
-use common::{SECRET, percentile, start_server, stop_server};
+use common::{database_and_server, drop_database, manager_token, percentile, stop_server};
 
 const SCREENS: usize = 50;
 const RATES: [u32; 3] = [20, 200, 1_000];
@@ -66,23 +63,8 @@ async fn main() {
     let nats_url = std::env::var("NATS_URL").expect("NATS_URL is not set: run `make bench`");
     let secs: f64 = support::setting("BENCH_SECS", 5.0);
     let name = "brigade_bench_kitchen_feed";
-    let pool = support::fresh_db(&url, name).await;
-    brigade_eventstore::EventStore::new(pool.clone())
-        .migrate()
-        .await
-        .unwrap();
-    let (base_url, _) = url.rsplit_once('/').unwrap();
-    let (server, base) = start_server(&format!("{base_url}/{name}"), &nats_url, true);
-
-    let keys = Keys::from_secret(SECRET.as_bytes()).unwrap();
-    let token = keys
-        .issue(
-            UserId(Uuid::now_v7()),
-            TenantId(Uuid::now_v7()),
-            vec![Role::Manager],
-            chrono::Utc::now(),
-        )
-        .unwrap();
+    let (pool, server, base) = database_and_server(&url, &nats_url, name).await;
+    let token = manager_token();
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     let post = |path: String, body: Value| {
         http.post(format!("{base}{path}"))
@@ -200,7 +182,10 @@ async fn main() {
             percentile(&latencies, 1.0),
             latencies.len(),
         );
-        println!("  {} (the load generator is the {SCREENS} screens and the sender)", usage.describe("order sent"));
+        println!(
+            "  {} (the load generator is the {SCREENS} screens and the sender)",
+            usage.describe("order sent")
+        );
         if rate == 200 {
             let p99 = percentile(&latencies, 0.99);
             println!(
@@ -211,9 +196,5 @@ async fn main() {
     }
     stop_server(server);
     pool.close().await;
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    drop_database(&url, name).await;
 }

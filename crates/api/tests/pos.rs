@@ -186,6 +186,41 @@ async fn fifty_terminals_racing_on_one_bill_never_pay_beyond_it_and_a_key_is_one
     server.stop().await;
 }
 
+/// A server with the fan-out running (workers and NATS), for the live feeds.
+struct Live {
+    _db: TestDb,
+    _nats: NatsServer,
+    fanout: Fanout,
+    keys: Keys,
+    server: Server,
+    api: Api,
+}
+
+impl Live {
+    async fn start(name: &str) -> Live {
+        let db = TestDb::create(name).await;
+        let nats = NatsServer::start().await;
+        let fanout = Fanout::start(&db, &nats.url()).await;
+        let keys = Keys::random();
+        let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
+        let api = Api::new(&server.base);
+        Live {
+            _db: db,
+            _nats: nats,
+            fanout,
+            keys,
+            server,
+            api,
+        }
+    }
+
+    /// Stops the server (open feeds must not hold it up), then the fan-out.
+    async fn stop(self) {
+        self.server.stop().await;
+        self.fanout.stop().await;
+    }
+}
+
 /// A Server-Sent Events subscription, read event by event.
 struct Feed {
     response: reqwest::Response,
@@ -367,13 +402,9 @@ async fn two_restaurants_ordering_at_once_keep_their_own_numbers_and_menus() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it_left() {
-    let db = TestDb::create("kitchen_feed").await;
-    let nats = NatsServer::start().await;
-    let fanout = Fanout::start(&db, &nats.url()).await;
-    let keys = Keys::random();
-    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
-    let api = Api::new(&server.base);
-    let (manager, cashier, burger) = restaurant(&api, &keys).await;
+    let live = Live::start("kitchen_feed").await;
+    let (api, keys) = (&live.api, &live.keys);
+    let (manager, cashier, burger) = restaurant(api, keys).await;
     let cook = keys
         .issue(
             UserId(Uuid::now_v7()),
@@ -395,8 +426,8 @@ async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it
         .await;
     assert_eq!(status, 400, "{bad}");
 
-    let mut grill = Feed::open(&api, &manager, "/api/v1/kitchen/stream?station=grill", None).await;
-    let mut bar = Feed::open(&api, &manager, "/api/v1/kitchen/stream?station=bar", None).await;
+    let mut grill = Feed::open(api, &manager, "/api/v1/kitchen/stream?station=grill", None).await;
+    let mut bar = Feed::open(api, &manager, "/api/v1/kitchen/stream?station=bar", None).await;
     let order = api
         .created(
             "/api/v1/pos/orders",
@@ -444,7 +475,7 @@ async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it
     )
     .await;
     // Back, with the last id it saw: exactly the two changes it missed, in order.
-    let mut grill = Feed::open(&api, &manager, "/api/v1/kitchen/stream?station=grill", Some(&sent_id)).await;
+    let mut grill = Feed::open(api, &manager, "/api/v1/kitchen/stream?station=grill", Some(&sent_id)).await;
     let (_, first, _) = grill.next(Duration::from_secs(30)).await.expect("the start");
     let (last_id, second, ticket) = grill.next(Duration::from_secs(30)).await.expect("the rush");
     assert_eq!((first.as_str(), second.as_str()), ("started", "priority"));
@@ -452,7 +483,7 @@ async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it
     assert!(grill.next(Duration::from_millis(300)).await.is_none(), "nothing else");
     // The same id from the query string resumes the same way (for clients that cannot set headers).
     let mut again = Feed::open(
-        &api,
+        api,
         &manager,
         &format!("/api/v1/kitchen/stream?station=grill&last_event_id={sent_id}"),
         None,
@@ -464,21 +495,16 @@ async fn a_kitchen_screen_sees_a_new_ticket_within_a_second_and_resumes_where_it
     assert_ne!(id, id2);
 
     // Open feeds do not hold up a graceful shutdown.
-    server.stop().await;
-    fanout.stop().await;
+    live.stop().await;
 }
 
 /// The floor's feed: each order's state as the front of house needs it (number, table, status),
 /// from sent to served, resumable like the kitchen's; the cooks do not get it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_floor_follows_each_order_from_sent_to_served_and_resumes_where_it_left() {
-    let db = TestDb::create("floor_feed").await;
-    let nats = NatsServer::start().await;
-    let fanout = Fanout::start(&db, &nats.url()).await;
-    let keys = Keys::random();
-    let server = Server::start(AppState::new(db.store.clone(), None, keys.clone(), config())).await;
-    let api = Api::new(&server.base);
-    let (manager, cashier, burger) = restaurant(&api, &keys).await;
+    let live = Live::start("floor_feed").await;
+    let (api, keys) = (&live.api, &live.keys);
+    let (manager, cashier, burger) = restaurant(api, keys).await;
     let cook = keys
         .issue(
             UserId(Uuid::now_v7()),
@@ -492,7 +518,7 @@ async fn the_floor_follows_each_order_from_sent_to_served_and_resumes_where_it_l
         .await;
     assert_eq!(status, 403, "the floor's feed is the front of house's");
 
-    let mut floor = Feed::open(&api, &cashier, "/api/v1/pos/orders/stream", None).await;
+    let mut floor = Feed::open(api, &cashier, "/api/v1/pos/orders/stream", None).await;
     let order = api
         .created(
             "/api/v1/pos/orders",
@@ -500,7 +526,7 @@ async fn the_floor_follows_each_order_from_sent_to_served_and_resumes_where_it_l
             json!({"order_type": "dine_in", "table": 9, "lines": [{"menu_item_id": burger, "quantity": 1}]}),
         )
         .await;
-    let number = number_of(&api, &cashier, &order).await;
+    let number = number_of(api, &cashier, &order).await;
     let step = |path: &str| format!("/api/v1/{path}/{order}");
     api.ok(
         "POST",
@@ -536,7 +562,7 @@ async fn the_floor_follows_each_order_from_sent_to_served_and_resumes_where_it_l
     .await;
     api.ok("POST", &format!("{}/serve", step("pos/orders")), &cashier, json!({}))
         .await;
-    let mut floor = Feed::open(&api, &cashier, "/api/v1/pos/orders/stream", Some(&sent_id)).await;
+    let mut floor = Feed::open(api, &cashier, "/api/v1/pos/orders/stream", Some(&sent_id)).await;
     let mut seen = Vec::new();
     while let Some((_, event, data)) = floor.next(Duration::from_secs(5)).await {
         assert_eq!(data["status"], event.as_str(), "{data}");
@@ -551,6 +577,5 @@ async fn the_floor_follows_each_order_from_sent_to_served_and_resumes_where_it_l
         [("cooking", "started"), ("ready", "completed"), ("served", "served")]
     );
     assert!(floor.next(Duration::from_millis(300)).await.is_none(), "nothing else");
-    server.stop().await;
-    fanout.stop().await;
+    live.stop().await;
 }

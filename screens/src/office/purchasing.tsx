@@ -1,37 +1,22 @@
 // Purchase orders: those waiting for approval first, with approve and reject for the people whose
 // roles allow it; the rest below with their state.
-import { useEffect, useState } from "preact/hooks";
 import type { ScreenProps } from "../app";
 import { api, call } from "../api/client";
 import type { components } from "../api/schema";
 import { ErrorBanner } from "../ui/alert";
 import { Ask } from "../ui/ask";
 import { cents, fromCents, label } from "../ui/format";
+import { useDocuments } from "./documents";
 import { useNames } from "./names";
 
 type Po = components["schemas"]["Page_Versioned_PurchaseOrder"]["items"][number];
 const PO = "/api/v1/procurement/purchase-orders/{id}";
 
 export function Purchasing({ can }: ScreenProps) {
-  const [orders, setOrders] = useState<Po[]>([]);
-  const [error, setError] = useState<unknown>(null);
+  const { items: orders, error, setError, act } = useDocuments<Po>((after) =>
+    call(() => api.GET("/api/v1/procurement/purchase-orders", { params: { query: { limit: 200, after } } })),
+  );
   const name = useNames(can);
-
-  const load = (after?: number) =>
-    call(() => api.GET("/api/v1/procurement/purchase-orders", { params: { query: { limit: 200, after } } }))
-      .then((p) => setOrders(p.items))
-      .catch(setError);
-  useEffect(() => void load(), []);
-
-  const act = async (run: () => Promise<{ position: number }>) => {
-    try {
-      const written = await run();
-      setError(null);
-      await load(written.position);
-    } catch (e) {
-      setError(e);
-    }
-  };
   const approve = (id: string) =>
     act(() => call((key) => api.POST(`${PO}/approve`, { params: { path: { id }, header: { "Idempotency-Key": key } } })));
   const reject = (id: string, reason: string) =>

@@ -1,38 +1,24 @@
 // Stock transfers between departments: the requested ones for the receiving side to validate
 // (the quantities it accepts, each up to what was asked) or reject; the rest with their state.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { ScreenProps } from "../app";
 import { api, call } from "../api/client";
 import type { components } from "../api/schema";
 import { ErrorBanner } from "../ui/alert";
 import { Ask } from "../ui/ask";
 import { label } from "../ui/format";
+import { useDocuments } from "./documents";
 import { useNames } from "./names";
 
 type Transfer = components["schemas"]["Page_Versioned_Transfer"]["items"][number];
 const TRANSFER = "/api/v1/stock/transfers/{id}";
 
 export function Transfers({ can }: ScreenProps) {
-  const [transfers, setTransfers] = useState<Transfer[]>([]);
+  const { items: transfers, error, setError, act } = useDocuments<Transfer>((after) =>
+    call(() => api.GET("/api/v1/stock/transfers", { params: { query: { limit: 200, after } } })),
+  );
   const [accepted, setAccepted] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
   const name = useNames(can);
-
-  const load = (after?: number) =>
-    call(() => api.GET("/api/v1/stock/transfers", { params: { query: { limit: 200, after } } }))
-      .then((p) => setTransfers(p.items))
-      .catch(setError);
-  useEffect(() => void load(), []);
-
-  const act = async (run: () => Promise<{ position: number }>) => {
-    try {
-      const written = await run();
-      setError(null);
-      await load(written.position);
-    } catch (e) {
-      setError(e);
-    }
-  };
   const validate = (t: Transfer) =>
     act(() =>
       call((key) =>

@@ -71,3 +71,38 @@ pub fn stop_server(mut server: std::process::Child) {
         .unwrap();
     server.wait().unwrap();
 }
+
+/// A benchmark database of its own, migrated, and the release server on it with its relay and
+/// workers; the admin URL's pool, the server and the address it serves.
+pub async fn database_and_server(url: &str, nats_url: &str, name: &str) -> (sqlx::PgPool, std::process::Child, String) {
+    let pool = brigade_testkit::bench::fresh_db(url, name).await;
+    brigade_eventstore::EventStore::new(pool.clone())
+        .migrate()
+        .await
+        .unwrap();
+    let (base_url, _) = url.rsplit_once('/').unwrap();
+    let (server, base) = start_server(&format!("{base_url}/{name}"), nats_url, true);
+    (pool, server, base)
+}
+
+/// A manager's access token in a new organization, signed with [`SECRET`].
+pub fn manager_token() -> String {
+    use brigade_domain::ids::{TenantId, UserId};
+    let keys = brigade_api::auth::tokens::Keys::from_secret(SECRET.as_bytes()).unwrap();
+    keys.issue(
+        UserId(uuid::Uuid::now_v7()),
+        TenantId(uuid::Uuid::now_v7()),
+        vec![brigade_domain::Role::Manager],
+        chrono::Utc::now(),
+    )
+    .unwrap()
+}
+
+/// Drops a benchmark's database.
+pub async fn drop_database(url: &str, name: &str) {
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
