@@ -61,9 +61,9 @@ pub fn round_money(value: Decimal) -> Decimal {
 }
 
 macro_rules! decimal_newtype {
-    ($(#[$doc:meta])* $name:ident, places = $places:expr, max = $max:expr, signed = $signed:expr, fixed = $fixed:expr,
+    ($(#[doc = $doc:literal])* $name:ident, places = $places:expr, max = $max:expr, signed = $signed:expr, fixed = $fixed:expr,
      pattern = $pattern:literal, example = $example:literal) => {
-        $(#[$doc])*
+        $(#[doc = $doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "Decimal", into = "Decimal")]
         pub struct $name(Decimal);
@@ -117,8 +117,8 @@ macro_rules! decimal_newtype {
         /// A decimal string: the unit's places, sign and range, as the pattern a client can check.
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                let doc = concat!($(stringify!($doc), " "),*);
-                let description = doc.trim_start_matches("doc = \"").replace("\" doc = \"", "").replace("\"", "");
+                // The doc comment's lines, joined as one sentence.
+                let description = [$($doc),*].map(str::trim).join(" ");
                 crate::schema::decimal($pattern, description.trim(), $example)
             }
         }

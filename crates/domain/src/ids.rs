@@ -6,8 +6,8 @@ use std::fmt;
 use uuid::Uuid;
 
 macro_rules! id_type {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
-        $(#[$doc])*
+    ($($(#[doc = $doc:literal])* $name:ident),* $(,)?) => {$(
+        $(#[doc = $doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
@@ -34,8 +34,8 @@ macro_rules! id_type {
         /// A UUID on the wire; the schema's name says what it identifies.
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                let doc = concat!($(stringify!($doc), " "),*);
-                let description = doc.trim_start_matches("doc = \"").replace("\" doc = \"", "").replace("\"", "");
+                // The doc comment's lines, joined as one sentence.
+                let description = [$($doc),*].map(str::trim).join(" ");
                 crate::schema::uuid(description.trim())
             }
         }

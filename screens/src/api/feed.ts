@@ -3,10 +3,18 @@
 // reading and the reconnecting: after a network loss it retries by itself and sends the last id
 // it saw as Last-Event-ID, so the server resumes exactly after it (no change lost, none twice).
 // A refused reconnection (the token expired meanwhile) is renewed and resumed from the same id.
+// A connection that goes silent (a Wi-Fi that drops without closing anything: no error ever
+// comes) is noticed too: the server writes a keep-alive every 15 s, so three missed in a row
+// close the connection and open a new one.
 import { EventSource } from "eventsource";
 import * as session from "./session";
 
 export type FeedState = "connecting" | "live" | "offline";
+
+/** How long a live feed may say nothing before it is taken for lost (tests shorten it). */
+function silenceLimit(): number {
+  return Number(localStorage.getItem("brigade.feedSilenceMs")) || 45_000;
+}
 
 export interface FeedHandlers {
   /** A change: its SSE event name, its parsed data, its id. */
@@ -21,6 +29,7 @@ export function follow(path: string, names: readonly string[], handlers: FeedHan
   let lastId: string | null = null;
   let stopped = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let heard = Date.now();
 
   const open = () => {
     if (stopped) return;
@@ -32,7 +41,19 @@ export function follow(path: string, names: readonly string[], handlers: FeedHan
     const es = new EventSource(url, {
       fetch: async (input, init) => {
         const token = await session.freshToken();
-        return fetch(input, { ...init, headers: { ...init?.headers, authorization: `Bearer ${token ?? ""}` } });
+        const response = await fetch(input, { ...init, headers: { ...init?.headers, authorization: `Bearer ${token ?? ""}` } });
+        heard = Date.now();
+        if (!response.body) return response;
+        // Every byte (messages and keep-alives alike) says the line is up.
+        const watched = response.body.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              heard = Date.now();
+              controller.enqueue(chunk);
+            },
+          }),
+        );
+        return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
       },
     });
     source = es;
@@ -68,9 +89,17 @@ export function follow(path: string, names: readonly string[], handlers: FeedHan
   };
 
   open();
+  const watchdog = setInterval(() => {
+    if (stopped || !source || source.readyState !== EventSource.OPEN || Date.now() - heard < silenceLimit()) return;
+    source.close();
+    handlers.state("offline", "the server has said nothing for too long");
+    heard = Date.now();
+    retry = setTimeout(open, 1_000);
+  }, 1_000);
   return () => {
     stopped = true;
     clearTimeout(retry);
+    clearInterval(watchdog);
     source?.close();
   };
 }

@@ -389,4 +389,18 @@ mod tests {
         }
         assert!(seen.len() > 80, "only {} operations found", seen.len());
     }
+
+    /// Descriptions are the doc comments' words: a macro once stringified the attribute itself
+    /// (`doc = r" A supplier."`) into seventeen schemas.
+    #[test]
+    fn every_description_is_words_not_an_attribute() {
+        let document = serde_json::to_value(crate::http::openapi::build().1).expect("the document encodes");
+        for (name, schema) in document["components"]["schemas"].as_object().expect("schemas") {
+            let description = schema["description"].as_str().unwrap_or_default();
+            assert!(
+                !description.contains("doc =") && !description.starts_with(' '),
+                "{name}: {description:?}"
+            );
+        }
+    }
 }
