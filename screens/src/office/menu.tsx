@@ -122,17 +122,22 @@ function matrix(a: Analysis): ChartConfiguration {
     type: "scatter",
     data: {
       datasets: [
-        {
-          label: "Items",
-          data: points,
-          pointRadius: 7,
-          pointBackgroundColor: points.map((p) => COLOURS[p.cls]),
-          datalabels: {
-            align: "top",
-            color: "#e2e8f0",
-            formatter: (_v: unknown, ctx: { dataIndex: number }) => points[ctx.dataIndex].name,
-          },
-        },
+        // One series per class, so the legend names the quadrants in their colours.
+        ...(["star", "plowhorse", "puzzle", "dog"] as const).map((cls) => {
+          const mine = points.filter((p) => p.cls === cls);
+          return {
+            label: `${cls.charAt(0).toUpperCase()}${cls.slice(1)}s`,
+            data: mine,
+            pointRadius: 7,
+            backgroundColor: COLOURS[cls],
+            borderColor: COLOURS[cls],
+            datalabels: {
+              align: "top" as const,
+              color: "#e2e8f0",
+              formatter: (_v: unknown, ctx: { dataIndex: number }) => mine[ctx.dataIndex].name,
+            },
+          };
+        }),
         line(`Popularity threshold ${a.popularity_threshold_pct}%`, [
           { x: popularity, y: yMin },
           { x: popularity, y: yMax },
