@@ -174,7 +174,10 @@ fn print(rows: &[Row]) {
     for r in rows {
         let (raw, ratio) = column(r.raw, r.ours);
         let (pgbench, floor) = column(r.pgbench, r.ours);
-        println!("{:<58} {:>11.0} {raw} {ratio} {pgbench} {floor}  {}", r.label, r.ours, r.note);
+        println!(
+            "{:<58} {:>11.0} {raw} {ratio} {pgbench} {floor}  {}",
+            r.label, r.ours, r.note
+        );
     }
 }
 
@@ -204,14 +207,10 @@ fn pgbench() -> Option<std::path::PathBuf> {
 /// client that costs almost nothing. None when pgbench is not installed.
 fn pgbench_rate(database: &str, clients: usize, rows: u64, secs: f64) -> Option<f64> {
     let binary = pgbench()?;
-    let literal = |v: &Value| v.to_string().replace('\'', "''");
-    let values = format!(
-        "gen_random_uuid(), '{}', 'order-' || gen_random_uuid(), 1, 'order.placed', 1, '{}', '{}', now(), '\\x{}'::bytea",
-        Uuid::nil(),
-        literal(&payload(1)),
-        literal(&serde_json::to_value(meta()).unwrap()),
-        "00".repeat(32),
-    );
+    // The row's values go in as pgbench variables: with -M prepared they are bound parameters,
+    // as the store's are (and a JSON text in the script itself would read as variables: `:12`).
+    let values = "gen_random_uuid(), :tenant::uuid, 'order-' || gen_random_uuid(), 1, 'order.placed', 1, \
+                  :payload::jsonb, :metadata::jsonb, now(), :hash::bytea";
     let columns = "raw_events (event_id, tenant_id, stream_id, version, event_type, schema_version, payload, metadata, recorded_at, hash)";
     // One row: a plain INSERT ... VALUES; ten: one INSERT ... SELECT of ten rows.
     let script = if rows == 1 {
@@ -219,11 +218,18 @@ fn pgbench_rate(database: &str, clients: usize, rows: u64, secs: f64) -> Option<
     } else {
         format!("INSERT INTO {columns} SELECT {values} FROM generate_series(1, {rows});\n")
     };
+    let variables = [
+        format!("tenant={}", Uuid::nil()),
+        format!("payload={}", payload(1)),
+        format!("metadata={}", serde_json::to_value(meta()).unwrap()),
+        format!("hash=\\x{}", "00".repeat(32)),
+    ];
     let file = std::env::temp_dir().join(format!("brigade-pgbench-{}.sql", std::process::id()));
     std::fs::write(&file, script).ok()?;
     let output = std::process::Command::new(binary)
         .args(["-n", "-M", "prepared", "-f"])
         .arg(&file)
+        .args(variables.iter().flat_map(|v| ["-D", v.as_str()]))
         .args(["-c", &clients.to_string(), "-j", &clients.min(4).to_string()])
         .args(["-T", &format!("{}", secs.ceil() as u64)])
         .arg(database)
