@@ -14,11 +14,20 @@
 //! durable as before. A batch that fails as a whole (the connection dropped, say) is replayed
 //! one command at a time, each in its own transaction; a command that did commit is then found
 //! by its command id and answered as the repeat it is.
+//!
+//! The writers keep their connections between batches ([`Held`]) instead of taking one from the
+//! pool for each: sqlx pings every connection it is given back (a round trip, and work for a
+//! backend, after every append), which pgbench's single-row insert, the floor the store's
+//! appends are measured against, never pays.
 
 use crate::append::{AppendArgs, Failure, OutcomeRow, append_alone, known_failure};
 use crate::batcher::{Batcher, Pending};
+use crate::store::PING_AFTER_IDLE;
 use futures_util::FutureExt;
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgPool, Postgres};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use uuid::Uuid;
 
 /// The most commands in one transaction. Each is a subtransaction, and a backend that has
@@ -47,9 +56,56 @@ pub(crate) struct GroupCommit {
     batcher: Batcher<Queued, Answer>,
 }
 
+/// The writers' connections between batches: taken from the pool once, and kept (never given
+/// back, so never pinged on return). One that sat idle for [`PING_AFTER_IDLE`] is pinged before
+/// use, as the pool would; one that failed is closed, and the next batch takes a fresh one.
+#[derive(Debug)]
+struct Held {
+    pool: PgPool,
+    idle: Mutex<Vec<(PoolConnection<Postgres>, Instant)>>,
+    /// How many are kept while idle: at most a quarter of the pool (and one per writer), so
+    /// reads keep the rest.
+    keep: usize,
+}
+
+impl Held {
+    async fn take(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+        loop {
+            let kept = self.idle.lock().map_or(None, |mut idle| idle.pop());
+            let Some((mut connection, since)) = kept else {
+                return self.pool.acquire().await;
+            };
+            if since.elapsed() < PING_AFTER_IDLE || connection.ping().await.is_ok() {
+                return Ok(connection);
+            }
+            connection.close_on_drop();
+        }
+    }
+
+    /// Keeps a connection for the next batch, unless its statement failed for a reason that may
+    /// have left it unusable (it is then closed: the pool makes a new one when asked).
+    fn give_back(&self, mut connection: PoolConnection<Postgres>, failed: bool) {
+        if failed {
+            connection.close_on_drop();
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < self.keep {
+                idle.push((connection, Instant::now()));
+            }
+        }
+    }
+}
+
 impl GroupCommit {
     pub(crate) fn new(pool: PgPool) -> Self {
-        let batcher = Batcher::new(WRITERS, MAX_BATCH, move |batch| write(pool.clone(), batch).boxed());
+        let keep = (pool.options().get_max_connections() as usize / 4).clamp(1, WRITERS);
+        let held = Arc::new(Held {
+            pool,
+            idle: Mutex::new(Vec::with_capacity(keep)),
+            keep,
+        });
+        let batcher = Batcher::new(WRITERS, MAX_BATCH, move |batch| write(held.clone(), batch).boxed());
         Self { batcher }
     }
 
@@ -67,20 +123,46 @@ impl GroupCommit {
     }
 }
 
-/// Writes one command alone, in its own transaction.
-async fn alone(pool: &PgPool, q: &Queued) -> Answer {
-    append_alone(pool, q.tenant, q.command_id, &q.args).await
+/// Whether an append's failure says nothing about its connection (the database refused the
+/// statement and answered): only then is the connection kept.
+fn connection_fine(failure: &Failure) -> bool {
+    match failure {
+        Failure::Other(sqlx::Error::Database(_)) => true,
+        Failure::Other(_) => false,
+        _ => true,
+    }
 }
 
-async fn write(pool: PgPool, mut batch: Vec<Pending<Queued, Answer>>) {
+/// Writes one command alone, in its own transaction.
+async fn alone(held: &Held, q: &Queued) -> Answer {
+    let mut connection = match held.take().await {
+        Ok(connection) => connection,
+        Err(error) => return Err(Failure::Other(error)),
+    };
+    let result = append_alone(&mut *connection, q.tenant, q.command_id, &q.args).await;
+    let failed = result.as_ref().err().is_some_and(|f| !connection_fine(f));
+    held.give_back(connection, failed);
+    result
+}
+
+async fn write(held: Arc<Held>, mut batch: Vec<Pending<Queued, Answer>>) {
     if batch.len() == 1 {
         if let Some(p) = batch.pop() {
-            let result = alone(&pool, &p.request).await;
+            let result = alone(&held, &p.request).await;
             p.answer(result);
         }
         return;
     }
-    match append_batch(&pool, &batch).await {
+    let written = match held.take().await {
+        Ok(mut connection) => {
+            let written = append_batch(&mut connection, &batch).await;
+            let failed = matches!(&written, Err(e) if !matches!(e, sqlx::Error::Database(_)));
+            held.give_back(connection, failed);
+            written
+        }
+        Err(error) => Err(error),
+    };
+    match written {
         Ok(rows) if rows.len() == batch.len() => {
             for (p, row) in batch.into_iter().zip(rows) {
                 let result = match row {
@@ -103,16 +185,16 @@ async fn write(pool: PgPool, mut batch: Vec<Pending<Queued, Answer>>) {
                         // Not an error the append raises on purpose: alone, it comes back as
                         // the database error itself, for the caller to see. Nothing of it was
                         // kept (its subtransaction was rolled back).
-                        None => alone(&pool, &p.request).await,
+                        None => alone(&held, &p.request).await,
                     },
-                    _ => alone(&pool, &p.request).await,
+                    _ => alone(&held, &p.request).await,
                 };
                 p.answer(result);
             }
         }
         _ => {
             for p in batch {
-                let result = alone(&pool, &p.request).await;
+                let result = alone(&held, &p.request).await;
                 p.answer(result);
             }
         }
@@ -140,7 +222,10 @@ struct BatchRow {
 }
 
 /// The batch's arrays laid end to end, with each command's last stream and event.
-async fn append_batch(pool: &PgPool, batch: &[Pending<Queued, Answer>]) -> Result<Vec<BatchRow>, sqlx::Error> {
+async fn append_batch(
+    connection: &mut sqlx::PgConnection,
+    batch: &[Pending<Queued, Answer>],
+) -> Result<Vec<BatchRow>, sqlx::Error> {
     let (mut stream_end, mut event_end) = (Vec::with_capacity(batch.len()), Vec::with_capacity(batch.len()));
     let mut all = AppendArgs::default();
     for q in batch {
@@ -166,5 +251,5 @@ async fn append_batch(pool: &PgPool, batch: &[Pending<Queued, Answer>]) -> Resul
     .bind(commands)
     .bind(stream_end)
     .bind(event_end);
-    all.bind_to(query).fetch_all(pool).await
+    all.bind_to(query).fetch_all(connection).await
 }

@@ -47,7 +47,7 @@ pub use load::Loaded;
 pub use relay::{Relay, RelayConfig, RelayError};
 pub use seal::{Seal, SealError, SealedHead};
 pub use snapshot::Snapshot;
-pub use store::{EventStore, TenantStore};
+pub use store::{EventStore, PING_AFTER_IDLE, TenantStore};
 pub use stream::{
     AppendOutcome, CommandMeta, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StreamAppend, StreamVersion,
 };

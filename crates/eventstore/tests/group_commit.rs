@@ -128,3 +128,29 @@ async fn a_crowd_of_appends_is_grouped_and_each_answered_as_if_alone(pool: PgPoo
     let report = store.verify(None, |_| {}).await.unwrap();
     assert!(report.faults.is_empty(), "{:?}", report.faults);
 }
+
+/// The writers keep their connections between batches; one whose backend died while it was kept
+/// (a database restart, an administrator's `pg_terminate_backend`) is found out by the ping after
+/// an idle second and replaced, so the next append is written as if nothing happened.
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_kept_connection_whose_backend_died_is_replaced(pool: PgPool) {
+    let store = EventStore::new(pool.clone());
+    let acme = store.tenant(tenant());
+    let first = append(&stream("counter"), ExpectedVersion::NoStream, 1);
+    acme.append(&meta(), std::slice::from_ref(&first)).await.unwrap();
+
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+          WHERE datname = current_database() AND pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(killed >= 1, "the writer's kept connection was among the backends");
+    tokio::time::sleep(brigade_eventstore::PING_AFTER_IDLE + std::time::Duration::from_millis(100)).await;
+
+    let second = append(&stream("counter"), ExpectedVersion::NoStream, 1);
+    let outcome = acme.append(&meta(), std::slice::from_ref(&second)).await.unwrap();
+    assert!(!outcome.duplicate);
+    assert_eq!(outcome.streams[0].version, 1);
+}
