@@ -202,21 +202,39 @@ fn pgbench() -> Option<std::path::PathBuf> {
     })
 }
 
-/// The same rows as [`raw_insert`], inserted by pgbench itself (`rows` per statement, one
-/// statement per transaction, `clients` connections, prepared): the rate of the database with a
-/// client that costs almost nothing. None when pgbench is not installed.
-fn pgbench_rate(database: &str, clients: usize, rows: u64, secs: f64) -> Option<f64> {
+/// What pgbench runs.
+enum PgbenchScript {
+    /// The same rows as [`raw_insert`], `n` per statement (one row: `INSERT ... VALUES`; more:
+    /// one `INSERT ... SELECT`).
+    Insert(u64),
+    /// One event appended to a new stream by `brigade_append` itself: every guarantee's SQL
+    /// with no client of ours around it (no group commit either).
+    Append,
+}
+
+/// The rate of `script` run by pgbench itself (one statement per transaction, `clients`
+/// connections, prepared), in rows or events per second: the database with a client that costs
+/// almost nothing. None when pgbench is not installed.
+fn pgbench_rate(database: &str, clients: usize, script: PgbenchScript, secs: f64) -> Option<f64> {
     let binary = pgbench()?;
     // The row's values go in as pgbench variables: with -M prepared they are bound parameters,
     // as the store's are (and a JSON text in the script itself would read as variables: `:12`).
     let values = "gen_random_uuid(), :tenant::uuid, 'order-' || gen_random_uuid(), 1, 'order.placed', 1, \
                   :payload::jsonb, :metadata::jsonb, now(), :hash::bytea";
     let columns = "raw_events (event_id, tenant_id, stream_id, version, event_type, schema_version, payload, metadata, recorded_at, hash)";
-    // One row: a plain INSERT ... VALUES; ten: one INSERT ... SELECT of ten rows.
-    let script = if rows == 1 {
-        format!("INSERT INTO {columns} VALUES ({values});\n")
-    } else {
-        format!("INSERT INTO {columns} SELECT {values} FROM generate_series(1, {rows});\n")
+    let (script, rows) = match script {
+        PgbenchScript::Insert(1) => (format!("INSERT INTO {columns} VALUES ({values});\n"), 1),
+        PgbenchScript::Insert(rows) => (
+            format!("INSERT INTO {columns} SELECT {values} FROM generate_series(1, {rows});\n"),
+            rows,
+        ),
+        PgbenchScript::Append => (
+            "SELECT * FROM brigade_append(:tenant::uuid, gen_random_uuid(), ARRAY['order-' || gen_random_uuid()], \
+             ARRAY[0::bigint], ARRAY[1], ARRAY[gen_random_uuid()], ARRAY['order.placed'], ARRAY[1], \
+             ARRAY[:payload::json], ARRAY[:metadata::json], ARRAY[:hash::bytea]);\n"
+                .to_owned(),
+            1,
+        ),
     };
     let variables = [
         format!("tenant={}", Uuid::nil()),
@@ -464,7 +482,7 @@ async fn main() {
     let mut rows = vec![];
     for writers in [1, 8, 32] {
         let raw = raw_rate(&pool, writers, 1, secs).await;
-        let floor = pgbench_rate(&database, writers, 1, secs);
+        let floor = pgbench_rate(&database, writers, PgbenchScript::Insert(1), secs);
         let ours = single_appends(&store, writers, secs).await;
         rows.push(Row {
             label: format!("single-event append, {writers} writer(s), distinct streams"),
@@ -473,6 +491,19 @@ async fn main() {
             pgbench: floor,
             note: String::new(),
         });
+    }
+    // The floor of the guarantees: brigade_append's own SQL, issued by pgbench.
+    let mut floors = vec![];
+    for (writers, single) in [1, 8, 32].into_iter().zip(&rows) {
+        if let Some(append) = pgbench_rate(&database, writers, PgbenchScript::Append, secs) {
+            floors.push(Row {
+                label: format!("  brigade_append issued by pgbench, {writers} client(s)"),
+                ours: append,
+                raw: None,
+                pgbench: single.pgbench,
+                note: "the guarantees' SQL alone".into(),
+            });
+        }
     }
     let raw32 = rows.last().and_then(|r| r.raw);
     let (hot, conflict_rate) = hot_streams(&store, secs).await;
@@ -484,7 +515,7 @@ async fn main() {
         note: format!("conflict rate {:.1}%", conflict_rate * 100.0),
     });
     let raw_batch = raw_rate(&pool, 32, 10, secs).await;
-    let floor_batch = pgbench_rate(&database, 32, 10, secs);
+    let floor_batch = pgbench_rate(&database, 32, PgbenchScript::Insert(10), secs);
     let batch = batch_appends(&store, secs).await;
     rows.push(Row {
         label: "10-event batch append, 32 writers (events/s)".into(),
@@ -511,8 +542,10 @@ async fn main() {
         pgbench: None,
         note: format!("(filled in {fill_secs:.0} s)"),
     });
+    let singles = [&rows[0], &rows[1], &rows[2]];
     print(&rows);
-    targets(&[&rows[0], &rows[1], &rows[2]], &rows[4], &rows[5]);
+    print(&floors);
+    targets(&singles, &rows[4], &rows[5]);
 
     pool.close().await;
     let mut admin = PgConnection::connect(&url).await.unwrap();
