@@ -104,6 +104,7 @@ test("what the API refuses is shown in its words, and nothing is done", async ()
   await alert.waitFor();
   const words = await alert.textContent();
   assert.match(words, /table/i, `the refusal names the table: ${words}`);
+  assert.equal(words.match(/needs a table/g)?.length, 1, `said once: ${words}`);
   await shot(page, "floor-refusal-1024x768");
   const after = await (await apiAs(shared.server.base, "carl"))("GET", "/api/v1/pos/orders?status=open&limit=500");
   assert.equal(after.items.length, orders.items.length, "no order was placed");

@@ -23,7 +23,7 @@ use uuid::Uuid;
 /// Where a feed starts: after the change the client names (the `Last-Event-ID` header its
 /// EventSource sends on reconnecting, or the `last_event_id` parameter), else after the
 /// organization's latest change (a new screen reads the queue itself first).
-pub async fn resume_point(
+async fn resume_point(
     state: &AppState,
     tenant: Uuid,
     headers: &HeaderMap,
@@ -75,13 +75,16 @@ pub struct Feed {
 }
 
 impl Feed {
-    /// A feed after `after`.
-    pub async fn new(
+    /// A feed of `station`'s changes (all, for `None`) where the client asks to resume (see
+    /// [`resume_point`]).
+    pub async fn resume(
         state: Arc<AppState>,
         tenant: Uuid,
         station: Option<String>,
-        after: GlobalPosition,
+        headers: &HeaderMap,
+        last_event_id: Option<String>,
     ) -> Result<Self, ApiError> {
+        let after = resume_point(&state, tenant, headers, last_event_id).await?;
         let woken = state.applied().await?.subscribe();
         Ok(Self {
             state,

@@ -517,6 +517,17 @@ async fn the_floor_follows_each_order_from_sent_to_served_and_resumes_where_it_l
         .send("GET", "/api/v1/pos/orders/stream", Some(&cook), None, None)
         .await;
     assert_eq!(status, 403, "the floor's feed is the front of house's");
+    let (status, bad) = api
+        .send(
+            "GET",
+            "/api/v1/pos/orders/stream?last_event_id=noon",
+            Some(&cashier),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{bad}");
+    assert!(bad["detail"].as_str().unwrap().contains("noon"), "{bad}");
 
     let mut floor = Feed::open(api, &cashier, "/api/v1/pos/orders/stream", None).await;
     let order = api

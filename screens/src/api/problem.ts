@@ -24,9 +24,11 @@ export class ApiProblem extends Error {
     return new ApiProblem(response.status, `The server answered ${response.status} ${response.statusText}.`);
   }
 
-  /** The whole message: the detail, then each field's complaint. */
+  /** The whole message: the detail, then each field's complaint the detail does not already say. */
   get words(): string {
-    const fields = Object.entries(this.fields).map(([field, messages]) => `${field}: ${messages.join("; ")}`);
+    const fields = Object.entries(this.fields)
+      .map(([field, messages]) => `${field}: ${messages.join("; ")}`)
+      .filter((complaint) => !this.message.includes(complaint));
     return [this.message, ...fields].join(" — ");
   }
 }

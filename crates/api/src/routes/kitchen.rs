@@ -7,7 +7,7 @@ use crate::access::{FRONT_AND_KITCHEN, KITCHEN};
 use crate::auth::extract::Caller;
 use crate::commands::{CommandRequest, Written};
 use crate::error::ApiError;
-use crate::feeds::{Feed, message, resume_point};
+use crate::feeds::{Feed, message};
 use crate::http::body::Body;
 use crate::http::responses::{AfterErrors, CallerErrors, CommandErrors, JsonBodyErrors, ReadErrors};
 use crate::routes::Routes;
@@ -146,10 +146,8 @@ pub async fn stream(
     headers: HeaderMap,
     Query(query): Query<StreamQuery>,
 ) -> Result<Response, ApiError> {
-    let tenant = caller.0.org.0;
-    let after = resume_point(&state, tenant, &headers, query.last_event_id).await?;
     let station = query.station.map(|s| s.to_ascii_lowercase());
-    let feed = Feed::new(state, tenant, station, after).await?;
+    let feed = Feed::resume(state, caller.0.org.0, station, &headers, query.last_event_id).await?;
     Ok(feed.into_response(|change| Some(message(change, &change.change, change))))
 }
 

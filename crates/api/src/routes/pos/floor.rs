@@ -8,7 +8,7 @@ use crate::access::Access::Roles;
 use crate::access::FRONT_OF_HOUSE;
 use crate::auth::extract::Caller;
 use crate::error::ApiError;
-use crate::feeds::{Feed, message, resume_point};
+use crate::feeds::{Feed, message};
 use crate::http::responses::{CallerErrors, ReadErrors};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -57,7 +57,8 @@ pub struct OrderStateChange {
 }
 
 fn state_of(change: &KitchenChange) -> Option<OrderStateChange> {
-    let ticket: Ticket = serde_json::from_value(change.ticket.clone()).ok()?;
+    // Read in place: the change's ticket is not copied for each connection that sends it.
+    let ticket = Ticket::deserialize(&change.ticket).ok()?;
     Some(OrderStateChange {
         position: change.position,
         order_id: change.order_id,
@@ -83,13 +84,10 @@ pub async fn stream(
     headers: HeaderMap,
     Query(query): Query<FloorQuery>,
 ) -> Result<Response, ApiError> {
-    let tenant = caller.0.org.0;
-    let after = resume_point(&state, tenant, &headers, query.last_event_id).await?;
-    let feed = Feed::new(state, tenant, None, after).await?;
+    let feed = Feed::resume(state, caller.0.org.0, None, &headers, query.last_event_id).await?;
     Ok(feed.into_response(|change| {
         let order = state_of(change)?;
-        let name = serde_json::to_value(order.status).ok()?.as_str()?.to_owned();
-        Some(message(change, &name, &order))
+        Some(message(change, order.status.as_str(), &order))
     }))
 }
 
