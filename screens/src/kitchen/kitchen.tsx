@@ -22,8 +22,15 @@ export function Kitchen({ can, path }: ScreenProps) {
   const [screen, setScreen] = useState<Screen | null>(null);
   const [skew, setSkew] = useState(0);
   const [now, setNow] = useState(Date.now());
-  // The selected ticket (by order, so a rush that reorders the screen does not move it).
-  const [chosen, setChosen] = useState<string | null>(null);
+  // The selected ticket (by order, so a rush that reorders the screen does not move it). Kept in
+  // a ref, read by the bump bar at the moment a key comes: "2" then "s" from a fast bump bar
+  // starts ticket 2 even when the second key arrives before the selection is drawn.
+  const chosen = useRef<string | null>(null);
+  const [, redraw] = useState(0);
+  const choose = (orderId: string | null) => {
+    chosen.current = orderId;
+    redraw((n) => n + 1);
+  };
   const [feed, setFeed] = useState<FeedState>("connecting");
   const [error, setError] = useState<unknown>(null);
   const [stations, setStations] = useState<string[]>([]);
@@ -113,7 +120,7 @@ export function Kitchen({ can, path }: ScreenProps) {
 
   const tickets = screen?.tickets ?? [];
   // The chosen ticket's place; the first when it has left the screen.
-  const selected = Math.max(0, tickets.findIndex((t) => t.order_id === chosen));
+  const selected = Math.max(0, tickets.findIndex((t) => t.order_id === chosen.current));
   const act = async (run: () => Promise<{ position: number } | undefined>) => {
     try {
       const written = await run();
@@ -168,24 +175,30 @@ export function Kitchen({ can, path }: ScreenProps) {
   };
   const mayBump = station ? may.line : may.complete;
 
-  // The bump bar.
+  // The bump bar. The handler is replaced at every render, before the render reaches the screen,
+  // and one listener calls whichever is current: a listener re-registered by an effect would be
+  // replaced only after the paint, so a key pressed right after a selection is drawn ("2" then
+  // "s" from a fast bump bar) would act on the ticket selected before it.
+  const onKey = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  onKey.current = (e: KeyboardEvent) => {
+    if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
+    const at = Math.max(0, tickets.findIndex((t) => t.order_id === chosen.current));
+    const ticket = tickets[at];
+    if (/^[1-9]$/.test(e.key)) choose(tickets[Number(e.key) - 1]?.order_id ?? chosen.current);
+    else if (e.key === "ArrowRight") choose(tickets[Math.min(at + 1, tickets.length - 1)]?.order_id ?? null);
+    else if (e.key === "ArrowLeft") choose(tickets[Math.max(at - 1, 0)]?.order_id ?? null);
+    else if ((e.key === "Enter" || e.key === "b") && ticket && mayBump) void bump(ticket);
+    else if (e.key === "s" && ticket && may.start && canStart(ticket)) void start(ticket);
+    else if (e.key === "r" && ticket && may.rush) void rush(ticket);
+    else if (e.key === "z" && may.recall && screen?.recently_completed[0]) void recall(screen.recently_completed[0].order_id);
+    else return;
+    e.preventDefault();
+  };
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
-      const ticket = tickets[selected];
-      if (/^[1-9]$/.test(e.key)) setChosen(tickets[Number(e.key) - 1]?.order_id ?? chosen);
-      else if (e.key === "ArrowRight") setChosen(tickets[Math.min(selected + 1, tickets.length - 1)]?.order_id ?? null);
-      else if (e.key === "ArrowLeft") setChosen(tickets[Math.max(selected - 1, 0)]?.order_id ?? null);
-      else if ((e.key === "Enter" || e.key === "b") && ticket && mayBump) void bump(ticket);
-      else if (e.key === "s" && ticket && may.start && canStart(ticket)) void start(ticket);
-      else if (e.key === "r" && ticket && may.rush) void rush(ticket);
-      else if (e.key === "z" && may.recall && screen?.recently_completed[0]) void recall(screen.recently_completed[0].order_id);
-      else return;
-      e.preventDefault();
-    };
-    addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
-  });
+    const listener = (e: KeyboardEvent) => onKey.current(e);
+    addEventListener("keydown", listener);
+    return () => removeEventListener("keydown", listener);
+  }, []);
 
   const shown = stations.length ? stations : [...new Set(tickets.flatMap((t) => t.stations))].sort();
   const prep = screen ? Object.entries(screen.average_prep_seconds) : [];
@@ -218,7 +231,7 @@ export function Kitchen({ can, path }: ScreenProps) {
               class={`ticket urgency-${screen ? urgency(seconds, screen) : t.urgency}${t.rush ? " rush" : ""}${i === selected ? " selected" : ""} status-${t.status}`}
               data-order={t.number}
               aria-label={`Ticket ${t.number}`}
-              onClick={() => setChosen(t.order_id)}
+              onClick={() => choose(t.order_id)}
             >
               <header>
                 <span class="key">{i < 9 ? i + 1 : ""}</span>
