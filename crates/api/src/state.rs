@@ -70,6 +70,8 @@ pub struct AppState {
     pub deactivated: crate::auth::deactivated::Deactivated,
     /// The organizations' settings and menu items, cached by version for order commands.
     pub reference: crate::reference::Reference,
+    /// The kitchen screens' tickets, kept between changes (a screen's read is then one query).
+    pub kitchen: brigade_projections::reports::kitchen_cache::KitchenScreens,
     /// Cancelled when the server shuts down: long-lived responses (the kitchen feed) end then,
     /// so a graceful shutdown does not wait for screens to disconnect.
     pub closing: CancellationToken,
@@ -95,6 +97,7 @@ impl AppState {
             config,
             closing: CancellationToken::new(),
             reference,
+            kitchen: Default::default(),
             deactivated: crate::auth::deactivated::Deactivated::default(),
             applied: tokio::sync::OnceCell::new(),
         }

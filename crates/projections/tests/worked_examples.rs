@@ -221,6 +221,9 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
     let nats = NatsServer::start().await;
     let fanout = Fanout::start(&db, &nats.url()).await;
     let r = Restaurant::open(&db.store, Restaurant::morning()).await;
+    // Read as the server reads them, keeping the tickets between changes: each read below after a
+    // change must see it.
+    let screens = reports::kitchen_cache::KitchenScreens::default();
     let steak = r.dish("Steak", MenuCategory::Food, "30.00", "grill", &[]).await;
     let fries = r.dish("Fries", MenuCategory::Food, "5.00", "fryer", &[]).await;
     let beer = r.dish("Lager", MenuCategory::Beverage, "6.00", "bar", &[]).await;
@@ -234,9 +237,7 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
     wait_caught_up(db.pool(), &read_models(), WAIT).await;
     let now = r.now();
 
-    let grill = reports::kitchen::screen(db.pool(), r.tenant.0, Some("grill"), now)
-        .await
-        .unwrap();
+    let grill = kitchen_screen(&screens, db.pool(), r.tenant.0, Some("grill"), now).await;
     assert_eq!(
         grill.tickets.iter().map(|t| t.order_id).collect::<Vec<_>>(),
         vec![first.0, second.0]
@@ -255,16 +256,12 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
             .collect::<Vec<_>>(),
         vec![("Steak", 3)]
     );
-    let fryer = reports::kitchen::screen(db.pool(), r.tenant.0, Some("fryer"), now)
-        .await
-        .unwrap();
+    let fryer = kitchen_screen(&screens, db.pool(), r.tenant.0, Some("fryer"), now).await;
     assert_eq!(
         fryer.tickets.iter().map(|t| t.order_id).collect::<Vec<_>>(),
         vec![third.0, first.0]
     );
-    let expo = reports::kitchen::screen(db.pool(), r.tenant.0, None, now)
-        .await
-        .unwrap();
+    let expo = kitchen_screen(&screens, db.pool(), r.tenant.0, None, now).await;
     assert_eq!(expo.tickets.len(), 3);
     assert_eq!(expo.tickets[0].order_id, third.0, "rush first on expo too");
     assert_eq!(
@@ -278,9 +275,14 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
     );
 
     // Urgency from the default thresholds (5 and 8 minutes after sending).
-    let later = reports::kitchen::screen(db.pool(), r.tenant.0, Some("grill"), now + chrono::Duration::minutes(9))
-        .await
-        .unwrap();
+    let later = kitchen_screen(
+        &screens,
+        db.pool(),
+        r.tenant.0,
+        Some("grill"),
+        now + chrono::Duration::minutes(9),
+    )
+    .await;
     assert!(
         later
             .tickets
@@ -304,17 +306,11 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
     r.run::<brigade_domain::order::Order>(second, brigade_domain::order::OrderCommand::MarkLineReady(drinks))
         .await;
     wait_caught_up(db.pool(), &read_models(), WAIT).await;
-    let bar = reports::kitchen::screen(db.pool(), r.tenant.0, Some("bar"), r.now())
-        .await
-        .unwrap();
+    let bar = kitchen_screen(&screens, db.pool(), r.tenant.0, Some("bar"), r.now()).await;
     assert!(bar.tickets.is_empty(), "{:?}", bar.tickets);
-    let grill_now = reports::kitchen::screen(db.pool(), r.tenant.0, Some("grill"), r.now())
-        .await
-        .unwrap();
+    let grill_now = kitchen_screen(&screens, db.pool(), r.tenant.0, Some("grill"), r.now()).await;
     assert_eq!(grill_now.tickets.len(), 2);
-    let expo_now = reports::kitchen::screen(db.pool(), r.tenant.0, None, r.now())
-        .await
-        .unwrap();
+    let expo_now = kitchen_screen(&screens, db.pool(), r.tenant.0, None, r.now()).await;
     let second_on_expo = expo_now.tickets.iter().find(|t| t.order_id == second.0).unwrap();
     assert_eq!(second_on_expo.stations_done, vec!["bar".to_owned()]);
     assert_eq!(second_on_expo.lines.len(), 2);
@@ -325,9 +321,7 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
     r.run::<brigade_domain::order::Order>(first, brigade_domain::order::OrderCommand::CompleteTicket)
         .await;
     wait_caught_up(db.pool(), &read_models(), WAIT).await;
-    let grill = reports::kitchen::screen(db.pool(), r.tenant.0, Some("grill"), r.now())
-        .await
-        .unwrap();
+    let grill = kitchen_screen(&screens, db.pool(), r.tenant.0, Some("grill"), r.now()).await;
     assert_eq!(grill.tickets.len(), 1);
     assert_eq!(grill.recently_completed[0].order_id, first.0);
     assert!(grill.average_prep_seconds["grill"] > 0.0);
@@ -335,9 +329,7 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
     r.run::<brigade_domain::order::Order>(first, brigade_domain::order::OrderCommand::RecallTicket)
         .await;
     wait_caught_up(db.pool(), &read_models(), WAIT).await;
-    let grill = reports::kitchen::screen(db.pool(), r.tenant.0, Some("grill"), r.now())
-        .await
-        .unwrap();
+    let grill = kitchen_screen(&screens, db.pool(), r.tenant.0, Some("grill"), r.now()).await;
     assert_eq!(grill.tickets.len(), 2);
 
     // The change feed has every visible change, for the stations concerned, in order.
@@ -353,7 +345,33 @@ async fn the_kitchen_screens_show_tickets_per_station_with_counts_urgency_and_pr
         .await
         .unwrap();
     assert_eq!(resumed.len(), 3);
+
+    // The screens' version counts every event applied to the organization's tickets, as each
+    // ticket counts its own (what migration 0010 filled it with for the tickets already there).
+    let (counted, in_tickets): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT events FROM kitchen_queue.tenants WHERE tenant_id = $1), \
+                (SELECT sum((doc->>'events')::bigint)::bigint FROM kitchen_queue.tickets WHERE tenant_id = $1)",
+    )
+    .bind(r.tenant.0)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(counted, in_tickets);
     fanout.stop().await;
+}
+
+/// A kitchen screen through the server's cache, checked against one read from the tables.
+async fn kitchen_screen(
+    screens: &reports::kitchen_cache::KitchenScreens,
+    pool: &sqlx::PgPool,
+    tenant: uuid::Uuid,
+    station: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> reports::kitchen::KitchenScreen {
+    let kept = screens.screen(pool, tenant, station, now).await.unwrap();
+    let read = reports::kitchen::screen(pool, tenant, station, now).await.unwrap();
+    assert_eq!(kept, read, "the kept tickets are the tables' ({station:?} at {now})");
+    kept
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

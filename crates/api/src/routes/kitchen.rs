@@ -20,7 +20,7 @@ use axum::response::Response;
 use brigade_domain::ids::LineId;
 use brigade_domain::order::{Order, OrderCommand};
 use brigade_projections::models::ticket::TicketStatus;
-use brigade_projections::reports::kitchen::{KitchenChange, KitchenScreen, screen};
+use brigade_projections::reports::kitchen::{KitchenChange, KitchenScreen};
 use chrono::Utc;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -53,7 +53,9 @@ pub async fn queue(
 ) -> Result<Json<KitchenScreen>, ApiError> {
     state.wait_after(query.after, &["kitchen_queue"]).await?;
     let station = query.station.as_deref().map(str::to_ascii_lowercase);
-    let mut screen = screen(state.store.pool(), caller.0.org.0, station.as_deref(), Utc::now())
+    let mut screen = state
+        .kitchen
+        .screen(state.store.pool(), caller.0.org.0, station.as_deref(), Utc::now())
         .await
         .map_err(ApiError::internal)?;
     if let Some(status) = query.status {

@@ -44,7 +44,7 @@ impl Projection for KitchenQueue {
         "kitchen_queue"
     }
     fn tables(&self) -> &[&'static str] {
-        &["tickets", "changes"]
+        &["tickets", "changes", "tenants"]
     }
     fn event_types(&self) -> &[String] {
         &self.types
@@ -85,8 +85,13 @@ impl Projection for KitchenQueue {
                     });
                 }
             }
+            let mut counted: HashMap<Uuid, i64> = HashMap::new();
+            for (_, (tenant, _), _) in &decoded {
+                *counted.entry(*tenant).or_default() += 1;
+            }
             write_tickets(connection, tickets).await?;
             write_changes(connection, changes).await?;
+            count_events(connection, counted).await?;
             Ok(())
         })
     }
@@ -116,6 +121,24 @@ async fn write_tickets(connection: &mut PgConnection, tickets: HashMap<Key, Opti
     .bind(statuses)
     .bind(completed)
     .bind(bodies)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Moves each organization's count of applied events: its screens' version
+/// (reports/kitchen_cache.rs).
+async fn count_events(connection: &mut PgConnection, counted: HashMap<Uuid, i64>) -> Result<(), ApplyError> {
+    if counted.is_empty() {
+        return Ok(());
+    }
+    let (tenants, events): (Vec<Uuid>, Vec<i64>) = counted.into_iter().unzip();
+    sqlx::query(
+        "INSERT INTO tenants (tenant_id, events) SELECT * FROM UNNEST($1::uuid[], $2::bigint[]) \
+         ON CONFLICT (tenant_id) DO UPDATE SET events = tenants.events + EXCLUDED.events",
+    )
+    .bind(tenants)
+    .bind(events)
     .execute(connection)
     .await?;
     Ok(())

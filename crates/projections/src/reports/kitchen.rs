@@ -82,8 +82,15 @@ pub struct KitchenScreen {
     pub red_after_seconds: i64,
 }
 
-/// Kitchen thresholds of an organization (defaults 5 and 8 minutes).
-async fn thresholds(pool: &PgPool, tenant: Uuid) -> Result<(i64, i64), sqlx::Error> {
+/// A ticket counts as recently completed this long after it was bumped.
+pub(crate) const RECENT: Duration = Duration::hours(1);
+
+/// Kitchen thresholds of an organization (defaults 5 and 8 minutes), from its settings.
+pub(crate) fn thresholds((amber, red): (Option<i64>, Option<i64>)) -> (i64, i64) {
+    (amber.unwrap_or(300), red.unwrap_or(480))
+}
+
+async fn settings(pool: &PgPool, tenant: Uuid) -> Result<(i64, i64), sqlx::Error> {
     let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT (settings->>'kitchen_amber_after_secs')::bigint, (settings->>'kitchen_red_after_secs')::bigint \
            FROM sales.organizations WHERE tenant_id = $1",
@@ -91,8 +98,126 @@ async fn thresholds(pool: &PgPool, tenant: Uuid) -> Result<(i64, i64), sqlx::Err
     .bind(tenant)
     .fetch_optional(pool)
     .await?;
-    let (amber, red) = row.unwrap_or((None, None));
-    Ok((amber.unwrap_or(300), red.unwrap_or(480)))
+    Ok(thresholds(row.unwrap_or((None, None))))
+}
+
+/// What an organization's screens are drawn from: its open tickets, and those bumped since
+/// `since` (bumped tickets stay a while, to be recalled and for the prep times).
+#[derive(Debug, Default)]
+pub struct Tickets {
+    open: Vec<(Uuid, Ticket)>,
+    done: Vec<(Uuid, Ticket)>,
+    since: DateTime<Utc>,
+}
+
+impl Tickets {
+    /// Reads them.
+    pub async fn read(pool: &PgPool, tenant: Uuid, since: DateTime<Utc>) -> Result<Tickets, sqlx::Error> {
+        let open: Vec<(Uuid, Json<Ticket>)> = sqlx::query_as(
+            "SELECT order_id, doc FROM kitchen_queue.tickets \
+              WHERE tenant_id = $1 AND status IN ('queued', 'cooking', 'recalled')",
+        )
+        .bind(tenant)
+        .fetch_all(pool)
+        .await?;
+        let done: Vec<(Uuid, Json<Ticket>)> = sqlx::query_as(
+            "SELECT order_id, doc FROM kitchen_queue.tickets WHERE tenant_id = $1 AND completed_at >= $2",
+        )
+        .bind(tenant)
+        .bind(since)
+        .fetch_all(pool)
+        .await?;
+        let unwrap = |rows: Vec<(Uuid, Json<Ticket>)>| rows.into_iter().map(|(id, Json(t))| (id, t)).collect();
+        Ok(Tickets {
+            open: unwrap(open),
+            done: unwrap(done),
+            since,
+        })
+    }
+
+    /// Whether they include every ticket a screen at `now` shows.
+    pub(crate) fn cover(&self, now: DateTime<Utc>) -> bool {
+        self.since <= now - RECENT
+    }
+
+    /// The screen of `station` (`None`: expo) at `now`, with the organization's thresholds.
+    pub fn screen(&self, station: Option<&str>, now: DateTime<Utc>, limits: (i64, i64)) -> KitchenScreen {
+        let hour_ago = now - RECENT;
+        let done: Vec<&(Uuid, Ticket)> = self
+            .done
+            .iter()
+            .filter(|(_, t)| t.completed_at.is_some_and(|at| at >= hour_ago))
+            .collect();
+        let on_station = |t: &Ticket| station.is_none_or(|s| t.lines.iter().any(|l| l.station.to_string() == s));
+        // A station's screen keeps a ticket while it has lines of its own still to send up (or the
+        // whole ticket was recalled); the expo keeps it until the ticket is bumped.
+        let still_cooking_here = |t: &Ticket| {
+            t.status == TicketStatus::Recalled
+                || station.is_none_or(|s| t.lines.iter().any(|l| l.station.to_string() == s && !l.ready))
+        };
+
+        let mut tickets: Vec<TicketView> = self
+            .open
+            .iter()
+            .filter(|(_, t)| on_station(t) && still_cooking_here(t))
+            .map(|(id, t)| view(*id, t, station, now, limits))
+            .collect();
+        tickets.sort_by(|a, b| {
+            b.rush
+                .cmp(&a.rush)
+                .then(a.sent_at.cmp(&b.sent_at))
+                .then(a.number.cmp(&b.number))
+        });
+
+        let mut all_day: BTreeMap<String, u64> = BTreeMap::new();
+        for t in &tickets {
+            for line in t.lines.iter().filter(|l| !l.ready) {
+                *all_day.entry(line.name.clone()).or_default() += u64::from(line.quantity);
+            }
+        }
+
+        let mut recently_completed: Vec<TicketView> = done
+            .iter()
+            .filter(|(_, t)| t.status == TicketStatus::Ready && on_station(t))
+            .map(|(id, t)| view(*id, t, station, now, limits))
+            .collect();
+        recently_completed.sort_by_key(|t| std::cmp::Reverse(t.sent_at));
+
+        let mut prep: BTreeMap<String, (f64, u32)> = BTreeMap::new();
+        for (_, t) in &done {
+            let Some(sent) = t.sent_at else { continue };
+            for s in t.stations() {
+                let last_up = t
+                    .lines
+                    .iter()
+                    .filter(|l| l.station.to_string() == s)
+                    .filter_map(|l| l.ready_at)
+                    .max();
+                if let Some(up) = last_up {
+                    let e = prep.entry(s).or_default();
+                    e.0 += (up - sent).num_milliseconds() as f64 / 1000.0;
+                    e.1 += 1;
+                }
+            }
+        }
+        KitchenScreen {
+            as_of: now,
+            amber_after_seconds: limits.0,
+            red_after_seconds: limits.1,
+            station: station.map(str::to_owned),
+            tickets,
+            all_day: all_day
+                .into_iter()
+                .map(|(name, portions)| AllDay { name, portions })
+                .collect(),
+            recently_completed,
+            average_prep_seconds: prep
+                .into_iter()
+                .filter(|(s, _)| station.is_none_or(|x| x == s))
+                .map(|(s, (sum, n))| (s, sum / f64::from(n)))
+                .collect(),
+        }
+    }
 }
 
 fn view(order_id: Uuid, t: &Ticket, station: Option<&str>, now: DateTime<Utc>, (amber, red): (i64, i64)) -> TicketView {
@@ -131,96 +256,19 @@ fn view(order_id: Uuid, t: &Ticket, station: Option<&str>, now: DateTime<Utc>, (
     }
 }
 
-/// The screen of `station` (`None`: expo) at `now`.
+/// The screen of `station` (`None`: expo) at `now`, read from the tables (the API reads through
+/// [`KitchenScreens`](super::kitchen_cache::KitchenScreens), which keeps the tickets between
+/// changes).
 pub async fn screen(
     pool: &PgPool,
     tenant: Uuid,
     station: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<KitchenScreen, sqlx::Error> {
-    let limits = thresholds(pool, tenant).await?;
-    let open: Vec<(Uuid, Json<Ticket>)> = sqlx::query_as(
-        "SELECT order_id, doc FROM kitchen_queue.tickets \
-          WHERE tenant_id = $1 AND status IN ('queued', 'cooking', 'recalled')",
-    )
-    .bind(tenant)
-    .fetch_all(pool)
-    .await?;
-    let hour_ago = now - Duration::hours(1);
-    let done: Vec<(Uuid, Json<Ticket>)> =
-        sqlx::query_as("SELECT order_id, doc FROM kitchen_queue.tickets WHERE tenant_id = $1 AND completed_at >= $2")
-            .bind(tenant)
-            .bind(hour_ago)
-            .fetch_all(pool)
-            .await?;
-    let on_station = |t: &Ticket| station.is_none_or(|s| t.lines.iter().any(|l| l.station.to_string() == s));
-    // A station's screen keeps a ticket while it has lines of its own still to send up (or the
-    // whole ticket was recalled); the expo keeps it until the ticket is bumped.
-    let still_cooking_here = |t: &Ticket| {
-        t.status == TicketStatus::Recalled
-            || station.is_none_or(|s| t.lines.iter().any(|l| l.station.to_string() == s && !l.ready))
-    };
-
-    let mut tickets: Vec<TicketView> = open
-        .iter()
-        .filter(|(_, t)| on_station(t) && still_cooking_here(t))
-        .map(|(id, t)| view(*id, t, station, now, limits))
-        .collect();
-    tickets.sort_by(|a, b| {
-        b.rush
-            .cmp(&a.rush)
-            .then(a.sent_at.cmp(&b.sent_at))
-            .then(a.number.cmp(&b.number))
-    });
-
-    let mut all_day: BTreeMap<String, u64> = BTreeMap::new();
-    for t in &tickets {
-        for line in t.lines.iter().filter(|l| !l.ready) {
-            *all_day.entry(line.name.clone()).or_default() += u64::from(line.quantity);
-        }
-    }
-
-    let mut recently_completed: Vec<TicketView> = done
-        .iter()
-        .filter(|(_, t)| t.status == TicketStatus::Ready && on_station(t))
-        .map(|(id, t)| view(*id, t, station, now, limits))
-        .collect();
-    recently_completed.sort_by_key(|t| std::cmp::Reverse(t.sent_at));
-
-    let mut prep: BTreeMap<String, (f64, u32)> = BTreeMap::new();
-    for (_, t) in &done {
-        let Some(sent) = t.sent_at else { continue };
-        for s in t.stations() {
-            let last_up = t
-                .lines
-                .iter()
-                .filter(|l| l.station.to_string() == s)
-                .filter_map(|l| l.ready_at)
-                .max();
-            if let Some(up) = last_up {
-                let e = prep.entry(s).or_default();
-                e.0 += (up - sent).num_milliseconds() as f64 / 1000.0;
-                e.1 += 1;
-            }
-        }
-    }
-    Ok(KitchenScreen {
-        as_of: now,
-        amber_after_seconds: limits.0,
-        red_after_seconds: limits.1,
-        station: station.map(str::to_owned),
-        tickets,
-        all_day: all_day
-            .into_iter()
-            .map(|(name, portions)| AllDay { name, portions })
-            .collect(),
-        recently_completed,
-        average_prep_seconds: prep
-            .into_iter()
-            .filter(|(s, _)| station.is_none_or(|x| x == s))
-            .map(|(s, (sum, n))| (s, sum / f64::from(n)))
-            .collect(),
-    })
+    let limits = settings(pool, tenant).await?;
+    Ok(Tickets::read(pool, tenant, now - RECENT)
+        .await?
+        .screen(station, now, limits))
 }
 
 /// One change of the live feed.

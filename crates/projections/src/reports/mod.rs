@@ -3,6 +3,7 @@
 //! beside the sales projection's orders; the caller waits for both when it asks for a position.
 
 pub mod kitchen;
+pub mod kitchen_cache;
 pub mod menu;
 pub mod page;
 pub mod pnl;
