@@ -370,8 +370,17 @@ async fn kitchen_screen(
 ) -> reports::kitchen::KitchenScreen {
     let kept = screens.screen(pool, tenant, station, now).await.unwrap();
     let read = reports::kitchen::screen(pool, tenant, station, now).await.unwrap();
-    assert_eq!(kept, read, "the kept tickets are the tables' ({station:?} at {now})");
-    kept
+    assert_eq!(
+        kept.screen, read,
+        "the kept tickets are the tables' ({station:?} at {now})"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&kept.json).unwrap();
+    assert_eq!(
+        json,
+        serde_json::to_value(&read).unwrap(),
+        "the kept JSON is the screen's"
+    );
+    kept.screen.clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

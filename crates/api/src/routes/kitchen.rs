@@ -16,7 +16,8 @@ use crate::views::{Done, done};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use brigade_domain::ids::LineId;
 use brigade_domain::order::{Order, OrderCommand};
 use brigade_projections::models::ticket::TicketStatus;
@@ -50,18 +51,21 @@ pub async fn queue(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Query(query): Query<QueueQuery>,
-) -> Result<Json<KitchenScreen>, ApiError> {
+) -> Result<Response, ApiError> {
     state.wait_after(query.after, &["kitchen_queue"]).await?;
     let station = query.station.as_deref().map(str::to_ascii_lowercase);
-    let mut screen = state
+    let drawn = state
         .kitchen
         .screen(state.store.pool(), caller.0.org.0, station.as_deref(), Utc::now())
         .await
         .map_err(ApiError::internal)?;
-    if let Some(status) = query.status {
-        screen.tickets.retain(|t| t.status == status);
-    }
-    Ok(Json(screen))
+    let Some(status) = query.status else {
+        // The screen as drawn, already JSON: most reads of a screen are this one.
+        return Ok(([(header::CONTENT_TYPE, "application/json")], drawn.json.clone()).into_response());
+    };
+    let mut screen = drawn.screen.clone();
+    screen.tickets.retain(|t| t.status == status);
+    Ok(Json(screen).into_response())
 }
 
 async fn order_command(state: &AppState, request: &CommandRequest, id: Uuid, command: OrderCommand) -> Done {

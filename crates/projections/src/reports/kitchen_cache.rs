@@ -41,7 +41,28 @@ struct Version {
 struct Held {
     version: Version,
     tickets: Tickets,
+    /// The last screen drawn for each station (`None`: expo), with its JSON.
+    drawn: Mutex<HashMap<Option<String>, Arc<Drawn>>>,
 }
+
+/// A screen drawn from the tickets held, and its JSON: what every read of that screen within
+/// the second after `screen.as_of` answers, while the tickets stay current. Its clocks are exact
+/// as of `as_of`, which the answer carries (a display counts on from it), so an answer a fraction
+/// of a second old shows nothing wrong; without this, drawing and serializing the tickets on
+/// every read was most of a read's cost.
+#[derive(Debug)]
+pub struct Drawn {
+    /// The screen.
+    pub screen: KitchenScreen,
+    /// `screen` as JSON.
+    pub json: Vec<u8>,
+}
+
+/// Screens kept drawn per organization (its stations and the expo).
+const STATIONS_DRAWN: usize = 32;
+
+/// How long a drawn screen answers reads.
+const REDRAW_AFTER: chrono::Duration = chrono::Duration::seconds(1);
 
 /// One process's kitchen screens (the API server keeps one).
 #[derive(Debug, Default)]
@@ -58,7 +79,7 @@ impl KitchenScreens {
         tenant: Uuid,
         station: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<KitchenScreen, sqlx::Error> {
+    ) -> Result<Arc<Drawn>, sqlx::Error> {
         let (version, limits) = current(pool, tenant).await?;
         let held = self
             .held
@@ -72,12 +93,41 @@ impl KitchenScreens {
                 // Read after the version, so they are at least that recent: a commit between the
                 // two only makes the next read fetch them again.
                 let tickets = Tickets::read(pool, tenant, now - super::kitchen::RECENT * 2).await?;
-                let held = Arc::new(Held { version, tickets });
+                let held = Arc::new(Held {
+                    version,
+                    tickets,
+                    drawn: Mutex::default(),
+                });
                 self.keep(tenant, held.clone());
                 held
             }
         };
-        Ok(held.tickets.screen(station, now, limits))
+        let key = station.map(str::to_owned);
+        let recent = held
+            .drawn
+            .lock()
+            .ok()
+            .and_then(|drawn| drawn.get(&key).cloned())
+            .filter(|d| {
+                let age = now - d.screen.as_of;
+                age >= chrono::Duration::zero()
+                    && age < REDRAW_AFTER
+                    && (d.screen.amber_after_seconds, d.screen.red_after_seconds) == limits
+            });
+        if let Some(drawn) = recent {
+            return Ok(drawn);
+        }
+        let screen = held.tickets.screen(station, now, limits);
+        let json = serde_json::to_vec(&screen).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let drawn = Arc::new(Drawn { screen, json });
+        if let Ok(mut all) = held.drawn.lock() {
+            // Stations are named by the caller: a few screens' worth are kept, not any number.
+            if all.len() >= STATIONS_DRAWN && !all.contains_key(&key) {
+                all.clear();
+            }
+            all.insert(key, drawn.clone());
+        }
+        Ok(drawn)
     }
 
     fn keep(&self, tenant: Uuid, held: Arc<Held>) {
