@@ -111,7 +111,8 @@ pub struct Tickets {
 }
 
 impl Tickets {
-    /// Reads them.
+    /// Reads them from the kitchen queue's tables: two index scans (the open tickets, and the
+    /// bumped ones since `since`) and every document decoded, which is what a kept copy saves.
     pub async fn read(pool: &PgPool, tenant: Uuid, since: DateTime<Utc>) -> Result<Tickets, sqlx::Error> {
         let open: Vec<(Uuid, Json<Ticket>)> = sqlx::query_as(
             "SELECT order_id, doc FROM kitchen_queue.tickets \
