@@ -18,8 +18,10 @@ use uuid::Uuid;
 const CONFLICT: &str = "BR409";
 /// SQLSTATE raised when a concurrent duplicate of the command was recorded first.
 const RECORDED_MEANWHILE: &str = "BR208";
-/// Two events at one version of a stream. The stream lock prevents it; should a writer ever get
-/// past the lock (a caller's transaction in REPEATABLE READ reads a stale head), the key does.
+/// Two events at one version of a stream. For a stream expected not to exist, this key is the
+/// check (`brigade_append_one` does not read the head of a new stream: a second version 1 is
+/// refused here). Otherwise the stream lock prevents it; should a writer ever get past the lock
+/// (a caller's transaction in REPEATABLE READ reads a stale head), the key does.
 const VERSION_KEY: &str = "events_stream_version_key";
 /// Two copies of one append (same event ids) racing: the second fails on this key.
 const EVENT_ID_KEY: &str = "events_event_id_key";
@@ -172,13 +174,43 @@ pub(crate) fn outcome((duplicate, streams, versions, positions, recorded_at): Ou
     }
 }
 
-/// One command's append, alone in its own transaction (or in the caller's).
+/// One command's append, alone in its own transaction (or in the caller's). One event to one
+/// stream goes through `brigade_append_one` (migrations/0011_append_one.sql), the general case
+/// through `brigade_append`: same guarantees, same answer.
 pub(crate) async fn append_alone<'e>(
     executor: impl PgExecutor<'e>,
     tenant: Uuid,
     command_id: Uuid,
     a: &AppendArgs,
 ) -> Result<OutcomeRow, Failure> {
+    if let ([stream], [expected], [event_id], [event_type], [schema], [payload], [metadata], [digest]) = (
+        &a.streams[..],
+        &a.expected[..],
+        &a.event_ids[..],
+        &a.types[..],
+        &a.schemas[..],
+        &a.payloads[..],
+        &a.metadata[..],
+        &a.digests[..],
+    ) {
+        return sqlx::query_as(
+            "SELECT o_duplicate, o_streams, o_versions, o_positions, o_recorded_at \
+             FROM brigade_append_one($1, $2, $3, $4, $5, $6, $7, $8::json, $9::json, $10)",
+        )
+        .bind(tenant)
+        .bind(command_id)
+        .bind(stream)
+        .bind(expected)
+        .bind(event_id)
+        .bind(event_type)
+        .bind(schema)
+        .bind(payload)
+        .bind(metadata)
+        .bind(digest)
+        .fetch_one(executor)
+        .await
+        .map_err(classify);
+    }
     let query = sqlx::query_as(
         "SELECT o_duplicate, o_streams, o_versions, o_positions, o_recorded_at \
          FROM brigade_append($1, $2, $3, $4, $5, $6, $7, $8, $9::json[], $10::json[], $11)",

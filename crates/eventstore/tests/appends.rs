@@ -88,6 +88,33 @@ async fn two_writers_creating_one_stream_exactly_one_wins(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../../migrations")]
+async fn a_writer_expecting_any_version_waits_for_the_streams_creator_and_appends_after_it(pool: PgPool) {
+    // A new stream's first event is checked by the version key rather than by reading the head;
+    // the stream's lock must still make a writer that expects any version wait for the creator,
+    // or it would compute version 1 too and be refused.
+    let store = EventStore::new(pool.clone()).tenant(tenant());
+    let s = stream("ledger");
+    let mut creating = pool.begin().await.unwrap();
+    store
+        .append_in(&mut creating, &meta(), &[append(&s, ExpectedVersion::NoStream, 1)])
+        .await
+        .unwrap();
+    let any = {
+        let (store, s) = (store.clone(), s.clone());
+        tokio::spawn(async move { store.append(&meta(), &[append(&s, ExpectedVersion::Any, 1)]).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !any.is_finished(),
+        "the second writer did not wait for the stream's creator"
+    );
+    creating.commit().await.unwrap();
+    let outcome = any.await.unwrap().unwrap();
+    assert_eq!(outcome.streams[0].version, 2);
+    assert_eq!(store.stream_version(&s).await.unwrap(), 2);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
 async fn no_stream_and_exact_expectations_are_enforced(pool: PgPool) {
     let store = EventStore::new(pool).tenant(tenant());
     let s = stream("counter");
