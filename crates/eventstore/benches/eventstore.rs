@@ -207,8 +207,9 @@ enum PgbenchScript {
     /// The same rows as [`raw_insert`], `n` per statement (one row: `INSERT ... VALUES`; more:
     /// one `INSERT ... SELECT`).
     Insert(u64),
-    /// One event appended to a new stream by `brigade_append` itself: every guarantee's SQL
-    /// with no client of ours around it (no group commit either).
+    /// One event appended to a new stream by `brigade_append_one` (what the store calls for one
+    /// event) itself: every guarantee's SQL with no client of ours around it (no group commit
+    /// either).
     Append,
 }
 
@@ -229,9 +230,8 @@ fn pgbench_rate(database: &str, clients: usize, script: PgbenchScript, secs: f64
             rows,
         ),
         PgbenchScript::Append => (
-            "SELECT * FROM brigade_append(:tenant::uuid, gen_random_uuid(), ARRAY['order-' || gen_random_uuid()], \
-             ARRAY[0::bigint], ARRAY[1], ARRAY[gen_random_uuid()], ARRAY['order.placed'], ARRAY[1], \
-             ARRAY[:payload::json], ARRAY[:metadata::json], ARRAY[:hash::bytea]);\n"
+            "SELECT * FROM brigade_append_one(:tenant::uuid, gen_random_uuid(), 'order-' || gen_random_uuid(), 0, \
+             gen_random_uuid(), 'order.placed', 1, :payload::json, :metadata::json, :hash::bytea);\n"
                 .to_owned(),
             1,
         ),
@@ -492,12 +492,12 @@ async fn main() {
             note: String::new(),
         });
     }
-    // The floor of the guarantees: brigade_append's own SQL, issued by pgbench.
+    // The floor of the guarantees: brigade_append_one's own SQL (one event to a new stream), issued by pgbench.
     let mut floors = vec![];
     for (writers, single) in [1, 8, 32].into_iter().zip(&rows) {
         if let Some(append) = pgbench_rate(&database, writers, PgbenchScript::Append, secs) {
             floors.push(Row {
-                label: format!("  brigade_append issued by pgbench, {writers} client(s)"),
+                label: format!("  brigade_append_one issued by pgbench, {writers} client(s)"),
                 ours: append,
                 raw: None,
                 pgbench: single.pgbench,
