@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use brigade_testkit::bench as support;
+use support::cpu::{self, Usage};
 
 const GLOBAL_EVENTS: i64 = 1_000_000;
 
@@ -482,14 +483,27 @@ async fn main() {
     let mut rows = vec![];
     for writers in [1, 8, 32] {
         let raw = raw_rate(&pool, writers, 1, secs).await;
+        // CPU per event, all processes (PostgreSQL's backends, this process as the client, and
+        // pgbench under "other"), for pgbench's insert and for ours.
+        let before = cpu::snapshot(0);
         let floor = pgbench_rate(&database, writers, PgbenchScript::Insert(1), secs);
+        let floor_cpu = floor.map(|rate| Usage::between(&before, &cpu::snapshot(0), (rate * secs.ceil()) as usize));
+        let before = cpu::snapshot(0);
         let ours = single_appends(&store, writers, secs).await;
+        let ours_cpu = Usage::between(&before, &cpu::snapshot(0), (ours * secs) as usize);
+        let us = |ms: f64| ms * 1000.0;
         rows.push(Row {
             label: format!("single-event append, {writers} writer(s), distinct streams"),
             ours,
             raw: Some(raw),
             pgbench: floor,
-            note: String::new(),
+            note: format!(
+                "CPU/event {:.0} us (PostgreSQL {:.0}, client {:.0}); pgbench's insert {:.0} us",
+                us(ours_cpu.per_operation()),
+                us(ours_cpu.postgres),
+                us(ours_cpu.load),
+                floor_cpu.map_or(f64::NAN, |u| us(u.per_operation()))
+            ),
         });
     }
     // The floor of the guarantees: brigade_append_one's own SQL (one event to a new stream), issued by pgbench.
