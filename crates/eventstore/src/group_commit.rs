@@ -123,14 +123,10 @@ impl GroupCommit {
     }
 }
 
-/// Whether an append's failure says nothing about its connection (the database refused the
-/// statement and answered): only then is the connection kept.
-fn connection_fine(failure: &Failure) -> bool {
-    match failure {
-        Failure::Other(sqlx::Error::Database(_)) => true,
-        Failure::Other(_) => false,
-        _ => true,
-    }
+/// Whether a statement's error leaves its connection in doubt: anything but the database
+/// refusing the statement and answering. Such a connection is closed rather than kept.
+fn connection_in_doubt(error: &sqlx::Error) -> bool {
+    !matches!(error, sqlx::Error::Database(_))
 }
 
 /// Writes one command alone, in its own transaction.
@@ -140,7 +136,7 @@ async fn alone(held: &Held, q: &Queued) -> Answer {
         Err(error) => return Err(Failure::Other(error)),
     };
     let result = append_alone(&mut *connection, q.tenant, q.command_id, &q.args).await;
-    let failed = result.as_ref().err().is_some_and(|f| !connection_fine(f));
+    let failed = matches!(&result, Err(Failure::Other(error)) if connection_in_doubt(error));
     held.give_back(connection, failed);
     result
 }
@@ -156,7 +152,7 @@ async fn write(held: Arc<Held>, mut batch: Vec<Pending<Queued, Answer>>) {
     let written = match held.take().await {
         Ok(mut connection) => {
             let written = append_batch(&mut connection, &batch).await;
-            let failed = matches!(&written, Err(e) if !matches!(e, sqlx::Error::Database(_)));
+            let failed = matches!(&written, Err(error) if connection_in_doubt(error));
             held.give_back(connection, failed);
             written
         }

@@ -118,7 +118,7 @@ impl KitchenScreens {
             return Ok(drawn);
         }
         let screen = held.tickets.screen(station, now, limits);
-        let json = serde_json::to_vec(&screen).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let json = serde_json::to_vec(&screen).map_err(|e| sqlx::Error::Encode(e.into()))?;
         let drawn = Arc::new(Drawn { screen, json });
         if let Ok(mut all) = held.drawn.lock() {
             // Stations are named by the caller: a few screens' worth are kept, not any number.
