@@ -83,6 +83,9 @@ struct ServeArgs {
     /// Connections to PostgreSQL for requests (the workers have their own).
     #[arg(long, env = "BRIGADE_DB_CONNECTIONS", default_value_t = 16)]
     db_connections: u32,
+    /// Partitions per read model for the in-process workers (a power of two; see brigade-worker).
+    #[arg(long, env = "BRIGADE_PARTITIONS", default_value = "1", value_parser = brigade_projections::partitions::parse_count)]
+    partitions: u16,
     /// JetStream stream the in-process relay and workers use.
     #[arg(long, env = "BRIGADE_STREAM", default_value = "BRIGADE_EVENTS")]
     stream: String,
@@ -189,6 +192,7 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
                 subject_prefix: args.subject_prefix.clone(),
                 ..WorkerConfig::default()
             },
+            partitions: args.partitions,
         };
         fanout.spawn(&store, jetstream.clone(), &shutdown, &mut workers)?;
     }

@@ -9,6 +9,7 @@
 //! behind a checkpoint.
 
 use crate::error::StoreError;
+use crate::partition::Partition;
 use crate::store::EventStore;
 use crate::stream::{EVENT_COLUMNS, EventRow, RecordedEvent, Xid8};
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,7 @@ static READ_SELECTED: LazyLock<String> = LazyLock::new(|| {
            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
            AND ($4::text IS NULL OR (transaction_id, position) <= ($4::text::xid8, $5)) \
            AND ($6::text[] IS NULL OR event_type = ANY($6)) \
+           AND ($7 = 1 OR brigade_partition(tenant_id, $7) = $8) \
          ORDER BY events.transaction_id, events.position LIMIT $3"
     )
 });
@@ -75,6 +77,8 @@ pub struct LogRange<'a> {
     pub types: Option<&'a [String]>,
     /// At most this many events.
     pub limit: u32,
+    /// Only the events of this partition's organizations ([`Partition::WHOLE`]: all).
+    pub partition: Partition,
 }
 
 /// Reads part of the global log through any connection (a projection reads through the connection
@@ -93,6 +97,8 @@ where
         .bind(range.until.map(|u| u.transaction_id.to_string()))
         .bind(range.until.map_or(0, |u| u.position))
         .bind(range.types)
+        .bind(i32::from(range.partition.count()))
+        .bind(i32::from(range.partition.index()))
         .fetch_all(executor)
         .await?;
     Ok(rows.into_iter().map(RecordedEvent::from).collect())

@@ -9,7 +9,7 @@
 
 use async_nats::jetstream::{self, stream};
 use brigade_domain::ids::*;
-use brigade_eventstore::{
+use brigade_eventstore::{Partition, 
     Envelope, EventStore, ExpectedVersion, GlobalPosition, LogRange, Relay, RelayConfig, StreamAppend, read_log,
     subject_for,
 };
@@ -115,6 +115,7 @@ async fn bench_relay(store: &EventStore, js: &jetstream::Context, total: i64) {
             until: None,
             types: None,
             limit: 50_000,
+            partition: Partition::WHOLE,
         };
         let batch = read_log(pool, range).await.unwrap();
         let Some(last) = batch.last() else { break };

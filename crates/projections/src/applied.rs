@@ -8,7 +8,8 @@
 //! the checkpoints table now and then rather than trust them alone.
 
 use crate::checkpoint::APPLIED_CHANNEL;
-use brigade_eventstore::GlobalPosition;
+use brigade_eventstore::{GlobalPosition, Partition};
+use uuid::Uuid;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
@@ -76,7 +77,7 @@ impl Applied {
     /// Waits until every projection in `names` has applied the event at `position`, at most
     /// `timeout`.
     pub async fn wait(&self, names: &[&str], position: i64, timeout: Duration) -> Result<(), WaitError> {
-        let target = event_at(&self.pool, position)
+        let (target, tenant) = event_at(&self.pool, position)
             .await?
             .ok_or(WaitError::UnknownPosition(position))?;
         let deadline = tokio::time::Instant::now() + timeout;
@@ -95,7 +96,7 @@ impl Applied {
                 };
                 names
                     .iter()
-                    .filter(|n| current.get(**n).is_none_or(|at| *at < target))
+                    .filter(|n| !applied_by(current, n, tenant, target))
                     .map(|n| (*n).to_owned())
                     .collect()
             };
@@ -138,15 +139,37 @@ async fn load(pool: &PgPool) -> Result<HashMap<String, GlobalPosition>, sqlx::Er
         .collect())
 }
 
-/// The place in the global log of the event at `position`.
-async fn event_at(pool: &PgPool, position: i64) -> Result<Option<GlobalPosition>, sqlx::Error> {
-    let tx: Option<i64> = sqlx::query_scalar("SELECT transaction_id::text::bigint FROM events WHERE position = $1")
-        .bind(position)
-        .fetch_optional(pool)
-        .await?;
-    Ok(tx.map(|transaction_id| GlobalPosition {
-        transaction_id,
-        position,
+/// Whether `projection` has applied the event at `target` of `tenant`: some checkpoint of its
+/// covering the tenant's partition is at or past it. After a split, the old partition's last
+/// announcement counts too (its children started from it).
+fn applied_by(
+    checkpoints: &HashMap<String, GlobalPosition>,
+    projection: &str,
+    tenant: Uuid,
+    target: GlobalPosition,
+) -> bool {
+    checkpoints.iter().any(|(name, at)| {
+        let (of, partition) = Partition::parse(name);
+        of == projection && partition.contains(tenant) && *at >= target
+    })
+}
+
+/// The place in the global log of the event at `position`, and its organization (whose
+/// partition applies it).
+async fn event_at(pool: &PgPool, position: i64) -> Result<Option<(GlobalPosition, Uuid)>, sqlx::Error> {
+    let row: Option<(i64, Uuid)> =
+        sqlx::query_as("SELECT transaction_id::text::bigint, tenant_id FROM events WHERE position = $1")
+            .bind(position)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(transaction_id, tenant)| {
+        (
+            GlobalPosition {
+                transaction_id,
+                position,
+            },
+            tenant,
+        )
     }))
 }
 

@@ -1,6 +1,7 @@
 //! How far behind each projection is: what the API's operations endpoint and `/metrics` report.
 
-use brigade_eventstore::{GlobalPosition, StoreError, head};
+use crate::balance::WORKER_TTL;
+use brigade_eventstore::{GlobalPosition, Partition, StoreError, head};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
@@ -8,8 +9,17 @@ use sqlx::PgPool;
 /// One projection's position against the head of the log.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectionLag {
-    /// The projection.
+    /// The checkpoint: the projection's name, with its partition (`stock.1of4`) when it runs in
+    /// several.
     pub name: String,
+    /// The projection.
+    pub projection: String,
+    /// Which partition of it this is (0 when it runs in one).
+    pub partition: u16,
+    /// How many partitions it runs in.
+    pub partitions: u16,
+    /// The worker process running this partition (host:pid), if one is.
+    pub owner: Option<String>,
     /// Its checkpoint.
     pub checkpoint: GlobalPosition,
     /// The last event written.
@@ -34,7 +44,7 @@ pub struct ProjectionLag {
 /// The most events [`lag`] counts behind a checkpoint.
 pub const LAG_COUNT_CAP: i64 = 1_000_000;
 
-type Row = (String, i64, i64, i64, Option<String>, DateTime<Utc>, i64);
+type Row = (String, i64, i64, i64, Option<String>, DateTime<Utc>, i64, Option<String>);
 
 /// The lag of every projection that has a checkpoint (also published as metrics). A rebuild's
 /// shadow copy (`<name>@rebuild`) serves no reads and is not listed: its progress is the
@@ -43,13 +53,18 @@ pub async fn lag(pool: &PgPool) -> Result<Vec<ProjectionLag>, StoreError> {
     let (head, _) = head(pool).await?.unwrap_or((GlobalPosition::START, Utc::now()));
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT c.name, c.transaction_id, c.position, c.applied_events, c.last_error, c.updated_at, \
-                (SELECT count(*) FROM projection_parked p WHERE p.name = c.name) \
+                (SELECT count(*) FROM projection_parked p WHERE p.name = c.name), \
+                (SELECT o.worker_id FROM projection_owners o JOIN projection_workers w USING (worker_id) \
+                  WHERE o.name = c.name AND w.seen_at > now() - make_interval(secs => $1)) \
            FROM projection_checkpoints c WHERE c.name NOT LIKE '%@rebuild' ORDER BY c.name",
     )
+    .bind(WORKER_TTL.as_secs_f64())
     .fetch_all(pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (name, transaction_id, position, applied_events, last_error, updated_at, parked_events) in rows {
+    for (name, transaction_id, position, applied_events, last_error, updated_at, parked_events, owner) in rows {
+        let (projection, partition) = Partition::parse(&name);
+        let projection = projection.to_owned();
         let checkpoint = GlobalPosition {
             transaction_id,
             position,
@@ -71,6 +86,10 @@ pub async fn lag(pool: &PgPool) -> Result<Vec<ProjectionLag>, StoreError> {
         metrics::gauge!("brigade_projection_lag_seconds", "projection" => name.clone()).set(lag_seconds);
         out.push(ProjectionLag {
             name,
+            projection,
+            partition: partition.index(),
+            partitions: partition.count(),
+            owner,
             checkpoint,
             head,
             lag_events,
@@ -86,11 +105,19 @@ pub async fn lag(pool: &PgPool) -> Result<Vec<ProjectionLag>, StoreError> {
 }
 
 /// Asks the active worker of `name` to retry its parked events (it does so within its idle
-/// interval). False if there is no such projection.
+/// interval): a partition by its checkpoint name, or a projection's every partition by the
+/// projection's name. False if there is no such projection.
 pub async fn request_retry(pool: &PgPool, name: &str) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE projection_checkpoints SET retry_requested = true WHERE name = $1")
-        .bind(name)
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM projection_checkpoints WHERE name NOT LIKE '%@rebuild'")
+        .fetch_all(pool)
+        .await?;
+    let chosen: Vec<&String> = names
+        .iter()
+        .filter(|n| n.as_str() == name || Partition::parse(n).0 == name)
+        .collect();
+    let done = sqlx::query("UPDATE projection_checkpoints SET retry_requested = true WHERE name = ANY($1)")
+        .bind(chosen)
         .execute(pool)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.rows_affected() > 0)
 }

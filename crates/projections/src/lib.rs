@@ -7,9 +7,11 @@
 //! `session` for how, and ARCHITECTURE.md for why.
 
 mod applied;
+mod balance;
 mod checkpoint;
 mod lag;
 pub mod models;
+pub mod partitions;
 mod projection;
 pub mod reports;
 pub mod runner;
@@ -19,6 +21,7 @@ mod swap;
 mod worker;
 
 pub use applied::{Applied, WaitError};
+pub use balance::{Balancer, WORKER_TTL};
 pub use checkpoint::APPLIED_CHANNEL;
 pub use lag::{LAG_COUNT_CAP, ProjectionLag, lag, request_retry};
 pub use projection::{ApplyError, BoxFuture, Projection, types};

@@ -3,7 +3,8 @@
 
 use crate::models;
 use crate::projection::Projection;
-use crate::worker::{Worker, WorkerConfig};
+use crate::balance::Balancer;
+use crate::worker::WorkerConfig;
 use brigade_eventstore::{EventStore, Relay, RelayConfig};
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -31,6 +32,17 @@ pub struct Fanout {
     pub relay_config: RelayConfig,
     /// The workers' settings.
     pub worker_config: WorkerConfig,
+    /// Partitions per projection (a power of two; 1 unless the installation shares its read
+    /// models between processes).
+    pub partitions: u16,
+}
+
+/// A name for this process among the workers: host and pid.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into());
+    format!("{host}:{}", std::process::id())
 }
 
 /// Unknown projection name.
@@ -62,17 +74,19 @@ impl Fanout {
                 });
             }
         }
-        for projection in projections {
-            let worker = Worker::new(
+        if !projections.is_empty() {
+            let balancer = Balancer::new(
                 store.pool().clone(),
-                jetstream.clone(),
-                projection,
+                jetstream,
+                projections,
+                self.partitions,
                 self.worker_config.clone(),
+                worker_id(),
             );
             let token = shutdown.clone();
             tasks.spawn(async move {
-                if let Err(error) = worker.run(token).await {
-                    tracing::error!(%error, "projection worker stopped");
+                if let Err(error) = balancer.run(token).await {
+                    tracing::error!(%error, "projection workers stopped");
                 }
             });
         }

@@ -9,7 +9,7 @@
 use crate::checkpoint;
 use crate::projection::{ApplyError, Projection};
 use brigade_eventstore::{
-    GlobalPosition, Lease, LogRange, RecordedEvent, StoreError, read_log, read_positions, readable_head,
+    GlobalPosition, Lease, LogRange, Partition, RecordedEvent, StoreError, read_log, read_positions, readable_head,
 };
 use sqlx::Connection;
 use std::collections::HashMap;
@@ -23,6 +23,8 @@ pub(crate) struct Target {
     pub checkpoint: String,
     /// The schema the tables are in.
     pub schema: String,
+    /// The organizations whose events it applies (a rebuild's shadow copy: all of them).
+    pub partition: Partition,
 }
 
 /// Why a session ended.
@@ -37,6 +39,20 @@ pub enum SessionError {
     /// Reading the log failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The installation runs this projection in another number of partitions than this worker
+    /// was started with.
+    #[error(
+        "{projection} runs in {stored} partition(s) in this installation, and this worker was started with {configured}: \
+         start it with BRIGADE_PARTITIONS={stored} (or more, to split; fewer needs `brigade-replay rebuild`)"
+    )]
+    Repartitioned {
+        /// The projection.
+        projection: String,
+        /// Its partitions in the installation.
+        stored: u16,
+        /// The worker's.
+        configured: u16,
+    },
 }
 
 /// A worker holding the lease of one projection.
@@ -78,9 +94,10 @@ impl Session {
         })
     }
 
-    /// Does this projection apply events of this type?
-    pub fn wants(&self, event_type: &str) -> bool {
-        self.projection.event_types().iter().any(|t| t == event_type)
+    /// Does this session apply this event (of the projection's types, and of an organization
+    /// in its partition)? The others only move its checkpoint.
+    pub fn wants(&self, event: &RecordedEvent) -> bool {
+        self.projection.event_types().contains(&event.event_type) && self.target.partition.contains(event.tenant_id.0)
     }
 
     /// Applies everything of its types from the store after the checkpoint, up to `until` (or to
@@ -119,6 +136,7 @@ impl Session {
             until: Some(until),
             types: Some(projection.event_types()),
             limit: self.catch_up_batch,
+            partition: self.target.partition,
         };
         let batch = read_log(self.lease.connection(), range).await?;
         let applied = batch.len();
@@ -289,7 +307,7 @@ impl Session {
 
     async fn reapply(&mut self, event: &RecordedEvent) -> Result<(), ApplyError> {
         let name = self.target.checkpoint.clone();
-        let wanted = self.wants(&event.event_type);
+        let wanted = self.wants(event);
         let mut tx = begin_in(self.lease.connection(), &self.target.schema).await?;
         if wanted {
             self.projection.apply(&mut tx, std::slice::from_ref(event)).await?;

@@ -10,7 +10,7 @@
 
 use crate::projection::Projection;
 use crate::session::{Session, SessionError, Target};
-use brigade_eventstore::{GlobalPosition, Lease, StoreError, readable_head};
+use brigade_eventstore::{GlobalPosition, Lease, Partition, StoreError, readable_head};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
@@ -88,6 +88,7 @@ impl ShadowRun {
         let target = Target {
             checkpoint: name,
             schema: shadow_schema(projection.as_ref()),
+            partition: Partition::WHOLE,
         };
         let session = Session::start(lease, projection, target, vec![Duration::from_millis(50)], batch).await?;
         Ok(ShadowRun {
@@ -293,20 +294,27 @@ const SHOWN_ROWS: i64 = 20;
 /// Compares every table of the live model with its shadow copy, row for row.
 pub async fn compare(pool: &PgPool, projection: &dyn Projection) -> Result<Vec<TableDifference>, sqlx::Error> {
     let mut connection = pool.acquire().await?;
-    compare_on(&mut connection, projection).await
+    compare_on(&mut connection, projection, Partition::WHOLE).await
 }
 
 /// [`compare`], on a given connection (inside the caller's transaction).
+/// Only the rows of `only`'s organizations are compared.
 pub(crate) async fn compare_on(
     connection: &mut PgConnection,
     projection: &dyn Projection,
+    only: Partition,
 ) -> Result<Vec<TableDifference>, sqlx::Error> {
+    // Numbers of ours, not input: every read model's table has a tenant_id.
+    let filter = match only.count() {
+        1 => String::new(),
+        n => format!(" WHERE brigade_partition(tenant_id, {n}) = {}", only.index()),
+    };
     let live = projection.schema();
     let shadow = shadow_schema(projection);
     let mut out = Vec::new();
     for table in projection.tables() {
         let except = |a: &str, b: &str| {
-            format!("SELECT * FROM \"{a}\".\"{table}\" EXCEPT ALL SELECT * FROM \"{b}\".\"{table}\"")
+            format!("SELECT * FROM \"{a}\".\"{table}\"{filter} EXCEPT ALL SELECT * FROM \"{b}\".\"{table}\"{filter}")
         };
         let count = |a: &str, b: &str| format!("SELECT count(*) FROM ({}) d", except(a, b));
         let rows = |a: &str, b: &str| format!("SELECT to_jsonb(d) FROM ({}) d LIMIT {SHOWN_ROWS}", except(a, b));

@@ -26,7 +26,7 @@ use crate::checkpoint::APPLIED_CHANNEL;
 use crate::projection::{ApplyError, Projection};
 use crate::session::apply_unblocked;
 use crate::shadow::{RebuildError, ShadowRun, TableDifference, compare_on, shadow_checkpoint, shadow_schema};
-use brigade_eventstore::{GlobalPosition, LogRange, StoreError, read_log, readable_head};
+use brigade_eventstore::{GlobalPosition, LogRange, Partition, StoreError, read_log, readable_head};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 use std::collections::HashMap;
@@ -52,7 +52,8 @@ pub struct Swapped {
 /// A dry run's outcome.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
-    /// The point of the log both sides were compared at (the live checkpoint).
+    /// The point of the log both sides were compared at (the live checkpoint; with partitions,
+    /// the furthest of theirs, each partition having been compared at its own).
     pub at: GlobalPosition,
     /// Every table that differs (none: the live model is what the events say it should be).
     pub differences: Vec<TableDifference>,
@@ -142,39 +143,55 @@ impl ShadowRun {
         sqlx::query(&format!("ALTER SCHEMA \"{shadow}\" RENAME TO \"{live}\""))
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-            .bind(projection.name())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE projection_checkpoints l SET transaction_id = $2, position = $3, \
-                    applied_events = r.applied_events + $4, last_error = r.last_error, retry_requested = false, \
-                    updated_at = now() \
-               FROM projection_checkpoints r WHERE l.name = $1 AND r.name = $5",
-        )
-        .bind(projection.name())
-        .bind(to.transaction_id)
-        .bind(to.position)
-        .bind(i64::try_from(applied).unwrap_or(i64::MAX))
-        .bind(&rebuild_name)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM projection_parked WHERE name = $1")
-            .bind(projection.name())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE projection_parked SET name = $1 WHERE name = $2")
-            .bind(projection.name())
+        // Every partition's checkpoint moves to the shadow's (each live worker's next commit
+        // then finds its own moved, and reloads), and each takes the parked events of its own
+        // organizations. The count cannot change meanwhile: a split updates this row.
+        let parts: Option<i32> =
+            sqlx::query_scalar("SELECT parts FROM projection_partitions WHERE projection = $1 FOR SHARE")
+                .bind(projection.name())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let parts = parts.and_then(|n| u16::try_from(n).ok()).unwrap_or(1);
+        for partition in Partition::all(parts) {
+            let name = partition.name(projection.name());
+            sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+                .bind(&name)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE projection_checkpoints l SET transaction_id = $2, position = $3, \
+                        applied_events = r.applied_events + $4, last_error = r.last_error, retry_requested = false, \
+                        updated_at = now() \
+                   FROM projection_checkpoints r WHERE l.name = $1 AND r.name = $5",
+            )
+            .bind(&name)
+            .bind(to.transaction_id)
+            .bind(to.position)
+            .bind(i64::try_from(applied).unwrap_or(i64::MAX))
             .bind(&rebuild_name)
             .execute(&mut *tx)
             .await?;
+            sqlx::query("DELETE FROM projection_parked WHERE name = $1")
+                .bind(&name)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE projection_parked SET name = $1 WHERE name = $2 AND ($3 = 1 OR brigade_partition(tenant_id, $3) = $4)",
+            )
+            .bind(&name)
+            .bind(&rebuild_name)
+            .bind(i32::from(parts))
+            .bind(i32::from(partition.index()))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(APPLIED_CHANNEL)
+                .bind(format!("{name} {} {}", to.transaction_id, to.position))
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
             .bind(&rebuild_name)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(APPLIED_CHANNEL)
-            .bind(format!("{} {} {}", projection.name(), to.transaction_id, to.position))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -208,45 +225,80 @@ impl ShadowRun {
 
     async fn live_checkpoint(&mut self) -> Result<GlobalPosition, sqlx::Error> {
         let name = self.session.projection.name().to_owned();
-        live_checkpoint(self.session.lease.connection(), &name).await
+        let live = live_checkpoints(self.session.lease.connection(), &name).await?;
+        Ok(live.first().map_or(GlobalPosition::START, |(_, at)| *at))
     }
 
+    /// Compares each partition at its own checkpoint, earliest first: the shadow copy moves
+    /// forward to each in turn, and a partition's rows depend only on its own organizations'
+    /// events, so each is compared at exactly the point its live rows are at.
     async fn try_compare(&mut self) -> Result<Option<Comparison>, Attempt> {
         let projection = self.session.projection.clone();
-        let from = self.session.cursor;
+        let mut from = self.session.cursor;
         let mut tx = self.session.lease.connection().begin().await?;
         lock_live(&mut tx, projection.as_ref(), "SHARE").await?;
-        let at = live_checkpoint(&mut tx, projection.name()).await?;
-        // The shadow never runs ahead of the live checkpoint here (it was caught up to an
-        // earlier reading of it), unless the live model was reset meanwhile.
-        if at < from {
-            return Err(Attempt::Again("the live model was reset during the comparison".into()));
+        let live = live_checkpoints(&mut tx, projection.name()).await?;
+        let mut differences: Vec<TableDifference> = Vec::new();
+        let mut at = from;
+        for (partition, checkpoint) in live {
+            // The shadow never runs ahead of the live checkpoints here (it was caught up to an
+            // earlier reading of the earliest), unless the live model was reset meanwhile.
+            if checkpoint < from {
+                return Err(Attempt::Again("the live model was reset during the comparison".into()));
+            }
+            if finish(&mut tx, projection.as_ref(), &self.session.blocked, from, Some(checkpoint))
+                .await?
+                .is_none()
+            {
+                return Ok(None);
+            }
+            from = checkpoint;
+            at = checkpoint;
+            for found in compare_on(&mut tx, projection.as_ref(), partition).await? {
+                match differences.iter_mut().find(|d| d.table == found.table) {
+                    Some(d) => {
+                        d.only_live += found.only_live;
+                        d.only_rebuilt += found.only_rebuilt;
+                        d.live_rows.extend(found.live_rows);
+                        d.rebuilt_rows.extend(found.rebuilt_rows);
+                    }
+                    None => differences.push(found),
+                }
+            }
         }
-        if finish(&mut tx, projection.as_ref(), &self.session.blocked, from, Some(at))
-            .await?
-            .is_none()
-        {
-            return Ok(None);
-        }
-        let differences = compare_on(&mut tx, projection.as_ref()).await?;
         // What the final stretch applied to the shadow copy goes away with the transaction.
         tx.rollback().await?;
         Ok(Some(Comparison { at, differences }))
     }
 }
 
-async fn live_checkpoint(connection: &mut PgConnection, name: &str) -> Result<GlobalPosition, sqlx::Error> {
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1")
-            .bind(name)
-            .fetch_optional(connection)
+/// Every partition of the live model with its checkpoint, earliest first.
+async fn live_checkpoints(
+    connection: &mut PgConnection,
+    projection: &str,
+) -> Result<Vec<(Partition, GlobalPosition)>, sqlx::Error> {
+    let parts = crate::partitions::parts(&mut *connection, projection).await?;
+    let names: Vec<String> = Partition::all(parts).map(|p| p.name(projection)).collect();
+    let rows: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT name, transaction_id, position FROM projection_checkpoints WHERE name = ANY($1)")
+            .bind(&names)
+            .fetch_all(&mut *connection)
             .await?;
-    Ok(
-        row.map_or(GlobalPosition::START, |(transaction_id, position)| GlobalPosition {
-            transaction_id,
-            position,
-        }),
-    )
+    let mut live: Vec<(Partition, GlobalPosition)> = Partition::all(parts)
+        .map(|partition| {
+            let name = partition.name(projection);
+            let at = rows
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map_or(GlobalPosition::START, |(_, transaction_id, position)| GlobalPosition {
+                    transaction_id: *transaction_id,
+                    position: *position,
+                });
+            (partition, at)
+        })
+        .collect();
+    live.sort_by_key(|(_, at)| *at);
+    Ok(live)
 }
 
 /// Locks the live tables, in the projection's table order, waiting at most a few seconds.
@@ -287,6 +339,7 @@ async fn finish(
         until: Some(until),
         types: Some(projection.event_types()),
         limit: FINAL_STRETCH,
+        partition: Partition::WHOLE,
     };
     let events = read_log(&mut *tx, range).await?;
     if events.len() == FINAL_STRETCH as usize {

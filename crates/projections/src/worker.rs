@@ -9,15 +9,17 @@
 //!   worker reads the missing events from the store before going on. Messages at or below the
 //!   checkpoint (redeliveries, republished duplicates, events already read from the store) are
 //!   skipped. Messages are acknowledged (ack-all, one per batch) only after the commit.
-//! - **Availability**: several processes may run the same projection; one holds its lease and the
-//!   others stand by (ARCHITECTURE.md explains why not share the work).
+//! - **Partitions**: a projection runs as P partitions of the organizations, each with its own
+//!   lease, checkpoint, consumer and parked events; a worker runs one. Processes share the
+//!   partitions between them ([`crate::Balancer`]); one process holds a partition's lease at a
+//!   time.
 //! - **NATS down**: the worker keeps following the store (woken by the store's commit
 //!   notifications), and goes back to NATS when it returns.
 
 use crate::projection::Projection;
 use crate::session::{Session, SessionError, Target};
 use async_nats::jetstream::{self, consumer};
-use brigade_eventstore::{Envelope, Lease, NOTIFY_CHANNEL, RecordedEvent};
+use brigade_eventstore::{Envelope, Lease, NOTIFY_CHANNEL, Partition, RecordedEvent};
 use futures_util::{FutureExt, StreamExt};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -66,11 +68,12 @@ impl Default for WorkerConfig {
     }
 }
 
-/// Runs one projection.
+/// Runs one partition of one projection.
 pub struct Worker {
     pool: PgPool,
     jetstream: Option<jetstream::Context>,
     projection: Arc<dyn Projection>,
+    partition: Partition,
     config: WorkerConfig,
 }
 
@@ -81,53 +84,53 @@ enum LiveEnd {
 }
 
 impl Worker {
-    /// A worker for `projection`; without `jetstream` it follows the store only.
+    /// A worker for all of `projection` (an installation of one partition); without
+    /// `jetstream` it follows the store only.
     pub fn new(
         pool: PgPool,
         jetstream: Option<jetstream::Context>,
         projection: Arc<dyn Projection>,
         config: WorkerConfig,
     ) -> Self {
+        Self::for_partition(pool, jetstream, projection, Partition::WHOLE, config)
+    }
+
+    /// A worker for one partition of `projection`.
+    pub fn for_partition(
+        pool: PgPool,
+        jetstream: Option<jetstream::Context>,
+        projection: Arc<dyn Projection>,
+        partition: Partition,
+        config: WorkerConfig,
+    ) -> Self {
         Self {
             pool,
             jetstream,
             projection,
+            partition,
             config,
         }
     }
 
     /// Runs until `shutdown`: stands by for the lease, catches up, follows live delivery.
-    /// A batch in progress is finished (committed, acknowledged) before it returns.
+    /// A batch in progress is finished (committed, acknowledged) before it returns. (A
+    /// `brigade-worker` process runs its partitions through a [`Balancer`](crate::Balancer)
+    /// instead, which takes and gives up leases to share them with other processes.)
     pub async fn run(&self, shutdown: CancellationToken) -> Result<(), SessionError> {
-        let lease_name = format!("brigade:projection:{}", self.projection.name());
+        let lease_name = self.lease_name();
         while !shutdown.is_cancelled() {
             let Some(lease) = Lease::acquire(&self.pool, &lease_name, self.config.standby_poll, &shutdown).await?
             else {
                 break;
             };
-            let target = Target {
-                checkpoint: self.projection.name().to_owned(),
-                schema: self.projection.schema().to_owned(),
-            };
-            let outcome = match Session::start(
-                lease,
-                self.projection.clone(),
-                target,
-                self.config.retry_delays.clone(),
-                self.config.catch_up_batch,
-            )
-            .await
-            {
-                Ok(session) => self.lead(session, &shutdown).await,
-                Err(error) => Err(error),
-            };
-            match outcome {
+            match self.run_held(lease, &shutdown).await {
                 Ok(()) => break,
                 // The checkpoint moved under this worker: a rebuild was swapped in (or, after a
                 // lost connection, another worker took over). Start again from the stored one.
                 Err(SessionError::Fenced) => {
                     tracing::info!(projection = self.projection.name(), "checkpoint moved; reloading it");
                 }
+                Err(error @ SessionError::Repartitioned { .. }) => return Err(error),
                 Err(error) => {
                     tracing::warn!(projection = self.projection.name(), %error, "worker restarting");
                     tokio::select! {
@@ -138,6 +141,31 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// The lease (and checkpoint) name of this worker's partition of its projection.
+    pub fn lease_name(&self) -> String {
+        self.partition.name(self.projection.name())
+    }
+
+    /// Runs the partition on a lease already held, until `stop` (a batch in progress is
+    /// finished first) or an error; the lease is given up when it returns.
+    pub async fn run_held(&self, mut lease: Lease, stop: &CancellationToken) -> Result<(), SessionError> {
+        crate::partitions::check(lease.connection(), self.projection.name(), self.partition).await?;
+        let target = Target {
+            checkpoint: self.lease_name(),
+            schema: self.projection.schema().to_owned(),
+            partition: self.partition,
+        };
+        let session = Session::start(
+            lease,
+            self.projection.clone(),
+            target,
+            self.config.retry_delays.clone(),
+            self.config.catch_up_batch,
+        )
+        .await?;
+        self.lead(session, stop).await
     }
 
     async fn lead(&self, mut session: Session, shutdown: &CancellationToken) -> Result<(), SessionError> {
@@ -192,7 +220,12 @@ impl Worker {
 
     async fn consumer(&self, js: &jetstream::Context) -> Result<consumer::PullConsumer, String> {
         let stream = js.get_stream(&self.config.stream).await.map_err(|e| e.to_string())?;
-        let name = format!("brigade-{}", self.projection.name());
+        // One durable consumer per partition: each sees every message (for gap detection) and
+        // applies its own organizations' events.
+        let name = match self.partition.count() {
+            1 => format!("brigade-{}", self.projection.name()),
+            n => format!("brigade-{}-{}of{n}", self.projection.name(), self.partition.index()),
+        };
         stream
             .get_or_create_consumer(
                 &name,
@@ -292,7 +325,7 @@ impl Worker {
                 target = position;
                 continue;
             }
-            if session.wants(&envelope.event.event_type) {
+            if session.wants(&envelope.event) {
                 pending.push(envelope.event);
             }
             target = position;

@@ -142,6 +142,7 @@ impl Fanout {
                 .collect(),
             relay_config: Default::default(),
             worker_config: fast_workers(),
+            partitions: 1,
         };
         fanout.spawn(&db.store, Some(js), &shutdown, &mut tasks).unwrap();
         Fanout { shutdown, tasks }

@@ -15,11 +15,24 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-/// One projection, against the head of the log.
+/// One projection (one partition of it, when it runs in several), against the head of the log.
 #[derive(Serialize, ToSchema)]
 pub struct ProjectionState {
-    /// The name people see on screens, tickets and receipts.
+    /// Its checkpoint's name: the projection's, followed by its partition (`stock.1of4`) when it
+    /// runs in several. Retry takes this name, or the projection's for all its partitions.
+    #[schema(example = "kitchen_queue")]
     name: String,
+    /// The read model.
+    #[schema(example = "kitchen_queue")]
+    projection: String,
+    /// Which partition of the organizations this is (0 when it runs in one).
+    #[schema(minimum = 0, maximum = 255)]
+    partition: u16,
+    /// How many partitions the read model runs in.
+    #[schema(minimum = 1, maximum = 256)]
+    partitions: u16,
+    /// The worker process running it (`host:pid`), if one is alive and holds it.
+    owner: Option<String>,
     /// Global position of its checkpoint.
     checkpoint: i64,
     /// Global position of the last event written.
@@ -50,6 +63,10 @@ pub async fn projections(State(state): State<Arc<AppState>>) -> Result<Json<Vec<
         .into_iter()
         .map(|l| ProjectionState {
             name: l.name,
+            projection: l.projection,
+            partition: l.partition,
+            partitions: l.partitions,
+            owner: l.owner,
             checkpoint: l.checkpoint.position,
             head: l.head.position,
             lag_events: l.lag_events,
@@ -65,7 +82,7 @@ pub async fn projections(State(state): State<Arc<AppState>>) -> Result<Json<Vec<
 
 /// Asks the projection's active worker to re-apply its parked events (within a second or so).
 #[utoipa::path(post, path = "/api/v1/admin/projections/{name}/retry", tag = "operations", security(("operator" = [])),
-    params(("name" = String, Path, description = "The projection")),
+    params(("name" = String, Path, description = "A projection (all its partitions), or one partition's checkpoint name")),
     responses(
         (status = 202, description = "Retry requested"),
         OperatorErrors,

@@ -20,6 +20,10 @@ struct Cli {
     /// NATS server URL.
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     nats_url: String,
+    /// Partitions per read model (a power of two; every worker process of an installation uses
+    /// the same). Doubling it splits every partition; halving it needs a rebuild.
+    #[arg(long, env = "BRIGADE_PARTITIONS", default_value = "1", value_parser = brigade_projections::partitions::parse_count)]
+    partitions: u16,
     /// JetStream stream name.
     #[arg(long, env = "BRIGADE_STREAM", default_value = "BRIGADE_EVENTS")]
     stream: String,
@@ -89,6 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             subject_prefix: cli.subject_prefix,
             ..WorkerConfig::default()
         },
+        partitions: cli.partitions,
     };
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
