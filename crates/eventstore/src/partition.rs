@@ -36,7 +36,7 @@ impl Partition {
     /// Checks a partition count.
     pub fn check_count(count: u32) -> Result<u16, BadPartitionCount> {
         match u16::try_from(count) {
-            Ok(n) if n >= 1 && n <= MAX_PARTITIONS && n.is_power_of_two() => Ok(n),
+            Ok(n) if (1..=MAX_PARTITIONS).contains(&n) && n.is_power_of_two() => Ok(n),
             _ => Err(BadPartitionCount(count)),
         }
     }

@@ -10,85 +10,15 @@ use brigade_testkit as common;
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::order::{Order, OrderCommand};
 use common::nats::NatsServer;
+use common::process::{Proc, Rng};
 use common::restaurant::Restaurant;
 use common::{TestDb, assert_equals_rebuild, head_of, read_models, wait_caught_up};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 fn worker_bin() -> &'static str {
     env!("CARGO_BIN_EXE_brigade-worker")
-}
-
-struct Proc {
-    args: Vec<&'static str>,
-    child: Option<Child>,
-    log: std::path::PathBuf,
-}
-
-impl Proc {
-    fn start(&mut self, db: &TestDb, nats: &str) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let child = Command::new(worker_bin())
-            .args(&self.args)
-            .env("DATABASE_URL", &db.url)
-            .env("NATS_URL", nats)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().unwrap();
-            c.wait().unwrap();
-        }
-    }
-
-    /// SIGTERM, then wait for a clean exit.
-    fn terminate(&mut self) -> bool {
-        let Some(mut c) = self.child.take() else { return true };
-        Command::new("kill")
-            .args(["-TERM", &c.id().to_string()])
-            .status()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = c.try_wait().unwrap() {
-                return status.success();
-            }
-            if Instant::now() > deadline {
-                let _ = c.kill();
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A small xorshift: the test prints its seed so a failing schedule can be looked at again.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,14 +31,10 @@ async fn every_event_reaches_every_read_model_exactly_once_through_kills_and_a_n
     let mut procs: Vec<Proc> = [vec!["relay"], vec!["relay"], vec!["project"], vec!["project"]]
         .into_iter()
         .enumerate()
-        .map(|(i, args)| Proc {
-            args,
-            child: None,
-            log: logs.join(format!("proc-{i}.log")),
-        })
+        .map(|(i, args)| Proc::new(worker_bin(), args, logs.join(format!("proc-{i}.log"))))
         .collect();
     for p in &mut procs {
-        p.start(&db, &nats_url);
+        p.start(&db.url, &nats_url);
     }
 
     let r = Arc::new(Restaurant::open(&db.store, Restaurant::morning()).await);
@@ -153,13 +79,8 @@ async fn every_event_reaches_every_read_model_exactly_once_through_kills_and_a_n
         });
     }
 
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
-    println!("chaos seed {seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::from_clock();
+    println!("chaos seed {}", rng.0);
     let (mut kills, mut nats_restarted) = (vec![0_u32; procs.len()], false);
     let started = Instant::now();
     while !done.load(Ordering::SeqCst) {
@@ -168,7 +89,7 @@ async fn every_event_reaches_every_read_model_exactly_once_through_kills_and_a_n
         procs[victim].kill();
         kills[victim] += 1;
         tokio::time::sleep(Duration::from_millis(rng.next(400))).await;
-        procs[victim].start(&db, &nats_url);
+        procs[victim].start(&db.url, &nats_url);
         if !nats_restarted && head_of(db.pool()).await.position > TARGET / 2 {
             nats.kill();
             tokio::time::sleep(Duration::from_millis(500 + rng.next(1000))).await;

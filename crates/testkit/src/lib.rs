@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod events;
 pub mod nats;
+pub mod process;
 pub mod restaurant;
 pub mod tally;
 
