@@ -50,7 +50,8 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BRIGADE_HTTP_ADDR", default_value = "127.0.0.1:8080")]
     addr: String,
-    /// NATS URL (readiness reports the connection; the in-process workers use it).
+    /// NATS URL, or several of a cluster separated by commas (readiness reports the connection;
+    /// the in-process workers use it).
     #[arg(long, env = "NATS_URL")]
     nats_url: Option<String>,
     /// Run the relay and every projection worker in this process (`false` when they run as
@@ -86,6 +87,9 @@ struct ServeArgs {
     /// Partitions per read model for the in-process workers (a power of two; see brigade-worker).
     #[arg(long, env = "BRIGADE_PARTITIONS", default_value = "1", value_parser = brigade_projections::partitions::parse_count)]
     partitions: u16,
+    /// Copies of the JetStream stream the in-process relay keeps (3 on a three-node cluster).
+    #[arg(long, env = "BRIGADE_STREAM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    stream_replicas: u8,
     /// JetStream stream the in-process relay and workers use.
     #[arg(long, env = "BRIGADE_STREAM", default_value = "BRIGADE_EVENTS")]
     stream: String,
@@ -185,6 +189,7 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
             relay_config: RelayConfig {
                 stream: args.stream.clone(),
                 subject_prefix: args.subject_prefix.clone(),
+                replicas: usize::from(args.stream_replicas),
                 ..RelayConfig::default()
             },
             worker_config: WorkerConfig {

@@ -44,6 +44,9 @@ pub struct RelayConfig {
     /// The most bytes JetStream keeps for the stream; the oldest messages go first (consumers
     /// that needed them read the store).
     pub max_bytes: i64,
+    /// Copies of the stream JetStream keeps: 1 on a single server, 3 in a three-node cluster
+    /// (a publish is acknowledged once a majority has it, so one node can be lost).
+    pub replicas: usize,
 }
 
 impl Default for RelayConfig {
@@ -58,6 +61,7 @@ impl Default for RelayConfig {
             max_age: Duration::from_secs(7 * 24 * 3600),
             duplicate_window: Duration::from_secs(120),
             max_bytes: 8 * 1024 * 1024 * 1024,
+            replicas: 1,
         }
     }
 }
@@ -104,7 +108,7 @@ impl Relay {
         }
     }
 
-    /// Creates the JetStream stream, or brings its configuration up to date.
+    /// Creates the JetStream stream, or brings its configuration (replicas included) up to date.
     pub async fn ensure_stream(&self) -> Result<(), RelayError> {
         let config = stream::Config {
             name: self.config.stream.clone(),
@@ -114,6 +118,7 @@ impl Relay {
             duplicate_window: self.config.duplicate_window,
             max_bytes: self.config.max_bytes,
             discard: stream::DiscardPolicy::Old,
+            num_replicas: self.config.replicas.max(1),
             ..Default::default()
         };
         match self.jetstream.create_or_update_stream(config.clone()).await {

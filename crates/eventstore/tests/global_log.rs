@@ -210,7 +210,12 @@ async fn a_partitioned_read_returns_exactly_its_organizations_events(pool: PgPoo
             limit: 1000,
             partition,
         };
-        let read: Vec<i64> = read_log(&pool, range).await.unwrap().iter().map(|e| e.position).collect();
+        let read: Vec<i64> = read_log(&pool, range)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect();
         let expected: Vec<i64> = all
             .iter()
             .filter(|e| partition.contains(e.tenant_id.0))

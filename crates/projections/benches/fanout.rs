@@ -9,9 +9,9 @@
 
 use async_nats::jetstream::{self, stream};
 use brigade_domain::ids::*;
-use brigade_eventstore::{Partition, 
-    Envelope, EventStore, ExpectedVersion, GlobalPosition, LogRange, Relay, RelayConfig, StreamAppend, read_log,
-    subject_for,
+use brigade_eventstore::{
+    Envelope, EventStore, ExpectedVersion, GlobalPosition, LogRange, Partition, Relay, RelayConfig, StreamAppend,
+    read_log, subject_for,
 };
 use brigade_projections::{APPLIED_CHANNEL, Worker, WorkerConfig, build_shadow, models};
 use sqlx::PgPool;

@@ -9,7 +9,6 @@
 
 use crate::checkpoint::APPLIED_CHANNEL;
 use brigade_eventstore::{GlobalPosition, Partition};
-use uuid::Uuid;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
@@ -17,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 /// How often a waiter reads the checkpoints itself.
 const RECHECK: Duration = Duration::from_millis(200);

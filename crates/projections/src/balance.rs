@@ -108,7 +108,15 @@ impl Balancer {
     /// partitions until `shutdown`; each partition finishes its batch before it returns.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), SessionError> {
         for projection in &self.projections {
-            if !partitions::settle(&self.pool, projection.name(), self.parts, self.config.standby_poll, &shutdown).await? {
+            if !partitions::settle(
+                &self.pool,
+                projection.name(),
+                self.parts,
+                self.config.standby_poll,
+                &shutdown,
+            )
+            .await?
+            {
                 return Ok(());
             }
         }
@@ -136,7 +144,15 @@ impl Balancer {
                 _ = ticker.tick() => {}
             }
             if let Err(error) = self
-                .tick(&units, &names, &projections, &mut held, &mut free_for, &mut cooling, &shutdown)
+                .tick(
+                    &units,
+                    &names,
+                    &projections,
+                    &mut held,
+                    &mut free_for,
+                    &mut cooling,
+                    &shutdown,
+                )
                 .await
             {
                 tracing::warn!(%error, "balancing failed this tick");

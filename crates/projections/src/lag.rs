@@ -44,7 +44,16 @@ pub struct ProjectionLag {
 /// The most events [`lag`] counts behind a checkpoint.
 pub const LAG_COUNT_CAP: i64 = 1_000_000;
 
-type Row = (String, i64, i64, i64, Option<String>, DateTime<Utc>, i64, Option<String>);
+type Row = (
+    String,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    DateTime<Utc>,
+    i64,
+    Option<String>,
+);
 
 /// The lag of every projection that has a checkpoint (also published as metrics). A rebuild's
 /// shadow copy (`<name>@rebuild`) serves no reads and is not listed: its progress is the
@@ -108,9 +117,10 @@ pub async fn lag(pool: &PgPool) -> Result<Vec<ProjectionLag>, StoreError> {
 /// interval): a partition by its checkpoint name, or a projection's every partition by the
 /// projection's name. False if there is no such projection.
 pub async fn request_retry(pool: &PgPool, name: &str) -> Result<bool, StoreError> {
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM projection_checkpoints WHERE name NOT LIKE '%@rebuild'")
-        .fetch_all(pool)
-        .await?;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM projection_checkpoints WHERE name NOT LIKE '%@rebuild'")
+            .fetch_all(pool)
+            .await?;
     let chosen: Vec<&String> = names
         .iter()
         .filter(|n| n.as_str() == name || Partition::parse(n).0 == name)

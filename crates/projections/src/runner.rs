@@ -1,9 +1,9 @@
 //! Starting the fan-out in a process: the relay, the projection workers, or both. Used by the
 //! `brigade-worker` binary, and by the API server to run everything in one process.
 
+use crate::balance::Balancer;
 use crate::models;
 use crate::projection::Projection;
-use crate::balance::Balancer;
 use crate::worker::WorkerConfig;
 use brigade_eventstore::{EventStore, Relay, RelayConfig};
 use std::sync::Arc;
@@ -11,12 +11,14 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// Connects to NATS, retrying in the background when it is not there yet (a worker follows the
-/// store meanwhile; the relay waits).
+/// store meanwhile; the relay waits). `url` may list several servers of a cluster, separated by
+/// commas; the client reconnects to any of them (and to the others the cluster tells it of).
 pub async fn connect_nats(url: &str) -> Result<async_nats::jetstream::Context, async_nats::ConnectError> {
+    let servers: Vec<&str> = url.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     let client = async_nats::ConnectOptions::new()
         .retry_on_initial_connect()
         .max_reconnects(None)
-        .connect(url)
+        .connect(servers)
         .await?;
     Ok(async_nats::jetstream::new(client))
 }

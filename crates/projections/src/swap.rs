@@ -246,9 +246,15 @@ impl ShadowRun {
             if checkpoint < from {
                 return Err(Attempt::Again("the live model was reset during the comparison".into()));
             }
-            if finish(&mut tx, projection.as_ref(), &self.session.blocked, from, Some(checkpoint))
-                .await?
-                .is_none()
+            if finish(
+                &mut tx,
+                projection.as_ref(),
+                &self.session.blocked,
+                from,
+                Some(checkpoint),
+            )
+            .await?
+            .is_none()
             {
                 return Ok(None);
             }
@@ -287,13 +293,13 @@ async fn live_checkpoints(
     let mut live: Vec<(Partition, GlobalPosition)> = Partition::all(parts)
         .map(|partition| {
             let name = partition.name(projection);
-            let at = rows
-                .iter()
-                .find(|(n, _, _)| *n == name)
-                .map_or(GlobalPosition::START, |(_, transaction_id, position)| GlobalPosition {
+            let at = rows.iter().find(|(n, _, _)| *n == name).map_or(
+                GlobalPosition::START,
+                |(_, transaction_id, position)| GlobalPosition {
                     transaction_id: *transaction_id,
                     position: *position,
-                });
+                },
+            );
             (partition, at)
         })
         .collect();

@@ -94,15 +94,20 @@ fn watch_leases(pool: PgPool, parts: Vec<u16>, stop: Arc<AtomicBool>) -> tokio::
             for (name, n) in holders {
                 assert!(n <= 1, "{name} is held by {n} sessions at once");
             }
-            let rows: Vec<(String, i64, i64)> =
-                sqlx::query_as("SELECT name, transaction_id, position FROM projection_checkpoints WHERE name = ANY($1)")
-                    .bind(&names)
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
+            let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                "SELECT name, transaction_id, position FROM projection_checkpoints WHERE name = ANY($1)",
+            )
+            .bind(&names)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
             for (name, tx, pos) in rows {
                 let before = last.insert(name.clone(), (tx, pos));
-                assert!(before.is_none_or(|b| b <= (tx, pos)), "{name} moved back from {before:?} to {:?}", (tx, pos));
+                assert!(
+                    before.is_none_or(|b| b <= (tx, pos)),
+                    "{name} moved back from {before:?} to {:?}",
+                    (tx, pos)
+                );
             }
             samples += 1;
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -217,7 +222,11 @@ async fn workers_share_the_partitions_evenly_and_take_over_a_killed_ones_share()
     let samples = watch.await.unwrap();
     assert!(samples > 50, "the lease watch sampled only {samples} times");
     for (i, w) in workers.iter_mut().enumerate().take(2) {
-        assert!(w.terminate(), "worker {i} did not stop cleanly on SIGTERM (log: {:?})", w.log);
+        assert!(
+            w.terminate(),
+            "worker {i} did not stop cleanly on SIGTERM (log: {:?})",
+            w.log
+        );
     }
     assert!(relay.terminate(), "the relay did not stop cleanly");
     let _ = std::fs::remove_dir_all(&logs);
@@ -254,7 +263,10 @@ async fn doubling_the_partitions_while_events_flow_splits_each_one_at_its_checkp
         .fetch_all(db.pool())
         .await
         .unwrap();
-    assert!(parts.iter().all(|p| *p == 2), "split while the old worker still ran: {parts:?}");
+    assert!(
+        parts.iter().all(|p| *p == 2),
+        "split while the old worker still ran: {parts:?}"
+    );
     // ...and splits them once the old process has stopped.
     assert!(two.terminate(), "the old worker did not stop cleanly");
     let took = wait_shares(db.pool(), 4, &[(four.pid().unwrap(), 12)]).await;

@@ -143,6 +143,14 @@ pub struct ServeProcess {
     child: std::process::Child,
 }
 
+impl Drop for ServeProcess {
+    /// A test that fails leaves no server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl ServeProcess {
     /// Starts it on `database_url` with NATS at `nats_url` and any further environment.
     pub async fn start(database_url: &str, nats_url: &str, env: &[(&str, &str)]) -> ServeProcess {
@@ -172,6 +180,17 @@ impl ServeProcess {
             .expect("the address it serves")
             .to_owned();
         ServeProcess { base, child }
+    }
+
+    /// SIGKILL: no chance to finish anything in hand.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Its pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM and waits for it to exit; how it exited.

@@ -17,13 +17,16 @@ struct Cli {
     /// PostgreSQL connection URL.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
-    /// NATS server URL.
+    /// NATS server URL, or several of a cluster separated by commas.
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     nats_url: String,
     /// Partitions per read model (a power of two; every worker process of an installation uses
     /// the same). Doubling it splits every partition; halving it needs a rebuild.
     #[arg(long, env = "BRIGADE_PARTITIONS", default_value = "1", value_parser = brigade_projections::partitions::parse_count)]
     partitions: u16,
+    /// Copies of the JetStream stream the relay keeps: 1 on one server, 3 on a three-node cluster.
+    #[arg(long, env = "BRIGADE_STREAM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    stream_replicas: u8,
     /// JetStream stream name.
     #[arg(long, env = "BRIGADE_STREAM", default_value = "BRIGADE_EVENTS")]
     stream: String,
@@ -86,6 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         relay_config: RelayConfig {
             stream: cli.stream.clone(),
             subject_prefix: cli.subject_prefix.clone(),
+            replicas: usize::from(cli.stream_replicas),
             ..RelayConfig::default()
         },
         worker_config: WorkerConfig {
