@@ -5,8 +5,13 @@
 #   scripts/services.sh down    stop both
 #   scripts/services.sh status  say what runs
 #   scripts/services.sh running exit 0 when both run (for scripts that stop only what they started)
+#   scripts/services.sh cluster-up    PostgreSQL and a three-node NATS JetStream cluster on loopback
+#                                     instead of the single server; writes .local/env-cluster
+#   scripts/services.sh cluster-down  stop the three nodes
 #
-# Ports come from BRIGADE_PG_PORT (default 55432) and BRIGADE_NATS_PORT (default 54222).
+# Ports come from BRIGADE_PG_PORT (default 55432) and BRIGADE_NATS_PORT (default 54222); the
+# cluster's from BRIGADE_NATS_CLUSTER_PORTS (clients, default "54231 54232 54233") and
+# BRIGADE_NATS_ROUTE_PORTS (routes between the nodes, default "56231 56232 56233").
 # PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` user (created if missing).
 set -euo pipefail
 
@@ -143,6 +148,61 @@ nats_down() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
+read -r -a cluster_ports <<< "${BRIGADE_NATS_CLUSTER_PORTS:-54231 54232 54233}"
+read -r -a route_ports <<< "${BRIGADE_NATS_ROUTE_PORTS:-56231 56232 56233}"
+cluster_dir="$local_dir/nats-cluster"
+
+node_pid() { [ -f "$cluster_dir/n$1.pid" ] && kill -0 "$(cat "$cluster_dir/n$1.pid")" 2>/dev/null && cat "$cluster_dir/n$1.pid"; }
+
+# Three nodes routed to each other, each with its own JetStream storage. A stream with three
+# replicas survives the loss of any one of them.
+cluster_up() {
+  [ ${#cluster_ports[@]} -eq 3 ] && [ ${#route_ports[@]} -eq 3 ] || die "three client ports and three route ports are needed"
+  local routes="" i
+  for i in 0 1 2; do routes+="nats-route://127.0.0.1:${route_ports[$i]}, "; done
+  routes=${routes%, }
+  for i in 0 1 2; do
+    mkdir -p "$cluster_dir/n$i"
+    if node_pid "$i" >/dev/null; then say "NATS node n$i already running on port ${cluster_ports[$i]}"; continue; fi
+    cat > "$cluster_dir/n$i.conf" <<CONF
+server_name: n$i
+listen: 127.0.0.1:${cluster_ports[$i]}
+jetstream { store_dir: "$cluster_dir/n$i" }
+cluster { name: brigade, listen: 127.0.0.1:${route_ports[$i]}, routes: [$routes] }
+CONF
+    say "starting NATS node n$i on 127.0.0.1:${cluster_ports[$i]}"
+    rm -f "$cluster_dir/n$i.log"
+    nohup nats-server -c "$cluster_dir/n$i.conf" -P "$cluster_dir/n$i.pid" -l "$cluster_dir/n$i.log" >/dev/null 2>&1 &
+  done
+  # JetStream answers once the nodes have elected their metadata leader.
+  for _ in $(seq 1 150); do
+    grep -q "metadata leader" "$cluster_dir"/n*.log 2>/dev/null && return
+    sleep 0.2
+  done
+  tail -20 "$cluster_dir"/n*.log >&2 || true
+  die "the NATS cluster elected no leader"
+}
+
+cluster_down() {
+  local i pid
+  for i in 0 1 2; do
+    pid=$(node_pid "$i") || continue
+    say "stopping NATS node n$i"
+    kill "$pid"
+  done
+}
+
+write_cluster_env() {
+  local urls="" i
+  for i in 0 1 2; do urls+="nats://127.0.0.1:${cluster_ports[$i]},"; done
+  cat > "$local_dir/env-cluster" <<ENV
+export DATABASE_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_db
+export NATS_URL=${urls%,}
+export BRIGADE_STREAM_REPLICAS=3
+ENV
+  say "cluster settings in $local_dir/env-cluster (NATS_URL lists the three nodes)"
+}
+
 write_env() {
   cat > "$local_dir/env" <<ENV
 export DATABASE_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_db
@@ -158,7 +218,16 @@ case "${1:-}" in
     nats_up
     write_env
     ;;
-  down) nats_down; pg_down ;;
+  down) nats_down; cluster_down; pg_down ;;
+  cluster-up)
+    mkdir -p "$local_dir"
+    install_missing
+    pg_up
+    cluster_up
+    write_env
+    write_cluster_env
+    ;;
+  cluster-down) cluster_down ;;
   status)
     bin=$(pg_bin) && as_pg "$bin/pg_ctl" -D "$(pg_data_dir)" status >/dev/null 2>&1 && say "PostgreSQL: running on $pg_port" || say "PostgreSQL: stopped"
     nats_pid >/dev/null && say "NATS: running on $nats_port" || say "NATS: stopped"
@@ -166,5 +235,5 @@ case "${1:-}" in
   running)
     bin=$(pg_bin) && as_pg "$bin/pg_ctl" -D "$(pg_data_dir)" status >/dev/null 2>&1 && nats_pid >/dev/null
     ;;
-  *) die "usage: $0 up|down|status|running" ;;
+  *) die "usage: $0 up|down|status|running|cluster-up|cluster-down" ;;
 esac
