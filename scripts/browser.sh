@@ -27,6 +27,11 @@ export DATABASE_URL="${DATABASE_URL%/*}/$db"
 export BRIGADE_STREAM=BROWSER_EVENTS BRIGADE_SUBJECT_PREFIX=browser.events
 export BRIGADE_OPERATOR_TOKEN=browser-operator-token
 "$brigade" demo >/dev/null
+# The servers under test connect as `make run`'s does: a role that appends and reads, and owns
+# nothing (migrations/0013_roles.sql); the owner only migrated and loaded the demo.
+if [ -n "${BRIGADE_SERVER_DATABASE_URL:-}" ]; then
+  export DATABASE_URL="${BRIGADE_SERVER_DATABASE_URL%/*}/$db"
+fi
 rm -rf screens/test-results
 cd screens
 BRIGADE_BIN="$brigade" node --test --test-concurrency=1 --test-reporter=spec tests/

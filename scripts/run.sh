@@ -39,8 +39,9 @@ Open http://${addr/127.0.0.1/localhost}/ in a browser and sign in (password: bri
   maria  the manager: every screen, the back office first (P&L, menu engineering, stock)
   paula, sam, alex, priya: purchasing, stock, the books, processing
 Operator token (Back office > Projections, and /api/v1/admin/*): $BRIGADE_OPERATOR_TOKEN
-PostgreSQL: $DATABASE_URL
+PostgreSQL: $BRIGADE_SERVER_DATABASE_URL (the server's role: it appends and reads, it cannot
+            rewrite the log; migrations ran as the owner, $DATABASE_URL)
 NATS:       $NATS_URL
 Services keep running; 'make stop' stops them. Ctrl-C stops the server (requests in hand finish).
 MSG
-exec "$brigade" serve
+DATABASE_URL="$BRIGADE_SERVER_DATABASE_URL" exec "$brigade" serve

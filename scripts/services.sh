@@ -112,6 +112,34 @@ CONF
   fi
 }
 
+# The processes' roles (migrations/0013_roles.sql grants them): groups made here too, because the
+# logins are made before the first migration. Locally every login's password is the owner's.
+#   brigade_server    brigade_app + brigade_worker: `make run`'s one process (API, relay, workers)
+#   brigade_api       brigade_app: API servers whose workers run elsewhere
+#   brigade_projector brigade_worker: brigade-worker processes
+#   brigade_auditor   brigade_reader: brigade-replay verify, export, audit
+pg_roles() {
+  psql -h 127.0.0.1 -p "$pg_port" -U "$pg_user" -d postgres -v ON_ERROR_STOP=1 -q >/dev/null <<SQL
+DO \$\$
+DECLARE
+  r text;
+  l text[];
+BEGIN
+  FOREACH r IN ARRAY ARRAY['brigade_app', 'brigade_worker', 'brigade_reader'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN EXECUTE format('CREATE ROLE %I NOLOGIN', r); END IF;
+  END LOOP;
+  FOREACH l SLICE 1 IN ARRAY ARRAY[['brigade_server', 'brigade_app, brigade_worker'], ['brigade_api', 'brigade_app'],
+                                  ['brigade_projector', 'brigade_worker'], ['brigade_auditor', 'brigade_reader']] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = l[1]) THEN
+      EXECUTE format('CREATE ROLE %I LOGIN IN ROLE %s', l[1], l[2]);
+    END IF;
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', l[1], '$pg_password');
+  END LOOP;
+END
+\$\$;
+SQL
+}
+
 pg_down() {
   local bin data; bin=$(pg_bin) || return 0; data=$(pg_data_dir)
   [ -f "$data/PG_VERSION" ] || return 0
@@ -204,8 +232,14 @@ ENV
 }
 
 write_env() {
+  local at="$pg_password@127.0.0.1:$pg_port/$pg_db"
   cat > "$local_dir/env" <<ENV
-export DATABASE_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_db
+# The owner's (migrations, demo, tests, rebuilds); each process's own role below.
+export DATABASE_URL=postgres://$pg_user:$at
+export BRIGADE_SERVER_DATABASE_URL=postgres://brigade_server:$at
+export BRIGADE_API_DATABASE_URL=postgres://brigade_api:$at
+export BRIGADE_WORKER_DATABASE_URL=postgres://brigade_projector:$at
+export BRIGADE_AUDITOR_DATABASE_URL=postgres://brigade_auditor:$at
 export NATS_URL=nats://127.0.0.1:$nats_port
 ENV
 }
@@ -215,6 +249,7 @@ case "${1:-}" in
     mkdir -p "$local_dir"
     install_missing
     pg_up
+    pg_roles
     nats_up
     write_env
     ;;
@@ -223,6 +258,7 @@ case "${1:-}" in
     mkdir -p "$local_dir"
     install_missing
     pg_up
+    pg_roles
     cluster_up
     write_env
     write_cluster_env

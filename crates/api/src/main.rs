@@ -133,7 +133,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = EventStore::connect(&url, connections)
         .await
         .context("cannot connect to PostgreSQL")?;
-    store.migrate().await.context("migration failed")?;
+    match cli.command {
+        // The server may connect as a role that cannot change the schema: it only migrates
+        // when something is missing (and then needs the owner's role).
+        Command::Serve(_) => store.migrate_if_needed().await.context(
+            "migrations are missing and this role cannot apply them: run `brigade migrate` with the owner's DATABASE_URL",
+        )?,
+        _ => store.migrate().await.context("migration failed")?,
+    }
     match cli.command {
         Command::Migrate => println!("schema is up to date"),
         Command::Demo => {

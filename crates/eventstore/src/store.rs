@@ -74,9 +74,26 @@ impl EventStore {
         Ok(Self::new(pool))
     }
 
-    /// Applies the schema migrations in `migrations/` (idempotent).
+    /// Applies the schema migrations in `migrations/` (idempotent). Needs the owner's role.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         sqlx::migrate!("../../migrations").run(&self.pool).await
+    }
+
+    /// Applies the migrations only if some are missing: a server or worker connected as a role
+    /// that may not change the schema (ARCHITECTURE.md, "Database roles") starts on a schema the
+    /// owner brought up to date, and says so clearly when it was not.
+    pub async fn migrate_if_needed(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        let migrator = sqlx::migrate!("../../migrations");
+        let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        // No such table yet: nothing applied.
+        let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or(None);
+        if applied == Some(latest) {
+            return Ok(());
+        }
+        migrator.run(&self.pool).await
     }
 
     /// Whether the database answers a statement (readiness asks it).

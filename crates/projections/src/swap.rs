@@ -143,6 +143,11 @@ impl ShadowRun {
         sqlx::query(&format!("ALTER SCHEMA \"{shadow}\" RENAME TO \"{live}\""))
             .execute(&mut *tx)
             .await?;
+        // The processes' roles get on the new schema what they had on the old one.
+        sqlx::query("SELECT brigade_grant_read_model($1)")
+            .bind(live)
+            .execute(&mut *tx)
+            .await?;
         // Every partition's checkpoint moves to the shadow's (each live worker's next commit
         // then finds its own moved, and reloads), and each takes the parked events of its own
         // organizations. The count cannot change meanwhile: a split updates this row.

@@ -71,7 +71,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = EventStore::connect(&cli.database_url, 8)
         .await
         .context("cannot connect to PostgreSQL")?;
-    store.migrate().await.context("migration failed")?;
+    // Workers connect as a role that cannot change the schema: they migrate only when something
+    // is missing (and then need the owner's role).
+    store.migrate_if_needed().await.context(
+        "migrations are missing and this role cannot apply them: run `brigade migrate` with the owner's DATABASE_URL",
+    )?;
     let jetstream = connect_nats(&cli.nats_url).await.context("bad NATS URL")?;
     let all: Vec<String> = brigade_projections::models::all()
         .iter()
