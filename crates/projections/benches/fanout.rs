@@ -2,7 +2,10 @@
 //! - catch-up rate from PostgreSQL of each read model over a restaurant's log;
 //! - relay throughput (published with acks) beside a raw pipelined JetStream publish of the same
 //!   messages in the same run;
-//! - commit-to-applied latency in the kitchen queue, p50 and p99, at steady rates.
+//! - commit-to-applied latency in the kitchen queue, p50 and p99, at steady rates;
+//! - catch-up of all read models in P = 1, 2, 4 partitions by 1, 2, 4 `brigade-worker`
+//!   processes (issue 19), over a log shared by eight restaurants;
+//! - the latency at 1,000 events/s again on a three-node JetStream cluster keeping three copies.
 //!
 //! Uses the NATS server of `make bench` with a stream of its own, and a database of its own.
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -53,13 +56,14 @@ async fn bench_catch_up(pool: &PgPool, total: i64) {
     }
 }
 
-async fn reset_stream(js: &jetstream::Context, name: &str, subjects: &str) {
+async fn reset_stream(js: &jetstream::Context, name: &str, subjects: &str, replicas: usize) {
     let _ = js.delete_stream(name).await;
     js.create_stream(stream::Config {
         name: name.into(),
         subjects: vec![subjects.into()],
         storage: stream::StorageType::File,
         duplicate_window: Duration::from_secs(120),
+        num_replicas: replicas,
         ..Default::default()
     })
     .await
@@ -68,7 +72,7 @@ async fn reset_stream(js: &jetstream::Context, name: &str, subjects: &str) {
 
 /// The raw baseline: the same messages, pipelined the same way, no database.
 async fn raw_publish(js: &jetstream::Context, messages: &[(String, Vec<u8>, String)], window: usize) -> f64 {
-    reset_stream(js, "RAW_BENCH", "raw.bench.>").await;
+    reset_stream(js, "RAW_BENCH", "raw.bench.>", 1).await;
     let start = Instant::now();
     let mut pending = VecDeque::new();
     for (subject, body, id) in messages {
@@ -136,7 +140,7 @@ async fn bench_relay(store: &EventStore, js: &jetstream::Context, total: i64) {
     );
     for round in 1..=2 {
         let raw = raw_publish(js, &messages, 4096).await;
-        reset_stream(js, STREAM, &format!("{PREFIX}.>")).await;
+        reset_stream(js, STREAM, &format!("{PREFIX}.>"), 1).await;
         sqlx::query("DELETE FROM relay_checkpoints WHERE name = 'bench'")
             .execute(pool)
             .await
@@ -274,13 +278,25 @@ async fn latency_at(store: &EventStore, rate: u32, secs: u64) -> (f64, f64, f64,
     )
 }
 
-async fn bench_latency(store: &EventStore, js: &jetstream::Context, secs: u64) {
-    reset_stream(js, STREAM, &format!("{PREFIX}.>")).await;
+/// Commit-to-applied latency at each of `rates` through NATS behind `js` (`replicas` copies of
+/// the stream), on `what`.
+async fn bench_latency(
+    store: &EventStore,
+    js: &jetstream::Context,
+    secs: u64,
+    rates: &[u32],
+    replicas: usize,
+    what: &str,
+) {
+    reset_stream(js, STREAM, &format!("{PREFIX}.>"), replicas).await;
+    // A second run (another NATS) goes on from the relay's and the worker's checkpoints: the
+    // new stream gets only what is written from then on.
     let token = CancellationToken::new();
     let relay_config = RelayConfig {
         name: "latency".into(),
         stream: STREAM.into(),
         subject_prefix: PREFIX.into(),
+        replicas,
         ..RelayConfig::default()
     };
     let relay = Relay::new(store.clone(), js.clone(), relay_config);
@@ -309,14 +325,14 @@ async fn bench_latency(store: &EventStore, js: &jetstream::Context, secs: u64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     println!(
-        "\nfan-out latency, append commit -> applied in the kitchen queue (relay, JetStream, worker), {secs} s per rate:"
+        "\nfan-out latency on {what}, append commit -> applied in the kitchen queue (relay, JetStream, worker), {secs} s per rate:"
     );
     println!(
         "  {:>8} {:>10} {:>9} {:>9} {:>9}",
         "target/s", "achieved/s", "p50 ms", "p99 ms", "max ms"
     );
     let mut highest = 0;
-    for rate in [1_000_u32, 2_000, 4_000, 8_000] {
+    for &rate in rates {
         let (achieved, p50, p99, max) = latency_at(store, rate, secs).await;
         println!("  {rate:>8} {achieved:>10.0} {p50:>9.1} {p99:>9.1} {max:>9.1}");
         if rate == 1_000 {
@@ -346,7 +362,126 @@ async fn main() {
     let js = brigade_projections::runner::connect_nats(&nats).await.unwrap();
     bench_catch_up(&pool, total).await;
     bench_relay(&store, &js, total).await;
-    bench_latency(&store, &js, secs).await;
+    bench_latency(&store, &js, secs, &[1_000, 2_000, 4_000, 8_000], 1, "one NATS server").await;
     let _ = js.delete_stream(STREAM).await;
     let _ = js.delete_stream("RAW_BENCH").await;
+    {
+        let cluster = brigade_testkit::nats::NatsCluster::start().await;
+        let cjs = brigade_projections::runner::connect_nats(&cluster.url()).await.unwrap();
+        // The kitchen worker starts over on the new stream from its checkpoint (already at the head).
+        bench_latency(
+            &store,
+            &cjs,
+            secs,
+            &[1_000],
+            3,
+            "a three-node JetStream cluster, three copies",
+        )
+        .await;
+        bench_latency(&store, &js, secs, &[1_000], 1, "one NATS server, again").await;
+        let _ = js.delete_stream(STREAM).await;
+    }
+    // (The pool is not closed: the store's group commit keeps connections of its own.)
+    drop(pool);
+    bench_partitions(&url, &nats, orders).await;
+}
+
+/// Catch-up of every read model from the store, by `workers` processes sharing `parts`
+/// partitions each (issue 19). Returns the seconds from starting the processes to every
+/// partition's checkpoint at the head, and the events the partitions applied in all.
+async fn partitioned_catch_up(pool: &PgPool, url: &str, nats: &str, parts: u16, workers: usize) -> (f64, i64) {
+    for schema in ["kitchen_queue", "stock", "sales"] {
+        let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = $1")
+            .bind(schema)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        for t in tables {
+            sqlx::query(&format!("TRUNCATE \"{schema}\".\"{t}\""))
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+    sqlx::query(
+        "TRUNCATE projection_checkpoints, projection_parked, projection_partitions, projection_owners, projection_workers",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let head = log_head(pool).await;
+    let names: Vec<String> = models::all()
+        .iter()
+        .flat_map(|m| Partition::all(parts).map(move |p| p.name(m.name())))
+        .collect();
+    let start = Instant::now();
+    let mut children: Vec<std::process::Child> = (0..workers)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_brigade-worker"))
+                .arg("project")
+                .env("DATABASE_URL", url)
+                .env("NATS_URL", nats)
+                .env("BRIGADE_PARTITIONS", parts.to_string())
+                .env("BRIGADE_STREAM", "BENCH_PARTITIONS")
+                .env("BRIGADE_SUBJECT_PREFIX", "bench.partitions")
+                .env("RUST_LOG", "error")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    loop {
+        let behind: i64 = sqlx::query_scalar(
+            "SELECT $1::bigint - count(*) FROM projection_checkpoints WHERE name = ANY($2) AND position = $3",
+        )
+        .bind(names.len() as i64)
+        .bind(&names)
+        .bind(head.position)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if behind == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let applied: i64 =
+        sqlx::query_scalar("SELECT sum(applied_events)::bigint FROM projection_checkpoints WHERE name = ANY($1)")
+            .bind(&names)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    (secs, applied)
+}
+
+async fn bench_partitions(url: &str, nats: &str, orders: u32) {
+    let name = "brigade_bench_partitions";
+    let (pool, _store, total) = support::seeded_restaurants(url, name, orders, 8).await;
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let database = format!("{base}/{name}");
+    println!(
+        "\ncatch-up of all three read models by brigade-worker processes, {total} events of 8 restaurants \
+         (from starting the processes to every partition at the head):"
+    );
+    println!(
+        "  {:>10} {:>9} {:>9} {:>13} {:>15} {:>24}",
+        "partitions", "processes", "seconds", "log ev/s", "applied ev/s", "applied ev/s/partition"
+    );
+    for (parts, workers) in [(1u16, 1usize), (2, 1), (2, 2), (4, 1), (4, 2), (4, 4)] {
+        let (secs, applied) = partitioned_catch_up(&pool, &database, nats, parts, workers).await;
+        // Each partition reads the whole log (its checkpoint moves over every event) and applies
+        // its own organizations' share of it, for each of the three read models.
+        let per_partition = applied as f64 / secs / f64::from(parts * 3);
+        println!(
+            "  {parts:>10} {workers:>9} {secs:>9.2} {:>13.0} {:>15.0} {per_partition:>24.0}",
+            total as f64 / secs,
+            applied as f64 / secs
+        );
+    }
+    println!("  (2 cores: more processes cannot add cores; see BENCHMARKS.md)");
 }

@@ -37,11 +37,16 @@ pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// A fresh, migrated database called `name` holding a restaurant's log of `orders` orders.
 /// Returns its pool, its store and the number of events.
 pub async fn seeded(url: &str, name: &str, orders: u32) -> (PgPool, EventStore, i64) {
+    seeded_restaurants(url, name, orders, 1).await
+}
+
+/// Like [`seeded`], the orders shared between `restaurants` organizations.
+pub async fn seeded_restaurants(url: &str, name: &str, orders: u32, restaurants: u32) -> (PgPool, EventStore, i64) {
     let pool = fresh_db(url, name).await;
     let store = EventStore::new(pool.clone());
     store.migrate().await.unwrap();
     let started = Instant::now();
-    restaurant_log(&store, orders).await;
+    restaurants_log(&store, orders, restaurants).await;
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(&pool)
         .await
@@ -160,26 +165,36 @@ pub async fn fresh_db(url: &str, name: &str) -> PgPool {
         .unwrap()
 }
 
-/// Writes `orders` whole orders (8 events each) from 8 writers.
+/// Writes `orders` whole orders (8 events each) from 8 writers, for one restaurant.
 pub async fn restaurant_log(store: &EventStore, orders: u32) -> Vec<InventoryItemId> {
-    let tenant = store.tenant(TenantId(Uuid::now_v7()));
-    let items: Vec<InventoryItemId> = (0..20).map(|_| InventoryItemId(Uuid::now_v7())).collect();
-    for item in &items {
-        let received = StockEvent::Received {
-            department: Department::Kitchen,
-            quantity: Quantity::new(Decimal::new(1_000_000, 0)).unwrap(),
-            unit_cost: Money::new(Decimal::new(125, 2)).unwrap(),
-            purchase_order_id: PurchaseOrderId(Uuid::now_v7()),
-            receipt_id: ReceiptId(Uuid::now_v7()),
-            at: Utc::now(),
-        };
-        let append = StreamAppend::new(format!("stock-{}", item.0), ExpectedVersion::Any, &[received]);
-        tenant.append(&meta(), &[append]).await.unwrap();
+    restaurants_log(store, orders, 1).await
+}
+
+/// Writes `orders` whole orders (8 events each) from 8 writers, shared between `restaurants`
+/// organizations (writer `w` serves restaurant `w % restaurants`); the first one's stock items.
+pub async fn restaurants_log(store: &EventStore, orders: u32, restaurants: u32) -> Vec<InventoryItemId> {
+    let mut kitchens = Vec::new();
+    for _ in 0..restaurants.max(1) {
+        let tenant = store.tenant(TenantId(Uuid::now_v7()));
+        let items: Vec<InventoryItemId> = (0..20).map(|_| InventoryItemId(Uuid::now_v7())).collect();
+        for item in &items {
+            let received = StockEvent::Received {
+                department: Department::Kitchen,
+                quantity: Quantity::new(Decimal::new(1_000_000, 0)).unwrap(),
+                unit_cost: Money::new(Decimal::new(125, 2)).unwrap(),
+                purchase_order_id: PurchaseOrderId(Uuid::now_v7()),
+                receipt_id: ReceiptId(Uuid::now_v7()),
+                at: Utc::now(),
+            };
+            let append = StreamAppend::new(format!("stock-{}", item.0), ExpectedVersion::Any, &[received]);
+            tenant.append(&meta(), &[append]).await.unwrap();
+        }
+        kitchens.push((tenant, items));
     }
     let per = orders / 8;
     let tasks: Vec<_> = (0..8)
         .map(|w| {
-            let (tenant, items) = (tenant.clone(), items.clone());
+            let (tenant, items) = kitchens[w as usize % kitchens.len()].clone();
             tokio::spawn(async move {
                 for i in 0..per {
                     tenant
@@ -193,5 +208,5 @@ pub async fn restaurant_log(store: &EventStore, orders: u32) -> Vec<InventoryIte
     for t in tasks {
         t.await.unwrap();
     }
-    items
+    kitchens.swap_remove(0).1
 }
