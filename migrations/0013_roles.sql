@@ -30,14 +30,27 @@ BEGIN
 END
 $$;
 
--- Appending is the store's functions' business: they run with their owner's rights, on a fixed
--- search_path (a caller cannot slip a table of its own in front of ours).
+-- Appending is the store's functions' business: they run with their owner's rights.
+--
+-- A SECURITY DEFINER function usually pins its search_path (SET search_path = ...), so that a
+-- caller cannot put an object of its own in front of the function's tables. That SET costs every
+-- call a configuration push and pop: 5-6% of brigade_append_one's rate at 8 clients, measured
+-- with pgbench (BENCHMARKS.md, issue 19). Instead, no role but the owner can create anything a
+-- name could resolve to: no CREATE on any schema (public's is revoked below; the read models'
+-- schemas give only USAGE), no CREATE on the database (so no schema named after a role), and no
+-- temporary objects (TEMPORARY is revoked from PUBLIC, so pg_temp stays empty for them).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+DO $$
+BEGIN
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END
+$$;
 ALTER FUNCTION brigade_append(uuid, uuid, text[], bigint[], integer[], uuid[], text[], integer[], json[], json[], bytea[])
-    SECURITY DEFINER SET search_path = public, pg_temp;
+    SECURITY DEFINER;
 ALTER FUNCTION brigade_append_one(uuid, uuid, text, bigint, uuid, text, integer, json, json, bytea)
-    SECURITY DEFINER SET search_path = public, pg_temp;
+    SECURITY DEFINER;
 ALTER FUNCTION brigade_append_batch(uuid[], uuid[], integer[], integer[], text[], bigint[], integer[], uuid[], text[], integer[], json[], json[], bytea[])
-    SECURITY DEFINER SET search_path = public, pg_temp;
+    SECURITY DEFINER;
 REVOKE EXECUTE ON FUNCTION brigade_append(uuid, uuid, text[], bigint[], integer[], uuid[], text[], integer[], json[], json[], bytea[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION brigade_append_one(uuid, uuid, text, bigint, uuid, text, integer, json, json, bytea) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION brigade_append_batch(uuid[], uuid[], integer[], integer[], text[], bigint[], integer[], uuid[], text[], integer[], json[], json[], bytea[]) FROM PUBLIC;

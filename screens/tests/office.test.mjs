@@ -65,6 +65,10 @@ test("the projections' health, and the operator's details with the operator toke
   await page.getByRole("button", { name: "Show details" }).click();
   const details = page.locator("table[aria-label='Projection details']");
   await details.getByRole("rowheader", { name: "kitchen_queue" }).waitFor();
+  // One partition, run by the server's own in-process workers (host:pid).
+  const kitchen = details.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "kitchen_queue" }) });
+  assert.equal(await kitchen.getByRole("cell").nth(0).textContent(), "all");
+  assert.match(await kitchen.getByRole("cell").nth(1).textContent(), /^.+:\d+$/);
   // A wrong token is refused in words.
   await page.getByLabel("Operator token").fill("not-the-token");
   await page.getByRole("button", { name: "Show details" }).click();

@@ -20,7 +20,7 @@
 use crate::partitions;
 use crate::projection::Projection;
 use crate::session::SessionError;
-use crate::worker::{Worker, WorkerConfig};
+use crate::worker::{Worker, WorkerConfig, lease_name};
 use brigade_eventstore::{Lease, Partition};
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -131,6 +131,11 @@ impl Balancer {
                 })
             })
             .collect();
+        // Processes that were killed leave their registration behind; a minute later nobody
+        // needs it (they stopped counting after WORKER_TTL).
+        sqlx::query("DELETE FROM projection_workers WHERE seen_at < now() - interval '1 minute'")
+            .execute(&self.pool)
+            .await?;
         let names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
         let projections: Vec<String> = self.projections.iter().map(|p| p.name().to_owned()).collect();
         let mut held: HashMap<String, Held> = HashMap::new();
@@ -268,7 +273,7 @@ impl Balancer {
             if !(room || orphan) {
                 continue;
             }
-            let Some(lease) = Lease::try_acquire(&self.pool, &unit.name)
+            let Some(lease) = Lease::try_acquire(&self.pool, &lease_name(&unit.name))
                 .await
                 .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
             else {

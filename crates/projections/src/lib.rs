@@ -30,4 +30,4 @@ pub use shadow::{
     RebuildError, ShadowBuild, ShadowRun, TableDifference, build_shadow, compare, shadow_checkpoint, shadow_schema,
 };
 pub use swap::{Comparison, Swapped};
-pub use worker::{Worker, WorkerConfig};
+pub use worker::{Worker, WorkerConfig, lease_name};

@@ -12,6 +12,7 @@
 //! between them. `brigade-replay rebuild` after a start with the new count builds it afresh.
 
 use crate::session::SessionError;
+use crate::worker::lease_name;
 use brigade_eventstore::{Lease, Partition};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::Duration;
@@ -78,7 +79,7 @@ pub async fn settle(
     }
     let mut leases = Vec::new();
     for parent in Partition::all(stored) {
-        let name = parent.name(projection);
+        let name = lease_name(&parent.name(projection));
         match Lease::acquire(pool, &name, poll, shutdown).await? {
             Some(lease) => leases.push(lease),
             None => return Ok(false),

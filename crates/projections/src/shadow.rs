@@ -10,6 +10,7 @@
 
 use crate::projection::Projection;
 use crate::session::{Session, SessionError, Target};
+use crate::worker::lease_name;
 use brigade_eventstore::{GlobalPosition, Lease, Partition, StoreError, readable_head};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
@@ -170,7 +171,7 @@ const LEASE_WAIT: Duration = Duration::from_secs(5);
 async fn take_lease(pool: &PgPool, name: &str, projection: &str) -> Result<Lease, RebuildError> {
     let deadline = tokio::time::Instant::now() + LEASE_WAIT;
     loop {
-        if let Some(lease) = Lease::try_acquire(pool, &format!("brigade:projection:{name}")).await? {
+        if let Some(lease) = Lease::try_acquire(pool, &lease_name(name)).await? {
             return Ok(lease);
         }
         if tokio::time::Instant::now() >= deadline {

@@ -27,6 +27,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+/// The lease of the projection partition whose checkpoint is `checkpoint` (the prefix keeps
+/// projections' locks apart from the relay's and the rebuilds'; with one partition it is the name
+/// a projection's lease always had).
+pub fn lease_name(checkpoint: &str) -> String {
+    format!("brigade:projection:{checkpoint}")
+}
+
 /// How a worker runs.
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -143,8 +150,13 @@ impl Worker {
         Ok(())
     }
 
-    /// The lease (and checkpoint) name of this worker's partition of its projection.
+    /// The lease name of this worker's partition of its projection.
     pub fn lease_name(&self) -> String {
+        lease_name(&self.checkpoint_name())
+    }
+
+    /// The checkpoint name of this worker's partition of its projection.
+    pub fn checkpoint_name(&self) -> String {
         self.partition.name(self.projection.name())
     }
 
@@ -153,7 +165,7 @@ impl Worker {
     pub async fn run_held(&self, mut lease: Lease, stop: &CancellationToken) -> Result<(), SessionError> {
         crate::partitions::check(lease.connection(), self.projection.name(), self.partition).await?;
         let target = Target {
-            checkpoint: self.lease_name(),
+            checkpoint: self.checkpoint_name(),
             schema: self.projection.schema().to_owned(),
             partition: self.partition,
         };

@@ -79,6 +79,7 @@ async fn wait_shares(pool: &PgPool, parts: u16, expected: &[(u32, usize)]) -> Du
 fn watch_leases(pool: PgPool, parts: Vec<u16>, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<usize> {
     tokio::spawn(async move {
         let names: Vec<String> = parts.iter().flat_map(|p| units(*p)).collect();
+        let leases: Vec<String> = names.iter().map(|n| brigade_projections::lease_name(n)).collect();
         let mut last: HashMap<String, (i64, i64)> = HashMap::new();
         let mut samples = 0;
         while !stop.load(Ordering::SeqCst) {
@@ -87,7 +88,7 @@ fn watch_leases(pool: PgPool, parts: Vec<u16>, stop: Arc<AtomicBool>) -> tokio::
                     AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(n, 0) \
                   GROUP BY n",
             )
-            .bind(&names)
+            .bind(&leases)
             .fetch_all(&pool)
             .await
             .unwrap();

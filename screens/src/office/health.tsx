@@ -89,6 +89,8 @@ export function Health(_: ScreenProps) {
           <thead>
             <tr>
               <th scope="col">Projection</th>
+              <th scope="col">Partition</th>
+              <th scope="col">Worker</th>
               <th scope="col">State</th>
               <th scope="col">Checkpoint</th>
               <th scope="col">Head</th>
@@ -100,7 +102,9 @@ export function Health(_: ScreenProps) {
           <tbody>
             {projections.map((p) => (
               <tr key={p.name}>
-                <th scope="row">{p.name}</th>
+                <th scope="row">{p.projection}</th>
+                <td>{p.partitions === 1 ? "all" : `${p.partition + 1} of ${p.partitions}`}</td>
+                <td>{p.owner ?? "none running"}</td>
                 <td>{p.state}</td>
                 <td class="num">{p.checkpoint}</td>
                 <td class="num">{p.head}</td>
