@@ -52,9 +52,10 @@ pub fn start_server(database: &str, nats_url: &str, workers: bool) -> (std::proc
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut output = BufReader::new(server.stdout.take().unwrap());
+    output.read_line(&mut line).unwrap();
+    // The rest of what it prints (where the screens are) must still find a reader.
+    std::thread::spawn(move || std::io::copy(&mut output, &mut std::io::sink()));
     let base = line
         .trim()
         .strip_prefix("serving ")

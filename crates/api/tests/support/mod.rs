@@ -169,7 +169,10 @@ impl ServeProcess {
         let stdout = child.stdout.take().unwrap();
         let first = tokio::task::spawn_blocking(move || {
             let mut line = String::new();
-            std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+            let mut output = std::io::BufReader::new(stdout);
+            output.read_line(&mut line).unwrap();
+            // The rest of what it prints must still find a reader.
+            std::thread::spawn(move || std::io::copy(&mut output, &mut std::io::sink()));
             line
         })
         .await
