@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use support::ServeProcess;
 use support::common::nats::NatsCluster;
 use support::common::process::{Proc, Rng};
-use support::common::{TestDb, assert_equals_rebuild, checkpoint, head_of, read_models};
+use support::common::{TestDb, assert_exactly_once, head_of, read_models, wait_at_head};
 use uuid::Uuid;
 
 const ORDERS: u64 = 20_000;
@@ -261,21 +261,12 @@ async fn twenty_thousand_orders_through_two_servers_survive_killed_workers_a_kil
         .unwrap();
     assert_eq!(stored, streams.len() as i64, "every acknowledged order is in the store");
 
-    // Every partition of every read model reaches the head, nothing parked, all equal a rebuild.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    for model in read_models() {
-        for partition in Partition::all(PARTITIONS) {
-            let name = partition.name(model);
-            loop {
-                let at = checkpoint(db.pool(), &name).await;
-                if at == head {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "{name} stuck at {at:?}, head {head:?}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
+    // Every partition of every read model reaches the head.
+    let names: Vec<String> = read_models()
+        .into_iter()
+        .flat_map(|m| Partition::all(PARTITIONS).map(move |p| p.name(m)))
+        .collect();
+    wait_at_head(db.pool(), &names, Duration::from_secs(120)).await;
     // The relay published everything, to a stream the cluster keeps three copies of.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -305,14 +296,7 @@ async fn twenty_thousand_orders_through_two_servers_survive_killed_workers_a_kil
         Some(2),
         "a leader and two replicas: {info}"
     );
-    let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_parked")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-    assert_eq!(parked, 0, "nothing parked");
-    for projection in brigade_projections::models::all() {
-        assert_equals_rebuild(db.pool(), projection).await;
-    }
+    assert_exactly_once(db.pool()).await;
     for server in servers {
         assert!(server.stop().await.success(), "an API server did not stop cleanly");
     }

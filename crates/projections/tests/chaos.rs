@@ -12,7 +12,7 @@ use brigade_domain::order::{Order, OrderCommand};
 use common::nats::NatsServer;
 use common::process::{Proc, Rng};
 use common::restaurant::Restaurant;
-use common::{TestDb, assert_equals_rebuild, head_of, read_models, wait_caught_up};
+use common::{TestDb, head_of, read_models, wait_caught_up};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -137,14 +137,7 @@ async fn every_event_reaches_every_read_model_exactly_once_through_kills_and_a_n
             .await
             .unwrap();
     }
-    let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_parked")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-    assert_eq!(parked, 0, "nothing parked (a double application would have been)");
-    for projection in brigade_projections::models::all() {
-        assert_equals_rebuild(db.pool(), projection).await;
-    }
+    common::assert_exactly_once(db.pool()).await;
     for (i, p) in procs.iter_mut().enumerate() {
         assert!(
             p.terminate(),

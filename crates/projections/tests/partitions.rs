@@ -8,11 +8,11 @@ use brigade_testkit as common;
 
 use brigade_domain::catalog::MenuCategory;
 use brigade_domain::ids::MenuItemId;
-use brigade_eventstore::{GlobalPosition, Partition};
+use brigade_eventstore::Partition;
 use common::nats::NatsServer;
 use common::process::Proc;
 use common::restaurant::Restaurant;
-use common::{TestDb, assert_equals_rebuild, checkpoint, head_of, read_models};
+use common::{TestDb, checkpoint, head_of, read_models};
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -155,99 +155,111 @@ fn service(menus: &[(Arc<Restaurant>, Vec<MenuItemId>)], stop: &Arc<AtomicBool>)
 /// Waits until every partition checkpoint of every read model is at the head, then checks
 /// nothing is parked and every read model equals a from-scratch rebuild.
 async fn assert_exactly_once(db: &TestDb, parts: u16) {
-    let head = head_of(db.pool()).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for name in units(parts) {
-        loop {
-            let at: GlobalPosition = checkpoint(db.pool(), &name).await;
-            if at == head {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{name} stuck at {at:?}, head {head:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_parked")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-    assert_eq!(parked, 0, "nothing parked (a double application would have been)");
-    for projection in brigade_projections::models::all() {
-        assert_equals_rebuild(db.pool(), projection).await;
-    }
+    common::wait_at_head(db.pool(), &units(parts), Duration::from_secs(60)).await;
+    common::assert_exactly_once(db.pool()).await;
 }
 
-fn logs_dir(name: &str) -> std::path::PathBuf {
-    let logs = std::env::temp_dir().join(format!("brigade-{name}-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&logs).unwrap();
-    logs
+/// What both tests run on: a database, a NATS server, the relay as a process, eight restaurants
+/// taking orders, and a watch on the leases and checkpoints of `watched` partition counts.
+struct Scene {
+    db: TestDb,
+    nats: NatsServer,
+    logs: std::path::PathBuf,
+    relay: Proc,
+    stop_service: Arc<AtomicBool>,
+    service: JoinSet<u64>,
+    stop_watch: Arc<AtomicBool>,
+    watch: tokio::task::JoinHandle<usize>,
+}
+
+impl Scene {
+    async fn start(name: &str, watched: Vec<u16>) -> Scene {
+        let db = TestDb::create(name).await;
+        let nats = NatsServer::start().await;
+        let logs = std::env::temp_dir().join(format!("brigade-{name}-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&logs).unwrap();
+        let mut relay = Proc::new(worker_bin(), vec!["relay"], logs.join("relay.log"));
+        relay.start(&db.url, &nats.url());
+        let menus = restaurants(&db, 8).await;
+        let stop_service = Arc::new(AtomicBool::new(false));
+        let service = service(&menus, &stop_service);
+        let stop_watch = Arc::new(AtomicBool::new(false));
+        let watch = watch_leases(db.pool().clone(), watched, stop_watch.clone());
+        Scene {
+            db,
+            nats,
+            logs,
+            relay,
+            stop_service,
+            service,
+            stop_watch,
+            watch,
+        }
+    }
+
+    /// A worker process for `parts` partitions, started.
+    fn worker(&self, parts: u16, n: usize) -> Proc {
+        let mut p = worker(parts, &self.logs, n);
+        p.start(&self.db.url, &self.nats.url());
+        p
+    }
+
+    /// Stops the orders; how many were placed.
+    async fn stop_service(&mut self) -> u64 {
+        self.stop_service.store(true, Ordering::SeqCst);
+        let mut orders = 0;
+        while let Some(n) = self.service.join_next().await {
+            orders += n.unwrap();
+        }
+        orders
+    }
+
+    /// Stops the watch (it panics the test if it saw a lease held twice or a checkpoint move
+    /// back) and the relay; how many samples the watch took.
+    async fn finish(mut self) -> usize {
+        self.stop_watch.store(true, Ordering::SeqCst);
+        let samples = self.watch.await.unwrap();
+        assert!(self.relay.terminate(), "the relay did not stop cleanly");
+        let _ = std::fs::remove_dir_all(&self.logs);
+        samples
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_share_the_partitions_evenly_and_take_over_a_killed_ones_share() {
-    let db = TestDb::create("balance").await;
-    let nats = NatsServer::start().await;
-    let logs = logs_dir("balance");
-    let mut relay = Proc::new(worker_bin(), vec!["relay"], logs.join("relay.log"));
-    relay.start(&db.url, &nats.url());
-    let menus = restaurants(&db, 8).await;
-    let stop_service = Arc::new(AtomicBool::new(false));
-    let mut service = service(&menus, &stop_service);
-    let stop_watch = Arc::new(AtomicBool::new(false));
-    let watch = watch_leases(db.pool().clone(), vec![4], stop_watch.clone());
+    let mut scene = Scene::start("balance", vec![4]).await;
+    let pool = scene.db.pool().clone();
 
-    let mut workers: Vec<Proc> = (0..3).map(|n| worker(4, &logs, n)).collect();
-    workers[0].start(&db.url, &nats.url());
+    let mut workers = vec![scene.worker(4, 0)];
     let w0 = workers[0].pid().unwrap();
-    let took = wait_shares(db.pool(), 4, &[(w0, 12)]).await;
+    let took = wait_shares(&pool, 4, &[(w0, 12)]).await;
     println!("one process: all 12 partitions in {took:?}");
 
-    workers[1].start(&db.url, &nats.url());
-    workers[2].start(&db.url, &nats.url());
+    workers.push(scene.worker(4, 1));
+    workers.push(scene.worker(4, 2));
     let (w1, w2) = (workers[1].pid().unwrap(), workers[2].pid().unwrap());
-    let took = wait_shares(db.pool(), 4, &[(w0, 4), (w1, 4), (w2, 4)]).await;
+    let took = wait_shares(&pool, 4, &[(w0, 4), (w1, 4), (w2, 4)]).await;
     println!("three processes: 4 partitions each in {took:?}");
 
     workers[2].kill();
-    let took = wait_shares(db.pool(), 4, &[(w0, 6), (w1, 6)]).await;
+    let took = wait_shares(&pool, 4, &[(w0, 6), (w1, 6)]).await;
     println!("one killed (SIGKILL): 6 each for the two left in {took:?}");
 
-    stop_service.store(true, Ordering::SeqCst);
-    let mut orders = 0;
-    while let Some(n) = service.join_next().await {
-        orders += n.unwrap();
-    }
-    println!("{orders} orders, {} events", head_of(db.pool()).await.position);
-    assert_exactly_once(&db, 4).await;
-    stop_watch.store(true, Ordering::SeqCst);
-    let samples = watch.await.unwrap();
-    assert!(samples > 50, "the lease watch sampled only {samples} times");
+    let orders = scene.stop_service().await;
+    println!("{orders} orders, {} events", head_of(&pool).await.position);
+    assert_exactly_once(&scene.db, 4).await;
     for (i, w) in workers.iter_mut().enumerate().take(2) {
-        assert!(
-            w.terminate(),
-            "worker {i} did not stop cleanly on SIGTERM (log: {:?})",
-            w.log
-        );
+        assert!(w.terminate(), "worker {i} did not stop cleanly (log: {:?})", w.log);
     }
-    assert!(relay.terminate(), "the relay did not stop cleanly");
-    let _ = std::fs::remove_dir_all(&logs);
+    let samples = scene.finish().await;
+    assert!(samples > 50, "the lease watch sampled only {samples} times");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doubling_the_partitions_while_events_flow_splits_each_one_at_its_checkpoint() {
-    let db = TestDb::create("split").await;
-    let nats = NatsServer::start().await;
-    let logs = logs_dir("split");
-    let mut relay = Proc::new(worker_bin(), vec!["relay"], logs.join("relay.log"));
-    relay.start(&db.url, &nats.url());
-    let menus = restaurants(&db, 8).await;
-    let stop_service = Arc::new(AtomicBool::new(false));
-    let mut service = service(&menus, &stop_service);
-    let stop_watch = Arc::new(AtomicBool::new(false));
-    let watch = watch_leases(db.pool().clone(), vec![2, 4], stop_watch.clone());
-
-    let mut two = worker(2, &logs, 0);
-    two.start(&db.url, &nats.url());
+    let mut scene = Scene::start("split", vec![2, 4]).await;
+    let db = &scene.db;
+    let mut two = scene.worker(2, 0);
     wait_shares(db.pool(), 2, &[(two.pid().unwrap(), 6)]).await;
     // Events applied in two partitions for a while.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -257,8 +269,7 @@ async fn doubling_the_partitions_while_events_flow_splits_each_one_at_its_checkp
     }
 
     // A process of the new count waits for the old partitions' leases...
-    let mut four = worker(4, &logs, 1);
-    four.start(&db.url, &nats.url());
+    let mut four = scene.worker(4, 1);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let parts: Vec<i32> = sqlx::query_scalar("SELECT parts FROM projection_partitions")
         .fetch_all(db.pool())
@@ -287,8 +298,7 @@ async fn doubling_the_partitions_while_events_flow_splits_each_one_at_its_checkp
     assert_eq!(old, 0, "the old partitions' checkpoints are gone");
 
     // A worker still configured for two refuses to run any of it.
-    let mut stale = worker(2, &logs, 2);
-    stale.start(&db.url, &nats.url());
+    let mut stale = scene.worker(2, 2);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let log = std::fs::read_to_string(&stale.log).unwrap_or_default();
@@ -300,13 +310,9 @@ async fn doubling_the_partitions_while_events_flow_splits_each_one_at_its_checkp
     }
     assert_eq!(shares(db.pool(), 4).await.get(&stale.pid().unwrap()), None);
 
-    stop_service.store(true, Ordering::SeqCst);
-    while service.join_next().await.is_some() {}
-    assert_exactly_once(&db, 4).await;
-    stop_watch.store(true, Ordering::SeqCst);
-    watch.await.unwrap();
+    scene.stop_service().await;
+    assert_exactly_once(&scene.db, 4).await;
     assert!(four.terminate(), "the worker did not stop cleanly");
     assert!(stale.terminate(), "the stale worker did not stop cleanly");
-    assert!(relay.terminate(), "the relay did not stop cleanly");
-    let _ = std::fs::remove_dir_all(&logs);
+    scene.finish().await;
 }

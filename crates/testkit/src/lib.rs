@@ -112,6 +112,36 @@ pub async fn wait_caught_up(pool: &PgPool, names: &[&str], within: Duration) {
     }
 }
 
+/// Waits until each of these checkpoints (projections, or their partitions by checkpoint name)
+/// is exactly at the head of the log; panics after `within`.
+pub async fn wait_at_head(pool: &PgPool, names: &[String], within: Duration) {
+    let head = head_of(pool).await;
+    let deadline = Instant::now() + within;
+    for name in names {
+        loop {
+            let at = checkpoint(pool, name).await;
+            if at == head {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{name} stuck at {at:?}, head {head:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Every event reached every read model exactly once: nothing is parked (a double application
+/// would have been), and every read model equals a from-scratch rebuild.
+pub async fn assert_exactly_once(pool: &PgPool) {
+    let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_parked")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(parked, 0, "nothing parked (a double application would have been)");
+    for projection in brigade_projections::models::all() {
+        assert_equals_rebuild(pool, projection).await;
+    }
+}
+
 /// Rebuilds `projection` from scratch into its shadow schema and asserts the live tables hold
 /// exactly the same rows.
 pub async fn assert_equals_rebuild(pool: &PgPool, projection: Arc<dyn Projection>) {
