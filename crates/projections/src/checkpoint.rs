@@ -59,6 +59,20 @@ pub(crate) async fn advance(
     Ok(())
 }
 
+/// Deletes a checkpoint row and the events parked under it, inside the caller's transaction: a
+/// rebuild's shadow copy given up, a partition split in two.
+pub(crate) async fn forget(connection: &mut PgConnection, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM projection_parked WHERE name = $1")
+        .bind(name)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
+        .bind(name)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
 /// Records the last error (or clears it).
 pub(crate) async fn set_error(
     connection: &mut PgConnection,

@@ -147,14 +147,7 @@ async fn split(connection: &mut PgConnection, projection: &str, count: u16) -> R
     }
     for parent in Partition::all(stored) {
         let name = parent.name(projection);
-        sqlx::query("DELETE FROM projection_parked WHERE name = $1")
-            .bind(&name)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
-            .bind(&name)
-            .execute(&mut *tx)
-            .await?;
+        crate::checkpoint::forget(&mut tx, &name).await?;
         sqlx::query("DELETE FROM projection_owners WHERE name = $1")
             .bind(&name)
             .execute(&mut *tx)

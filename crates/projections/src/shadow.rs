@@ -240,15 +240,7 @@ async fn drop_shadow(tx: &mut PgConnection, projection: &dyn Projection) -> Resu
     sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{shadow}\" CASCADE"))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
-        .bind(&name)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM projection_parked WHERE name = $1")
-        .bind(&name)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+    crate::checkpoint::forget(tx, &name).await
 }
 
 /// What a shadow build did.
