@@ -8,8 +8,9 @@
 //! that takes a parent's lease afterwards finds the count changed and stops
 //! ([`SessionError::Repartitioned`]), so old and new never write the same organizations.
 //!
-//! Halving is refused: two partitions' checkpoints cannot become one without reapplying what lies
-//! between them. `brigade-replay rebuild` after a start with the new count builds it afresh.
+//! Lowering the count is refused, and not supported yet: two partitions' checkpoints cannot become
+//! one without reapplying what lies between them, which would take a rebuild into the new
+//! partitions (the rebuild's swap keeps the stored count).
 
 use crate::session::SessionError;
 use crate::worker::lease_name;

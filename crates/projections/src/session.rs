@@ -43,7 +43,7 @@ pub enum SessionError {
     /// was started with.
     #[error(
         "{projection} runs in {stored} partition(s) in this installation, and this worker was started with {configured}: \
-         start it with BRIGADE_PARTITIONS={stored} (or more, to split; fewer needs `brigade-replay rebuild`)"
+         start it with BRIGADE_PARTITIONS={stored} (or a larger power of two, to split; the count cannot be lowered)"
     )]
     Repartitioned {
         /// The projection.
