@@ -69,6 +69,7 @@ test("the projections' health, and the operator's details with the operator toke
   const kitchen = details.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "kitchen_queue" }) });
   assert.equal(await kitchen.getByRole("cell").nth(0).textContent(), "all");
   assert.match(await kitchen.getByRole("cell").nth(1).textContent(), /^.+:\d+$/);
+  await shot(page, "office-projections-1440x900");
   // A wrong token is refused in words.
   await page.getByLabel("Operator token").fill("not-the-token");
   await page.getByRole("button", { name: "Show details" }).click();

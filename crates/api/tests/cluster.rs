@@ -17,10 +17,10 @@ use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use support::ServeProcess;
 use support::common::nats::NatsCluster;
 use support::common::process::{Proc, Rng};
 use support::common::{TestDb, assert_exactly_once, head_of, read_models, wait_at_head};
+use support::{Api, ServeProcess};
 use uuid::Uuid;
 
 const ORDERS: u64 = 20_000;
@@ -110,6 +110,7 @@ async fn twenty_thousand_orders_through_two_servers_survive_killed_workers_a_kil
     // Eight restaurants (so all four partitions have organizations), each with a dish.
     let keys = Keys::from_secret(SECRET.as_bytes()).unwrap();
     let http = reqwest::Client::new();
+    let setup = Api::new(&servers[0].base);
     let mut restaurants = Vec::new();
     for _ in 0..8 {
         let org = TenantId(Uuid::now_v7());
@@ -118,20 +119,14 @@ async fn twenty_thousand_orders_through_two_servers_survive_killed_workers_a_kil
                 .unwrap()
         };
         let (manager, cashier) = (token(Role::Manager), token(Role::PosOperator));
-        let item: serde_json::Value = http
-            .post(format!("{}/api/v1/menu/items", servers[0].base))
-            .bearer_auth(&manager)
-            .header("Idempotency-Key", Uuid::now_v7().to_string())
-            .json(
-                &json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
+        let item = setup
+            .created(
+                "/api/v1/menu/items",
+                &manager,
+                json!({"name": "Burger", "category": "food", "sell_price": "15.00", "station": "grill", "recipe": []}),
             )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        restaurants.push((org, cashier, item["id"].as_str().unwrap().to_owned()));
+            .await;
+        restaurants.push((org, cashier, item));
     }
     let partitions: std::collections::BTreeSet<u16> = restaurants
         .iter()

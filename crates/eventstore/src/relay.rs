@@ -278,6 +278,9 @@ fn insufficient_storage(error: &async_nats::jetstream::context::CreateStreamErro
     match error.kind() {
         CreateStreamErrorKind::JetStream(e) => {
             [ErrorCode::INSUFFICIENT_RESOURCES, ErrorCode::STORAGE_RESOURCES_EXCEEDED].contains(&e.error_code())
+                // A cluster says it as "no suitable peers for placement, insufficient storage":
+                // no node can reserve the cap (the same code without the reason is nodes missing).
+                || (e.error_code() == ErrorCode::CLUSTER_NO_PEERS && e.to_string().contains("insufficient storage"))
         }
         _ => false,
     }

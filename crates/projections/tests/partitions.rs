@@ -240,6 +240,18 @@ async fn workers_share_the_partitions_evenly_and_take_over_a_killed_ones_share()
     let (w1, w2) = (workers[1].pid().unwrap(), workers[2].pid().unwrap());
     let took = wait_shares(&pool, 4, &[(w0, 4), (w1, 4), (w2, 4)]).await;
     println!("three processes: 4 partitions each in {took:?}");
+    // The operator's view lists every partition, of how many, and the process running it.
+    let lags = brigade_projections::lag(&pool).await.unwrap();
+    assert_eq!(lags.len(), 12, "{lags:?}");
+    for l in &lags {
+        let (projection, partition) = Partition::parse(&l.name);
+        assert_eq!(
+            (l.projection.as_str(), l.partition, l.partitions),
+            (projection, partition.index(), 4)
+        );
+        let owner: u32 = l.owner.as_deref().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+        assert!([w0, w1, w2].contains(&owner), "{l:?}");
+    }
 
     workers[2].kill();
     let took = wait_shares(&pool, 4, &[(w0, 6), (w1, 6)]).await;
