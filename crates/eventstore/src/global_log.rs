@@ -61,10 +61,16 @@ static READ_SELECTED: LazyLock<String> = LazyLock::new(|| {
            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
            AND ($4::text IS NULL OR (transaction_id, position) <= ($4::text::xid8, $5)) \
            AND ($6::text[] IS NULL OR event_type = ANY($6)) \
-           AND ($7 = 1 OR brigade_partition(tenant_id, $7) = $8) \
          ORDER BY events.transaction_id, events.position LIMIT $3"
     )
 });
+
+/// [`READ_SELECTED`] for one partition of several. A statement of its own, so that an
+/// installation of one partition reads with the statement (and plan) it always had: with the
+/// predicate as `$7 = 1 OR ...`, every row of every catch-up paid for it (2-7% of the catch-up
+/// rate, BENCHMARKS.md, issue 19).
+static READ_PARTITION: LazyLock<String> =
+    LazyLock::new(|| READ_SELECTED.replace(" ORDER BY", " AND brigade_partition(tenant_id, $7) = $8 ORDER BY"));
 
 /// Which part of the global log to read: what projections and the relay ask for.
 #[derive(Clone, Copy, Debug)]
@@ -90,17 +96,22 @@ pub async fn read_log<'e, E>(executor: E, range: LogRange<'_>) -> Result<Vec<Rec
 where
     E: sqlx::PgExecutor<'e>,
 {
-    let rows: Vec<EventRow> = sqlx::query_as(&READ_SELECTED)
+    let whole = range.partition.count() == 1;
+    let query = sqlx::query_as(if whole { &READ_SELECTED } else { &READ_PARTITION })
         .bind(range.after.transaction_id.to_string())
         .bind(range.after.position)
         .bind(i64::from(range.limit))
         .bind(range.until.map(|u| u.transaction_id.to_string()))
         .bind(range.until.map_or(0, |u| u.position))
-        .bind(range.types)
-        .bind(i32::from(range.partition.count()))
-        .bind(i32::from(range.partition.index()))
-        .fetch_all(executor)
-        .await?;
+        .bind(range.types);
+    let query = if whole {
+        query
+    } else {
+        query
+            .bind(i32::from(range.partition.count()))
+            .bind(i32::from(range.partition.index()))
+    };
+    let rows: Vec<EventRow> = query.fetch_all(executor).await?;
     Ok(rows.into_iter().map(RecordedEvent::from).collect())
 }
 

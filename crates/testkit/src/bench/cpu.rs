@@ -34,11 +34,15 @@ pub fn snapshot(server: u32) -> Snapshot {
         this: 0,
     };
     let own = std::process::id();
-    for (pid, comm, ticks) in processes() {
+    for (pid, comm, ticks, reaped) in settled_processes() {
         match comm.as_str() {
             _ if pid == server => snapshot.server += ticks,
             _ if pid == own => snapshot.this += ticks,
-            "postgres" => snapshot.postgres += ticks,
+            // A backend that exits during a phase takes its ticks out of the live processes' sum;
+            // the postmaster, which reaps it, adds them to its children's counters. Counting both
+            // keeps PostgreSQL's total from falling when a pool's or pgbench's connections close
+            // (without it, their CPU showed up as "other").
+            "postgres" => snapshot.postgres += ticks + reaped,
             "nats-server" => snapshot.nats += ticks,
             _ => {}
         }
@@ -145,8 +149,32 @@ fn machine_ticks() -> (u64, u64) {
     (total, idle)
 }
 
-/// Every process: its id, its command name and its user plus system ticks so far.
-fn processes() -> Vec<(u32, String, u64)> {
+/// Every process, read while no PostgreSQL backend exited: two reads that agree on PostgreSQL's
+/// processes and their reaped ticks. A backend that exits during one read may be missing from it
+/// while the postmaster (read earlier) has not yet counted it; a snapshot taken just as a pool or
+/// pgbench disconnects lost that backend's whole CPU, and the next phase counted it as its own.
+fn settled_processes() -> Vec<(u32, String, u64, u64)> {
+    let postgres = |all: &[(u32, String, u64, u64)]| -> (Vec<u32>, u64) {
+        let of_postgres = all.iter().filter(|(_, comm, _, _)| comm == "postgres");
+        (
+            of_postgres.clone().map(|p| p.0).collect(),
+            of_postgres.map(|p| p.3).sum(),
+        )
+    };
+    let mut last = processes();
+    for _ in 0..20 {
+        let next = processes();
+        if postgres(&next) == postgres(&last) {
+            return next;
+        }
+        last = next;
+    }
+    last
+}
+
+/// Every process: its id, its command name, its user plus system ticks so far, and those of its
+/// children that exited and were waited for.
+fn processes() -> Vec<(u32, String, u64, u64)> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -159,10 +187,10 @@ fn processes() -> Vec<(u32, String, u64)> {
             let (open, close) = (stat.find('(')?, stat.rfind(')')?);
             let comm = stat.get(open + 1..close)?.to_owned();
             let rest: Vec<&str> = stat.get(close + 2..)?.split_whitespace().collect();
-            // After the name: state is field 3; utime and stime are fields 14 and 15.
-            let utime: u64 = rest.get(11)?.parse().ok()?;
-            let stime: u64 = rest.get(12)?.parse().ok()?;
-            Some((pid, comm, utime + stime))
+            // After the name: state is field 3; utime and stime are fields 14 and 15, cutime and
+            // cstime 16 and 17.
+            let field = |n: usize| rest.get(n - 3).and_then(|f| f.parse::<u64>().ok());
+            Some((pid, comm, field(14)? + field(15)?, field(16)? + field(17)?))
         })
         .collect()
 }
