@@ -231,9 +231,15 @@ async fn serve(store: EventStore, args: ServeArgs) -> anyhow::Result<()> {
         ..Config::default()
     };
     let state = Arc::new(AppState::new(store, jetstream.map(|js| js.client()), keys, config));
-    println!("serving http://{}", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    let mut announce = format!("serving http://{addr}\n");
     if state.config.screens_dir.is_some() {
-        println!("screens at http://{}/", listener.local_addr()?);
+        announce.push_str(&format!("screens at http://{addr}/\n"));
+    }
+    // Said once, for whoever started the server. A supervisor that closed or stopped reading our
+    // stdout must not bring the server down: `println!` would panic on the broken pipe.
+    if let Err(error) = std::io::Write::write_all(&mut std::io::stdout().lock(), announce.as_bytes()) {
+        tracing::warn!(%error, "could not print the address served (stdout is closed); serving anyway");
     }
     let server = tokio::spawn(brigade_api::http::serve(listener, state, shutdown.clone()));
     brigade_projections::runner::wait_for_signal().await;

@@ -185,6 +185,57 @@ async fn brigade_serve_answers_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "{status:?}");
 }
 
+/// A supervisor may close the server's stdout (or stop reading it): the server must go on
+/// serving, the screens too, rather than die on the broken pipe of its first line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn brigade_serve_keeps_serving_when_its_stdout_is_closed() {
+    let db = TestDb::create("serve_stdout").await;
+    let nats = NatsServer::start().await;
+    let screens = std::env::temp_dir().join(format!("brigade-screens-{}", std::process::id()));
+    std::fs::create_dir_all(&screens).unwrap();
+    std::fs::write(screens.join("index.html"), "<!doctype html><title>Brigade</title>").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // A pipe whose reading end is gone before the server writes a byte.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brigade"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("NATS_URL", nats.url())
+        .env("BRIGADE_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("BRIGADE_SCREENS_DIR", &screens)
+        .env("RUST_LOG", "warn")
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let live = loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the server exited: {:?}",
+            child.try_wait()
+        );
+        if let Ok(response) = reqwest::get(format!("{base}/health/live")).await {
+            break response.status();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the server never answered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(live, 200);
+    let page = get(&format!("{base}/")).await.text().await.unwrap();
+    assert!(page.contains("<title>Brigade</title>"), "{page}");
+    assert!(child.try_wait().unwrap().is_none(), "the server exited after answering");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&screens);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_is_3_1_and_every_operation_it_lists_is_served() {
     let db = TestDb::create("openapi").await;
