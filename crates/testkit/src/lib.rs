@@ -92,12 +92,12 @@ pub async fn checkpoint(pool: &PgPool, name: &str) -> GlobalPosition {
     .unwrap_or_default()
 }
 
-/// Waits until each named projection's checkpoint reaches the head of the log; panics after
-/// `within`.
-pub async fn wait_caught_up(pool: &PgPool, names: &[&str], within: Duration) {
+/// Waits until each named checkpoint (a projection's, or a partition's: `kitchen_queue.2of4`)
+/// reaches the head of the log; panics after `within`.
+pub async fn wait_caught_up(pool: &PgPool, names: &[impl AsRef<str>], within: Duration) {
     let head = head_of(pool).await;
     let deadline = Instant::now() + within;
-    for name in names {
+    for name in names.iter().map(AsRef::as_ref) {
         loop {
             let at = checkpoint(pool, name).await;
             if at >= head {
@@ -112,20 +112,13 @@ pub async fn wait_caught_up(pool: &PgPool, names: &[&str], within: Duration) {
     }
 }
 
-/// Waits until each of these checkpoints (projections, or their partitions by checkpoint name)
-/// is exactly at the head of the log; panics after `within`.
+/// [`wait_caught_up`], then checks each checkpoint is exactly at the head, not past it: for a log
+/// no longer written to, whose every partition must have moved over every event.
 pub async fn wait_at_head(pool: &PgPool, names: &[String], within: Duration) {
+    wait_caught_up(pool, names, within).await;
     let head = head_of(pool).await;
-    let deadline = Instant::now() + within;
     for name in names {
-        loop {
-            let at = checkpoint(pool, name).await;
-            if at == head {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{name} stuck at {at:?}, head {head:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        assert_eq!(checkpoint(pool, name).await, head, "{name} is past the head");
     }
 }
 
